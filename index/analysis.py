@@ -1,0 +1,148 @@
+"""German text analysis for BM25: words → lowercase, umlaut-folded Snowball stems, with
+stopwords removed and compounds split, so ``Trinkwasserversorgung`` meets ``Trinkwasser``
+and ``Versorgung``.
+
+Compound splitting follows Koehn & Knight (2003): try every split point (with linking
+elements ``s``, ``es``, ``n``, ``en``, ``e``), keep the split whose parts are frequent
+German words, judged by the word frequencies of the ``wordfreq`` package. The whole
+word is indexed too, so an exact compound match still scores best.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import Stemmer
+
+ANALYZER_NAME = "german-snowball-compounds-v1"
+
+GERMAN_STOPWORDS = frozenset("""
+aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+anderm andern anderr anders auch auf aus bei beim bin bis bist da damit dann das dass daß dasselbe
+dazu dein deine deinem deinen deiner deines dem demselben den denn denselben der derer derselbe
+derselben des desselben dessen dich die dies diese dieselbe dieselben diesem diesen dieser dieses
+dir doch dort du durch ein eine einem einen einer eines einig einige einigem einigen einiger
+einiges einmal er es etwas euch euer eure eurem euren eurer eures für gegen gewesen hab habe haben
+hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in indem ins
+ist jede jedem jeden jeder jedes jene jenem jenen jener jenes jetzt kann kein keine keinem keinen
+keiner keines können könnte machen man manche manchem manchen mancher manches mein meine meinem
+meinen meiner meines mich mir mit muss musste nach nicht nichts noch nun nur ob oder ohne sehr sein
+seine seinem seinen seiner seines selbst sich sie sind so solche solchem solchen solcher solches soll
+sollte sondern sonst über um und uns unser unsere unserem unseren unserer unseres unter viel vom von
+vor während war waren warst was weg weil weiter welche welchem welchen welcher welches wenn werde
+werden wie wieder will wir wird wirst wo wollen wollte würde würden zu zum zur zwar zwischen
+gibt geht wer wem wen wieso warum weshalb welcher sagt steht etwa bzw z b u a d h
+""".split())
+
+ENGLISH_STOPWORDS = frozenset("""
+a an and are as at be by do does for from has have how i if in into is it its of on or our should
+so that the their there these they this to was we what when where which who why will with would
+can must my me you your about does
+""".split())
+
+STOPWORDS = GERMAN_STOPWORDS | ENGLISH_STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_LINKERS = ("", "s", "es", "n", "en", "e")
+_MIN_PART = 4
+_MIN_ZIPF = 3.0
+_stemmer = Stemmer.Stemmer("german")
+
+
+@lru_cache(maxsize=1)
+def _zipf_table() -> dict[str, float]:
+    """Zipf frequencies (log10 per billion words) of common German words."""
+    from wordfreq import get_frequency_dict
+
+    table = {}
+    for word, freq in get_frequency_dict("de").items():
+        if freq >= 10 ** (_MIN_ZIPF - 9) and word.isalpha():
+            table[word] = math.log10(freq) + 9
+    return table
+
+
+def fold(word: str) -> str:
+    """Lowercase and fold umlauts, so ``Bürger``, ``Buerger`` and ``burger`` stem alike.
+
+    >>> fold("Straße"), fold("Bürger")
+    ('strasse', 'burger')
+    """
+    return word.casefold().translate(_FOLD)
+
+
+def zipf(word: str) -> float:
+    return _zipf_table().get(word.casefold(), 0.0)
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """Split a German compound into frequent words; ``()`` when it is not one.
+
+    >>> split_compound("trinkwasserversorgung")
+    ('trinkwasser', 'versorgung')
+    >>> split_compound("versorgungsdienste")
+    ('versorgung', 'dienste')
+    >>> split_compound("verwaltung")
+    ()
+    """
+    word = word.casefold()
+    if len(word) < 2 * _MIN_PART:
+        return ()
+    best: tuple[float, tuple[str, ...]] = (zipf(word), ())
+    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head, tail = word[:i], word[i:]
+        for link in _LINKERS:
+            if link and not head.endswith(link):
+                continue
+            left = head[: len(head) - len(link)] if link else head
+            if len(left) < _MIN_PART or zipf(left) < _MIN_ZIPF:
+                continue
+            if zipf(tail) >= _MIN_ZIPF:
+                score = (zipf(left) + zipf(tail)) / 2
+                parts: tuple[str, ...] = (left, tail)
+            else:
+                sub = split_compound(tail)
+                if not sub:
+                    continue
+                score = (zipf(left) + sum(zipf(p) for p in sub)) / (1 + len(sub))
+                parts = (left, *sub)
+            if score > best[0]:
+                best = (score, parts)
+    return best[1]
+
+
+def stem(word: str) -> str:
+    return _stemmer.stemWord(fold(word))
+
+
+def analyze(text: str) -> list[str]:
+    """BM25 terms for ``text``.
+
+    Each word yields its stem; hyphenated words also yield their parts, and compounds
+    the stems of their parts (and of sub-compounds, one level down).
+
+    >>> analyze("Die Trinkwasserversorgung der Kommunen")
+    ['trinkwasserversorg', 'trinkwass', 'trink', 'wass', 'versorg', 'kommun']
+    >>> analyze("Smart-City-Strategien")
+    ['smart-city-strategi', 'smart', 'city', 'strategi']
+    """
+    terms: list[str] = []
+    for m in _WORD.finditer(text):
+        word = m.group(0).casefold()
+        if word in STOPWORDS:
+            continue
+        pieces = [word] + (word.split("-") if "-" in word else [])
+        for i, piece in enumerate(pieces):
+            if piece in STOPWORDS or len(piece) < 2:
+                continue
+            terms.append(stem(piece))
+            if i == 0 and "-" in piece:
+                continue
+            for part in split_compound(piece):
+                terms.append(stem(part))
+                for sub in split_compound(part):
+                    terms.append(stem(sub))
+    return terms

@@ -1,0 +1,354 @@
+"""Build or update the index from PDFs: parse, cut, embed, write a new generation.
+
+Incremental: a document whose sha256, model and passage settings match the live index
+reuses its passages and vectors; only new or changed PDFs are parsed and embedded, and
+documents that are no longer among the inputs are dropped. With nothing to do the
+build returns before loading any model.
+
+Bad input costs no data: a failing document is reported in one line; the others are
+indexed, and if an earlier version of the failing document was indexed it stays.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import store
+from index.analysis import ANALYZER_NAME
+from index.retrievers import BM25, Dense
+from ingest.catalog import DocMeta, load_catalog, resolve_meta
+from ingest.document import build_document, sha256_file
+from ingest.errors import ChartaError, DocumentError, IndexError_
+from ingest.passages import make_passages
+from ingest.pdf import check_file, read_pdf
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DocResult:
+    file: str
+    status: str  # "new", "changed", "unchanged", "failed", "kept", "duplicate", "removed"
+    doc_id: str = ""
+    pages: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+
+    def line(self) -> str:
+        if self.status in ("failed", "kept", "duplicate"):
+            extra = " (previous version stays indexed)" if self.status == "kept" else ""
+            return f"✗ {self.file}: {self.reason}{extra}"
+        if self.status == "removed":
+            return f"- {self.file}: removed from the index"
+        mark = "=" if self.status == "unchanged" else "✓"
+        return (f"{mark} {self.file}: {self.pages} pages, {self.passages} passages, "
+                f"{self.seconds:.1f} s ({self.status})")
+
+
+@dataclass
+class BuildReport:
+    results: list[DocResult] = field(default_factory=list)
+    passages: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    written: bool = False
+    generation: str = ""
+
+    @property
+    def failed(self) -> list[DocResult]:
+        return [r for r in self.results if r.status in ("failed", "kept")]
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        parts = ", ".join(f"{n} {s}" for s, n in counts.items())
+        state = "index updated" if self.written else "index unchanged"
+        return (f"{self.documents} documents, {self.passages} passages ({parts}); "
+                f"{state}; {self.seconds:.1f} s")
+
+
+def find_pdfs(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders to the PDFs in them (recursively), keep explicit files as given."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                if p.is_file() and p.suffix.lower() == ".pdf" and not p.name.startswith("."):
+                    found[p.resolve()] = None
+        else:
+            found[path.resolve()] = None
+    return list(found)
+
+
+def _previous(settings: Settings) -> store.StoredIndex | None:
+    try:
+        return store.load_stored(settings.index_dir)
+    except IndexError_ as exc:
+        if not isinstance(exc, store.IndexNotFoundError):
+            log.warning("ignoring the existing index: %s", exc)
+        return None
+
+
+def _model_spec(settings: Settings, prev: store.StoredIndex | None) -> str | None:
+    # Without an explicit choice an update keeps the model the index was built with.
+    if settings.model:
+        return settings.model
+    return prev.model_id if prev else None
+
+
+def build_index(paths: list[Path], settings: Settings, *, rebuild: bool = False,
+                progress: Callable[[str], None] | None = None,
+                dry_run: bool = False, lock_wait_s: float = 0.0) -> BuildReport:
+    """Make the index reflect exactly the PDFs under ``paths``."""
+    with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
+        return _build(paths, settings, rebuild=rebuild, progress=progress or (lambda _: None),
+                      dry_run=dry_run)
+
+
+def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
+           progress: Callable[[str], None], dry_run: bool) -> BuildReport:
+    started = time.perf_counter()
+    report = BuildReport()
+    prev = _previous(settings)
+    passage_settings = settings.passages.as_dict()
+    if prev and (prev.manifest["passage_settings"] != passage_settings
+                 or prev.manifest.get("analyzer") != ANALYZER_NAME
+                 or (settings.model and _same_model(settings.model, prev) is False)):
+        rebuild = True
+    prev_docs = {d["doc_id"]: d for d in prev.manifest["documents"]} if prev and not rebuild else {}
+
+    plan: list[tuple[Path, DocMeta, str, str]] = []  # (path, meta, sha, status)
+    seen_sha: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
+    catalogs: dict[Path, dict] = {}
+    for path in find_pdfs(paths):
+        folder = path.parent
+        if folder not in catalogs:
+            catalogs[folder] = load_catalog(folder)
+        meta = resolve_meta(path, catalogs[folder])
+        try:
+            check_file(path, settings.max_file_mb)
+            sha = sha256_file(path)
+            old = prev_docs.get(meta.doc_id)
+            if old and old["sha256"] == sha:
+                # Same file as indexed: its PDF metadata is known without parsing again.
+                meta = resolve_meta(path, catalogs[folder], old.get("pdf_metadata"))
+        except DocumentError as exc:
+            report.results.append(_failed(path, meta, exc, prev_docs))
+            continue
+        if sha in seen_sha:
+            report.results.append(DocResult(path.name, "duplicate", meta.doc_id, reason=(
+                f"same content as {seen_sha[sha]}, not indexed twice")))
+            continue
+        if meta.doc_id in seen_ids:
+            report.results.append(DocResult(path.name, "failed", meta.doc_id, reason=(
+                f"document id {meta.doc_id!r} is already used by {seen_ids[meta.doc_id]}; "
+                "give one of them another 'id' in catalog.toml")))
+            continue
+        seen_sha[sha] = path.name
+        seen_ids[meta.doc_id] = path.name
+        old = prev_docs.get(meta.doc_id)
+        if old and old["sha256"] == sha:
+            status = "unchanged"
+        else:
+            status = "changed" if old else "new"
+        plan.append((path, meta, sha, status))
+
+    kept_ids = {r.doc_id for r in report.results if r.status == "kept"}
+    wanted = {meta.doc_id for _, meta, _, _ in plan} | kept_ids
+    removed = [d for d in prev_docs if d not in wanted]
+    meta_changed = any(
+        st == "unchanged" and _meta_dict(meta) != _meta_dict_of(prev_docs[meta.doc_id])
+        for _, meta, _, st in plan)
+    nothing_to_do = (prev is not None and not rebuild and not removed and not meta_changed
+                     and all(st == "unchanged" for *_, st in plan))
+    for path, meta, _, st in plan:
+        if st == "unchanged":
+            old = prev_docs[meta.doc_id]
+            report.results.append(DocResult(path.name, st, meta.doc_id, old["pages"],
+                                            old["passages"]))
+    for doc_id in removed:
+        report.results.append(DocResult(prev_docs[doc_id]["file"], "removed", doc_id))
+    if nothing_to_do or dry_run:
+        if dry_run:
+            for path, meta, _, st in plan:
+                if st != "unchanged":
+                    report.results.append(DocResult(path.name, st, meta.doc_id))
+        report.documents = len(prev_docs) if prev else 0
+        report.passages = len(prev.passages) if prev else 0
+        report.seconds = time.perf_counter() - started
+        report.generation = prev.generation if prev else ""
+        for r in report.results:
+            progress(r.line())
+        return report
+    for r in report.results:
+        progress(r.line())
+
+    from index.embed import get_embedder
+
+    embedder = get_embedder(_model_spec(settings, prev))
+    prev_rows = _rows_by_doc(prev) if prev else {}
+    docs_out: list[dict[str, Any]] = []
+    passages_out: list[dict[str, Any]] = []
+    vectors_out: list[np.ndarray] = []
+    manifest_docs: list[dict[str, Any]] = []
+
+    def keep_previous(doc_id: str) -> None:
+        entry = dict(prev_docs[doc_id])
+        rows = prev_rows[doc_id]
+        entry["row_start"] = len(passages_out)
+        passages_out.extend(prev.passages[i] for i in rows)
+        vectors_out.append(prev.embeddings[rows])
+        entry["row_end"] = len(passages_out)
+        manifest_docs.append(entry)
+        docs_out.append(prev.documents[doc_id])
+
+    for doc_id in sorted(kept_ids):
+        if doc_id in prev_docs:
+            keep_previous(doc_id)
+    for path, meta, sha, status in plan:
+        if status == "unchanged":
+            keep_previous(meta.doc_id)
+            if _meta_dict(meta) != _meta_dict_of(manifest_docs[-1]):
+                _apply_meta(manifest_docs[-1], passages_out, meta)
+            continue
+        t0 = time.perf_counter()
+        try:
+            raw = read_pdf(path, max_pages=settings.max_pages, timeout_s=settings.parse_timeout_s,
+                           passwords=(meta.password,) if meta.password else ())
+            meta = resolve_meta(path, catalogs[path.parent], raw.metadata)
+            doc = build_document(raw, path, meta, sha)
+            passages = [p.as_dict() for p in make_passages(doc, embedder.count_tokens,
+                                                           settings.passages)]
+            if not passages:
+                raise DocumentError(path.name, "no passages could be made from its text")
+            vectors = embedder.encode_passages([embed_text(p) for p in passages])
+        except DocumentError as exc:
+            result = _failed(path, meta, exc, prev_docs)
+            report.results.append(result)
+            progress(result.line())
+            if result.status == "kept":
+                keep_previous(meta.doc_id)
+            continue
+        entry = {
+            "doc_id": meta.doc_id, "file": path.name, "source_path": str(path),
+            "sha256": sha, **meta.public(), "pdf_metadata": raw.metadata,
+            "pages": len(doc.pages),
+            "passages": len(passages), "sections": len(doc.sections),
+            "structure": doc.structure,
+            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "row_start": len(passages_out), "row_end": len(passages_out) + len(passages),
+        }
+        passages_out.extend(passages)
+        vectors_out.append(vectors)
+        manifest_docs.append(entry)
+        docs_out.append(_document_record(doc))
+        result = DocResult(path.name, status, meta.doc_id, len(doc.pages), len(passages),
+                           time.perf_counter() - t0)
+        report.results.append(result)
+        progress(result.line())
+
+    vectors = (np.concatenate(vectors_out) if vectors_out
+               else np.zeros((0, embedder.dimension), dtype=np.float32))
+    gen = _write_generation(settings, embedder, manifest_docs, passages_out, vectors, docs_out)
+    report.written = True
+    report.generation = gen.name
+    report.documents = len(manifest_docs)
+    report.passages = len(passages_out)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def embed_text(passage: dict[str, Any]) -> str:
+    """What the embedding model sees: the section heading, then the passage text."""
+    return passage["section_path"][-1] + "\n" + passage["text"]
+
+
+def _same_model(spec: str, prev: store.StoredIndex) -> bool | None:
+    from index.embed import resolve_model
+
+    try:
+        return resolve_model(spec).model_id == prev.model_id
+    except ChartaError:
+        return None
+
+
+def _failed(path: Path, meta: DocMeta, exc: DocumentError, prev_docs: dict) -> DocResult:
+    status = "kept" if meta.doc_id in prev_docs else "failed"
+    return DocResult(path.name, status, meta.doc_id, reason=exc.reason)
+
+
+def _meta_dict(meta: DocMeta) -> dict[str, str]:
+    return meta.public()
+
+
+def _meta_dict_of(entry: dict[str, Any]) -> dict[str, str]:
+    return {k: entry.get(k, "") for k in DocMeta("", "").public()}
+
+
+def _apply_meta(entry: dict[str, Any], passages: list[dict[str, Any]], meta: DocMeta) -> None:
+    entry.update(meta.public())
+    for p in passages[entry["row_start"]:entry["row_end"]]:
+        p["title"] = meta.title
+
+
+def _rows_by_doc(prev: store.StoredIndex) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for i, p in enumerate(prev.passages):
+        rows.setdefault(p["doc_id"], []).append(i)
+    return rows
+
+
+def _document_record(doc) -> dict[str, Any]:
+    return {
+        "doc_id": doc.doc_id,
+        "pages": [{"pdf_page": p.index + 1, "label": p.label, "text": p.text,
+                   "in_flow": p.in_flow} for p in doc.pages],
+        "sections": [{"idx": s.idx, "level": s.level, "title": s.title, "path": s.path,
+                      "pdf_page": s.pdf_page, "page": doc.pages[s.pdf_page - 1].label,
+                      "spans": doc.page_spans(s.body_start, s.end)} for s in doc.sections],
+    }
+
+
+def _write_generation(settings: Settings, embedder, manifest_docs, passages, vectors,
+                      docs) -> Path:
+    gen = store.new_generation(settings.index_dir)
+    dense = Dense.build(vectors, settings.hnsw_threshold)
+    manifest = {
+        "format": store.FORMAT_NAME,
+        "format_version": store.FORMAT_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {"id": embedder.model_id, "dimension": embedder.dimension,
+                  "query_prefix": embedder.resolved.query_prefix,
+                  "passage_prefix": embedder.resolved.passage_prefix,
+                  "max_seq_length": embedder.max_seq_length},
+        "passage_settings": settings.passages.as_dict(),
+        "analyzer": ANALYZER_NAME,
+        "dense": {"kind": dense.kind, "metric": "inner_product", "normalized": True},
+        "counts": {"documents": len(manifest_docs), "passages": len(passages)},
+        "documents": manifest_docs,
+    }
+    store.write_jsonl(gen / "passages.jsonl", passages)
+    store.write_jsonl(gen / "documents.jsonl", docs)
+    np.save(gen / "embeddings.npy", vectors, allow_pickle=False)
+    dense.save(gen / "dense.faiss")
+    if passages:
+        BM25.build(passages).save(gen / "bm25")
+    # The manifest goes last: a generation without one is incomplete by definition.
+    (gen / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                       encoding="utf-8")
+    store.publish(settings.index_dir, gen)
+    return gen
+

@@ -1,0 +1,103 @@
+"""The two retrievers: BM25 over analysed German text (bm25s) and dense vectors (FAISS)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.analysis import analyze
+
+log = logging.getLogger(__name__)
+
+
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG; its per-call chatter is not for our users.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def bm25_text(passage: dict[str, Any]) -> str:
+    """What BM25 sees of a passage: its heading path, then its text."""
+    return passage["section"] + "\n" + passage["text"]
+
+
+class BM25:
+    """bm25s with the German analyser; scores every passage for a query."""
+
+    def __init__(self, retriever: Any) -> None:
+        self.retriever = retriever
+        self.vocab = retriever.vocab_dict
+
+    @classmethod
+    def build(cls, passages: list[dict[str, Any]]) -> BM25:
+        retriever = _bm25s().BM25(k1=1.2, b=0.75)
+        corpus = [analyze(bm25_text(p)) or [""] for p in passages]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever)
+
+    def save(self, folder: Path) -> None:
+        self.retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25:
+        return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0))
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = [t for t in analyze(query) if t in self.vocab]
+        n = self.retriever.scores["num_docs"]
+        if not terms:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(terms), dtype=np.float32)
+
+
+class Dense:
+    """Inner-product FAISS index over L2-normalised vectors (cosine similarity)."""
+
+    def __init__(self, index: Any, kind: str) -> None:
+        self.index = index
+        self.kind = kind
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, hnsw_threshold: int) -> Dense:
+        import faiss
+
+        n, dim = vectors.shape
+        if n >= hnsw_threshold:
+            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 200
+            index.hnsw.efSearch = 128
+            kind = "hnsw"
+        else:
+            index = faiss.IndexFlatIP(dim)
+            kind = "flat"
+        if n:
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index, kind)
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, kind: str) -> Dense:
+        import faiss
+
+        index = faiss.read_index(str(path))
+        if kind == "hnsw":
+            faiss.downcast_index(index).hnsw.efSearch = 128
+        return cls(index, kind)
+
+    def search(self, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (ids, cosine scores) for one query vector."""
+        k = min(k, self.index.ntotal)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, ids = self.index.search(query_vec.reshape(1, -1).astype(np.float32), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]

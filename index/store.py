@@ -1,0 +1,205 @@
+"""The persisted index: a self-describing folder of plain files, swapped in atomically.
+
+Layout of ``index_dir``::
+
+    CURRENT                 name of the live generation (replaced atomically)
+    .lock                   held by a running build
+    gen-<time>-<rand>/      one complete index
+        manifest.json       format version, model, dimension, passage settings, documents
+        passages.jsonl      one passage per line, row i = vector i
+        embeddings.npy      float32, L2-normalised, one row per passage
+        dense.faiss         FAISS index over the embeddings (flat or HNSW)
+        bm25/               bm25s index (JSON + .npy)
+        documents.jsonl     per document: cleaned page texts and the section tree
+
+A build writes a new generation next to the live one and then replaces ``CURRENT``;
+a crash or ``kill -9`` at any moment leaves the previous generation live. No pickle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
+
+FORMAT_NAME = "charta-lotse-index"
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+REBUILD_HINT = "python -m ingest --rebuild"
+
+
+@dataclass
+class StoredIndex:
+    """Everything of an index generation except the retrievers."""
+
+    path: Path
+    manifest: dict[str, Any]
+    passages: list[dict[str, Any]]
+    embeddings: np.ndarray
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest["model"]["id"]
+
+    @property
+    def generation(self) -> str:
+        return self.path.name
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The live generation folder; raises if there is none."""
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index in {index_dir}; build it with: python -m ingest") from None
+    gen = index_dir / name
+    if not name or "/" in name or not (gen / "manifest.json").is_file():
+        raise IndexNotFoundError(
+            f"{pointer} names a missing generation {name!r}; rebuild with: {REBUILD_HINT}")
+    return gen
+
+
+def read_manifest(gen: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexMismatchError(f"{gen / 'manifest.json'} is unreadable ({exc}); "
+                                 f"rebuild with: {REBUILD_HINT}") from None
+    if manifest.get("format") != FORMAT_NAME:
+        raise IndexMismatchError(f"{gen} is not a Charta-Lotse index; rebuild with: {REBUILD_HINT}")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index {gen} has format version {version}, this version of Charta-Lotse reads "
+            f"version {FORMAT_VERSION}; rebuild it with: {REBUILD_HINT}")
+    return manifest
+
+
+def load_stored(index_dir: Path) -> StoredIndex:
+    """Load the live generation's manifest, passages, vectors and documents."""
+    gen = current_generation(index_dir)
+    manifest = read_manifest(gen)
+    passages = read_jsonl(gen / "passages.jsonl")
+    embeddings = np.load(gen / "embeddings.npy", allow_pickle=False)
+    dim = manifest["model"]["dimension"]
+    if embeddings.shape != (len(passages), dim):
+        raise IndexMismatchError(
+            f"index {gen} is inconsistent ({embeddings.shape} vectors for {len(passages)} "
+            f"passages of dimension {dim}); rebuild with: {REBUILD_HINT}")
+    documents = {d["doc_id"]: d for d in read_jsonl(gen / "documents.jsonl")}
+    return StoredIndex(gen, manifest, passages, embeddings, documents)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def new_generation(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    gen.mkdir()
+    return gen
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+    for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
+        _fsync_dir(d)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(index_dir: Path, gen: Path, keep: int = 2) -> None:
+    """Make ``gen`` the live generation atomically, then prune old ones.
+
+    The previous generation is kept (``keep=2``) so that a running app that still
+    reads it is not pulled out from under a request.
+    """
+    _fsync_tree(gen)
+    tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+    tmp.write_text(gen.name + "\n", encoding="utf-8")
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    prune(index_dir, keep=keep)
+
+
+def prune(index_dir: Path, keep: int = 2) -> None:
+    """Delete generations other than the newest ``keep`` that include the live one,
+    and leftovers of interrupted builds."""
+    try:
+        live = current_generation(index_dir).name
+    except IndexNotFoundError:
+        live = None
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.name)
+    complete = [g for g in gens if (g / "manifest.json").is_file() and g.name <= (live or "")]
+    keepers = {live} | {g.name for g in complete[-keep:]}
+    for g in gens:
+        if g.name not in keepers:
+            shutil.rmtree(g, ignore_errors=True)
+    for tmp in index_dir.glob(f".{CURRENT}.*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Exclusive lock for a build; waits up to ``wait_s`` then raises IndexLockedError."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fh = (index_dir / LOCK).open("a+")
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise IndexLockedError(
+                        f"index {index_dir} is being built by {holder}; wait for it to "
+                        "finish and run again") from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()

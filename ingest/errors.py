@@ -1,0 +1,45 @@
+"""The project's exceptions, in one place.
+
+Library code raises these; only the edges (CLI exit codes, ``gr.Error`` in the app)
+turn them into user-facing messages. Every message is one line that names the file
+or setting and the reason.
+"""
+
+from __future__ import annotations
+
+
+class ChartaError(Exception):
+    """Base class for all Charta-Lotse errors."""
+
+
+class DocumentError(ChartaError):
+    """A single input document cannot be ingested; the others are unaffected."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        self.file = file
+        self.reason = reason
+        super().__init__(f"{file}: {reason}")
+
+
+class IndexError_(ChartaError):
+    """Base for problems with the persisted index."""
+
+
+class IndexNotFoundError(IndexError_):
+    """No index has been built in the configured folder yet."""
+
+
+class IndexMismatchError(IndexError_):
+    """The index on disk cannot be used with the current code or settings."""
+
+
+class IndexLockedError(IndexError_):
+    """Another ingest run holds the index lock."""
+
+
+class ModelError(ChartaError):
+    """The embedding model cannot be loaded."""
+
+
+class ConfigError(ChartaError, ValueError):
+    """A setting has a value that is not allowed."""

@@ -1,0 +1,167 @@
+"""Section-aware passages: sentences packed up to a token budget, with overlap.
+
+A passage never spans two sections, a small section stays one passage, and cuts fall
+on sentence boundaries (a single over-long sentence is cut at word boundaries).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ingest.document import PATH_SEP, Document
+from ingest.settings import PassageSettings
+
+# Abbreviations after which a period does not end a German (or English) sentence.
+_ABBREV = {
+    "z", "b", "u", "a", "d", "h", "e", "v", "o", "g", "s", "bzw", "ca", "vgl", "nr", "abs",
+    "dr", "prof", "usw", "etc", "ggf", "inkl", "insb", "evtl", "sog", "bspw", "mio", "mrd",
+    "jh", "st", "tel", "ff", "art", "bzgl", "zzgl", "max", "min", "dt", "gem", "i", "e.v",
+    "mr", "mrs", "ms", "vs", "e.g", "i.e", "no", "fig", "abb", "kap", "hrsg",
+}
+_BOUNDARY = re.compile(r"[.!?…][\"“”»)\]]*\s+(?=[\"„“»(\[]?[A-ZÄÖÜ0-9•])|\n")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` in ``text``, German-aware.
+
+    Abbreviations (``z. B.``, ``u. a.``, ``bzw.``) and ordinals (``am 1. Mai``) do not
+    end a sentence; a line break always does.
+
+    >>> t = "Kommunen sollten z. B. Daten teilen. Am 1. Mai 2021 beginnt es. Gut!"
+    >>> [t[s:e] for s, e in split_sentences(t)]
+    ['Kommunen sollten z. B. Daten teilen.', 'Am 1. Mai 2021 beginnt es.', 'Gut!']
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group(0) != "\n" and text[m.start()] == ".":
+            word = re.search(r"([\w.]+)$", text[start:m.start()])
+            token = word.group(1).casefold() if word else ""
+            if token in _ABBREV or re.fullmatch(r"\d{1,2}", token):
+                continue
+        end = m.start() + len(m.group(0).rstrip())
+        if text[start:end].strip():
+            spans.append(_trim(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def pack(tokens: Sequence[int], settings: PassageSettings) -> list[tuple[int, int]]:
+    """Group consecutive sentences (given their token counts) into passages.
+
+    Returns ``[(first, last_exclusive)]`` sentence ranges. A new passage repeats the
+    previous passage's last sentences up to ``overlap_tokens``; a final passage
+    smaller than ``min_tokens`` is merged into the one before when that stays within
+    1.25 × ``max_tokens``.
+
+    >>> pack([50, 50, 50, 50, 10], PassageSettings(max_tokens=120, overlap_tokens=50, min_tokens=20))
+    [(0, 2), (1, 3), (2, 5)]
+    """
+    limit, overlap = settings.max_tokens, settings.overlap_tokens
+    groups: list[tuple[int, int]] = []
+    first, size = 0, 0
+    i = 0
+    while i < len(tokens):
+        if size and size + tokens[i] > limit:
+            groups.append((first, i))
+            back, carried = i, 0
+            while back - 1 > first and carried + tokens[back - 1] <= overlap:
+                back -= 1
+                carried += tokens[back]
+            first, size = back, carried
+            continue
+        size += tokens[i]
+        i += 1
+    if size or not groups:
+        groups.append((first, len(tokens)))
+    if len(groups) > 1:
+        (a0, a1), (b0, b1) = groups[-2], groups[-1]
+        last_size = sum(tokens[a1:b1])
+        if last_size < settings.min_tokens and sum(tokens[a0:b1]) <= 1.25 * limit:
+            groups[-2:] = [(a0, b1)]
+    return groups
+
+
+def _split_long(text: str, start: int, end: int, n_tokens: int, limit: int) -> list[tuple[int, int]]:
+    """Cut one over-long sentence into pieces of roughly ``limit`` tokens at spaces."""
+    pieces = -(-n_tokens // limit)
+    length = end - start
+    cuts = [start]
+    for k in range(1, pieces):
+        target = start + k * length // pieces
+        space = text.rfind(" ", cuts[-1] + 1, target + 1)
+        cuts.append(space if space > cuts[-1] else target)
+    cuts.append(end)
+    return [_trim(text, a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+
+
+@dataclass
+class Passage:
+    id: str
+    doc_id: str
+    title: str
+    file: str
+    section: str
+    section_path: list[str]
+    section_idx: int
+    position: int
+    pdf_page: int
+    pdf_page_end: int
+    page: str
+    page_end: str
+    text: str
+    spans: list[dict[str, int]]
+    n_tokens: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
+                  settings: PassageSettings) -> list[Passage]:
+    """Cut every section body of ``doc`` into passages."""
+    out: list[Passage] = []
+    for sec in doc.sections:
+        body = doc.flow[sec.body_start:sec.end]
+        sents = split_sentences(body)
+        if not sents:
+            continue
+        counts = count_tokens([body[s:e] for s, e in sents])
+        spans: list[tuple[int, int]] = []
+        tokens: list[int] = []
+        for (s, e), n in zip(sents, counts):
+            if n > settings.max_tokens:
+                parts = _split_long(body, s, e, n, settings.max_tokens)
+                spans.extend(parts)
+                tokens.extend(count_tokens([body[a:b] for a, b in parts]))
+            else:
+                spans.append((s, e))
+                tokens.append(n)
+        for pos, (a, b) in enumerate(pack(tokens, settings)):
+            start = sec.body_start + spans[a][0]
+            end = sec.body_start + spans[b - 1][1]
+            page_spans = doc.page_spans(start, end)
+            if not page_spans:
+                continue
+            p0, p1 = page_spans[0]["pdf_page"], page_spans[-1]["pdf_page"]
+            out.append(Passage(
+                id=f"{doc.doc_id}:{doc.sha256[:8]}:{sec.idx:03d}:{pos:03d}",
+                doc_id=doc.doc_id, title=doc.meta.title, file=doc.file,
+                section=PATH_SEP.join(sec.path), section_path=list(sec.path),
+                section_idx=sec.idx, position=pos, pdf_page=p0, pdf_page_end=p1,
+                page=doc.pages[p0 - 1].label, page_end=doc.pages[p1 - 1].label,
+                text=doc.flow[start:end], spans=page_spans, n_tokens=sum(tokens[a:b]),
+            ))
+    return out

@@ -1,0 +1,291 @@
+"""Read a PDF with pypdf: lines per page, outline, page labels, metadata.
+
+Parsing runs in a separate process with a time limit, so no single document (a
+malformed object graph, a page tree that loops, a decompression bomb) can stall
+ingest. Everything that can go wrong becomes a :class:`DocumentError` with one line
+that names the file and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.clean import furniture_key, is_page_number, normalize_line
+from ingest.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_MAX_OUTLINE_ENTRIES = 5_000
+_CHILD_MEMORY_BYTES = 4 * 1024**3
+
+
+@dataclass
+class RawPdf:
+    """What the parser child hands back: nothing cleaned beyond glyphs and furniture."""
+
+    page_count: int
+    pages: list[list[str]]  # normalised lines per page, positional heads/footers removed
+    page_labels: list[str] | None  # from /PageLabels, None when the PDF has none
+    footer_numbers: list[int | None]  # a page number printed in the head/foot zone, if any
+    outline: list[tuple[int, str, int]]  # (level, title, 0-based page index)
+    metadata: dict[str, str] = field(default_factory=dict)
+    failed_pages: int = 0
+
+
+def check_file(path: Path, max_file_mb: float) -> None:
+    """Cheap checks before any parsing: exists, not empty, not too big, looks like a PDF."""
+    name = path.name
+    if not path.is_file():
+        raise DocumentError(name, "file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentError(name, "empty file (0 bytes)")
+    if size > max_file_mb * 1024 * 1024:
+        raise DocumentError(
+            name, f"file too large ({size / 1024 / 1024:.1f} MB > limit {max_file_mb:g} MB, "
+                  "CHARTA_MAX_FILE_MB)")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        kind = "text" if _looks_like_text(head) else "binary data"
+        raise DocumentError(name, f"not a PDF (no %PDF header; looks like {kind})")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_pdf(path: Path, *, max_pages: int, timeout_s: float,
+             passwords: tuple[str, ...] = ()) -> RawPdf:
+    """Parse ``path`` in a child interpreter; raise :class:`DocumentError` on any failure.
+
+    A fresh ``python -m ingest.pdf`` process (not a fork) keeps the parent's model and
+    threads out of the child and lets the timeout kill a stuck parse cleanly.
+    """
+    request = json.dumps({"path": str(path), "max_pages": max_pages, "passwords": list(passwords)})
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ingest.pdf"], input=request, capture_output=True,
+            text=True, timeout=timeout_s, cwd=str(_PROJECT_ROOT), encoding="utf-8")
+    except subprocess.TimeoutExpired:
+        raise DocumentError(
+            path.name, f"parsing took longer than {timeout_s:g} s (CHARTA_PARSE_TIMEOUT)") from None
+    try:
+        status, payload = json.loads(proc.stdout)
+    except (ValueError, TypeError):
+        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+        raise DocumentError(
+            path.name, f"the PDF parser crashed (exit {proc.returncode}: {tail[0][:120]})") from None
+    if status == "error":
+        raise DocumentError(path.name, payload)
+    payload["outline"] = [tuple(e) for e in payload["outline"]]
+    return RawPdf(**payload)
+
+
+def _child_main() -> None:
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY_BYTES, _CHILD_MEMORY_BYTES))
+    except (ImportError, ValueError, OSError):
+        pass
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    logging.basicConfig(level=logging.CRITICAL)
+    sys.setrecursionlimit(5_000)
+    req = json.loads(sys.stdin.read())
+    path = Path(req["path"])
+    try:
+        raw = _parse(path, int(req["max_pages"]), tuple(req["passwords"]))
+        result: tuple[str, Any] = ("ok", raw.__dict__)
+    except DocumentError as exc:
+        result = ("error", exc.reason)
+    except RecursionError:
+        result = ("error", "corrupt PDF (object graph loops or nests too deeply)")
+    except MemoryError:
+        result = ("error", "PDF needs too much memory to parse")
+    except Exception as exc:  # pypdf raises many types on broken files
+        result = ("error", f"corrupt or unreadable PDF ({type(exc).__name__}: {_short(exc)})")
+    sys.stdout.write(json.dumps(result, ensure_ascii=False))
+    sys.stdout.flush()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] or "no details"
+
+
+def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
+
+    reader = PdfReader(str(path), strict=False)
+    if reader.is_encrypted:
+        ok = False
+        for pw in ("", *passwords):
+            try:
+                if reader.decrypt(pw):
+                    ok = True
+                    break
+            except Exception:  # wrong algorithm support or broken crypt dict
+                continue
+        if not ok:
+            raise DocumentError(path.name, "encrypted and no known password opens it "
+                                           "(add 'password' to its catalog entry)")
+    try:
+        count = len(reader.pages)
+    except FileNotDecryptedError:
+        raise DocumentError(path.name, "encrypted and no known password opens it") from None
+    if count == 0:
+        raise DocumentError(path.name, "the PDF has no pages")
+    if count > max_pages:
+        raise DocumentError(path.name, f"too many pages ({count} > limit {max_pages}, "
+                                       "CHARTA_MAX_PAGES)")
+    fragments: list[list[tuple[float, str]]] = []
+    heights: list[float] = []
+    failed = 0
+    for page in reader.pages:
+        frags: list[tuple[float, str]] = []
+        try:
+            height = float(page.mediabox.height) or 842.0
+        except Exception:
+            height = 842.0
+
+        def visit(text: str, cm: Any, tm: Any, _fd: Any, _fs: Any, frags=frags) -> None:
+            if text:
+                try:
+                    y = float(tm[4]) * float(cm[1]) + float(tm[5]) * float(cm[3]) + float(cm[5])
+                except (TypeError, ValueError, IndexError):
+                    y = -1.0
+                frags.append((y, text))
+
+        try:
+            page.extract_text(visitor_text=visit)
+        except Exception:
+            failed += 1
+            frags.clear()
+        fragments.append(frags)
+        heights.append(height)
+    pages, numbers = _drop_positional_furniture(fragments, heights)
+    return RawPdf(
+        page_count=count,
+        pages=pages,
+        page_labels=_page_labels(reader, count),
+        footer_numbers=numbers,
+        outline=_outline(reader),
+        metadata=_metadata(reader),
+        failed_pages=failed,
+    )
+
+
+def _drop_positional_furniture(fragments: list[list[tuple[float, str]]],
+                               heights: list[float]) -> tuple[list[list[str]], list[int | None]]:
+    """Remove text in head/foot bands that recur across pages with repeating content.
+
+    A band (a y position in the top or bottom 12 % of the page) is furniture when it
+    carries text on at least half the pages (and 3 or more) and its texts mostly repeat
+    (running title, chapter name, page number), unlike the first body line, which sits
+    at the same height on every page but says something new each time.
+    """
+    band_pages: dict[int, set[int]] = defaultdict(set)
+    band_texts: dict[int, list[str]] = defaultdict(list)
+    for pno, (frags, height) in enumerate(zip(fragments, heights)):
+        for y, text in frags:
+            if not text.strip() or y < 0:
+                continue
+            if y > 0.88 * height or y < 0.12 * height:
+                band = round(y / 2)
+                band_pages[band].add(pno)
+                band_texts[band].append(furniture_key(text))
+    n = len(fragments)
+    furniture: set[int] = set()
+    for band, pnos in band_pages.items():
+        texts = band_texts[band]
+        repeating = sum(c for c in Counter(texts).values() if c > 1)
+        if len(pnos) >= max(3, 0.5 * n) and repeating >= 0.5 * len(texts):
+            furniture.add(band)
+    pages: list[list[str]] = []
+    numbers: list[int | None] = []
+    for frags in fragments:
+        kept: list[str] = []
+        number: int | None = None
+        for y, text in frags:
+            if y >= 0 and round(y / 2) in furniture:
+                if is_page_number(text) and text.strip().isdigit():
+                    number = int(text.strip())
+                kept.append("\n")
+            else:
+                kept.append(text)
+        lines = [normalize_line(s) for s in "".join(kept).splitlines()]
+        pages.append([s for s in lines if s])
+        numbers.append(number)
+    return pages, numbers
+
+
+def _page_labels(reader: Any, count: int) -> list[str] | None:
+    try:
+        root = reader.trailer["/Root"]
+        if "/PageLabels" not in root:
+            return None
+        labels = list(reader.page_labels)
+    except Exception:
+        return None
+    return labels if len(labels) == count else None
+
+
+def _outline(reader: Any) -> list[tuple[int, str, int]]:
+    entries: list[tuple[int, str, int]] = []
+    seen: set[int] = set()
+
+    def walk(items: Any, level: int) -> None:
+        for item in items:
+            if len(entries) >= _MAX_OUTLINE_ENTRIES:
+                return
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            try:
+                title = normalize_line(str(item.title or ""))
+                page = reader.get_destination_page_number(item)
+            except Exception:
+                continue
+            if title and page is not None and page >= 0:
+                entries.append((level, title, int(page)))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception:
+        return entries
+    return entries
+
+
+def _metadata(reader: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        meta = reader.metadata or {}
+        for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate"):
+            value = meta.get(key)
+            if value:
+                out[key.strip("/").lower()] = re.sub(r"\s+", " ", str(value)).strip()
+    except Exception:
+        pass
+    return out
+
+
+if __name__ == "__main__":
+    _child_main()
