@@ -1,0 +1,72 @@
+"""Retrieval metrics over gold questions: hit@k, MRR@10, passage-contains@k."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.structure import heading_label
+
+QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lang: str
+    kind: str  # "answerable" or "unanswerable"
+    question: str
+    gold_sections: tuple[str, ...]
+    answer_contains: str | None
+
+
+def load_questions(path: Path = QUESTIONS) -> list[Question]:
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                out.append(Question(d["id"], d["lang"], d["kind"], d["question"],
+                                    tuple(d.get("gold_sections") or ()), d.get("answer_contains")))
+    return out
+
+
+def normalize(text: str) -> str:
+    """Case-folded, single-spaced text for containment checks."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def in_gold_section(section_path: Sequence[str], gold: Sequence[str]) -> bool:
+    """True when any heading on the passage's path carries one of the gold labels.
+
+    >>> in_gold_section(["3. Digitale …", "3.2 Daten verantwortungsvoll …"], ["3.2"])
+    True
+    >>> in_gold_section(["3. Digitale …", "3.2 Daten …"], ["3.3"])
+    False
+    """
+    labels = {heading_label(h) for h in section_path}
+    return any(g in labels for g in gold)
+
+
+def score_question(q: Question, hits: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Metrics for one answerable question given its best-first hits (dicts)."""
+    first = next((i for i, h in enumerate(hits[:10], 1)
+                  if in_gold_section(h["section_path"], q.gold_sections)), None)
+    phrase = normalize(q.answer_contains or "")
+    contains = bool(phrase) and any(phrase in normalize(h["text"]) for h in hits[:5])
+    return {
+        "hit@1": float(first == 1),
+        "hit@5": float(first is not None and first <= 5),
+        "mrr@10": 1.0 / first if first else 0.0,
+        "contains@5": float(contains),
+    }
+
+
+def aggregate(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    if not rows:
+        return {}
+    return {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}

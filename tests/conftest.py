@@ -1,0 +1,73 @@
+"""Shared fixtures: the real charter PDF, the bundled model (loaded once), a built index.
+
+Tests run offline with the bundled all-MiniLM-L6-v2 model; nothing here is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+for var in [v for v in os.environ if v.startswith("CHARTA_")]:
+    del os.environ[var]  # a developer's own settings must not leak into tests
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARTER = ROOT / "corpus" / "smart-city-charta-2021.pdf"
+CATALOG = ROOT / "corpus" / "catalog.toml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def make_settings(tmp: Path, **overrides):
+    from ingest.settings import load_settings
+
+    values = {"corpus_dir": tmp / "corpus", "index_dir": tmp / "index", "model": BUNDLED}
+    values.update(overrides)
+    return load_settings(env={}, **values)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled model, loaded once per test session."""
+    from index.embed import get_embedder
+
+    return get_embedder(BUNDLED)
+
+
+@pytest.fixture(scope="session")
+def charter_index(tmp_path_factory, embedder):
+    """Settings of an index built once from a corpus holding just the charter."""
+    from index.build import build_index
+
+    tmp = tmp_path_factory.mktemp("charter")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(CHARTER, corpus / CHARTER.name)
+    shutil.copy(CATALOG, corpus / CATALOG.name)
+    settings = make_settings(tmp)
+    report = build_index([corpus], settings)
+    assert not report.failed, report.results
+    return settings
+
+
+@pytest.fixture(scope="session")
+def charter_searcher(charter_index):
+    from index.search import Searcher
+
+    return Searcher.open(charter_index)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    """A fresh corpus folder with the charter and its catalog, and settings for it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CHARTER, corpus / CHARTER.name)
+    shutil.copy(CATALOG, corpus / CATALOG.name)
+    return make_settings(tmp_path)
