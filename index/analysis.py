@@ -64,6 +64,18 @@ def _zipf_table() -> dict[str, float]:
     return table
 
 
+def looks_english(text: str) -> bool:
+    """A cheap language guess from function words, enough to weight the retrievers.
+
+    >>> looks_english("What does the charter say about open data?"), looks_english("Was sagt die Charta?")
+    (True, False)
+    """
+    words = [w.casefold() for w in _WORD.findall(text)]
+    en = sum(w in ENGLISH_STOPWORDS and w not in GERMAN_STOPWORDS for w in words)
+    de = sum(w in GERMAN_STOPWORDS and w not in ENGLISH_STOPWORDS for w in words)
+    return en > de
+
+
 def fold(word: str) -> str:
     """Lowercase and fold umlauts, so ``Bürger``, ``Buerger`` and ``burger`` stem alike.
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from index import store
+from index.analysis import looks_english
 from index.fusion import rrf, score_fusion
 from index.retrievers import BM25, Dense
 from ingest.errors import ChartaError, IndexMismatchError
@@ -142,7 +143,7 @@ class Searcher:
         elif mode == "dense":
             ranked = sorted(dense_scores.items(), key=lambda x: (-x[1], x[0]))
         else:
-            ranked = self._fuse(bm25_scores, dense_scores)
+            ranked = self._fuse(bm25_scores, dense_scores, looks_english(query))
         hits = []
         for rank, (i, score) in enumerate(ranked[:k], start=1):
             dense = dense_scores.get(i)
@@ -151,10 +152,11 @@ class Searcher:
             hits.append(self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0))
         return hits
 
-    def _fuse(self, bm25_scores: dict[int, float],
-              dense_scores: dict[int, float]) -> list[tuple[int, float]]:
+    def _fuse(self, bm25_scores: dict[int, float], dense_scores: dict[int, float],
+              english: bool = False) -> list[tuple[int, float]]:
         f = self.settings.fusion
-        weights = {"bm25": f.bm25_weight, "dense": f.dense_weight}
+        weights = {"bm25": f.bm25_weight,
+                   "dense": f.dense_weight_en if english else f.dense_weight}
         if f.method == "score":
             return score_fusion({"bm25": bm25_scores, "dense": dense_scores}, weights)
         rankings = {

@@ -26,7 +26,7 @@ FUSION_METHODS = ("rrf", "score")
 class PassageSettings:
     """How documents are cut into passages; recorded in the index."""
 
-    max_tokens: int = 160
+    max_tokens: int = 128
     overlap_tokens: int = 32
     min_tokens: int = 40
 
@@ -41,8 +41,11 @@ class FusionSettings:
 
     method: str = "rrf"
     bm25_weight: float = 1.0
-    dense_weight: float = 0.5
-    rrf_k: int = 60
+    dense_weight: float = 0.25
+    # The BM25 analysis is German; for English questions the (English-trained) dense
+    # model carries more of the weight.
+    dense_weight_en: float = 1.0
+    rrf_k: int = 30
 
 
 @dataclass(frozen=True)
