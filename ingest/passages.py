@@ -87,7 +87,7 @@ def pack(tokens: Sequence[int], settings: PassageSettings) -> list[tuple[int, in
     if size or not groups:
         groups.append((first, len(tokens)))
     if len(groups) > 1:
-        (a0, a1), (b0, b1) = groups[-2], groups[-1]
+        (a0, a1), (_, b1) = groups[-2], groups[-1]
         last_size = sum(tokens[a1:b1])
         if last_size < settings.min_tokens and sum(tokens[a0:b1]) <= 1.25 * limit:
             groups[-2:] = [(a0, b1)]
