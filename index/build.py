@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -80,12 +81,17 @@ class BuildReport:
 
 
 def find_pdfs(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders to the PDFs in them (recursively), keep explicit files as given."""
+    """Expand folders to the PDFs in them (recursively), keep explicit files as given.
+
+    Hidden files and folders are skipped: ``corpus/.removed/`` keeps retired PDFs
+    out of the index.
+    """
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
             for p in sorted(path.rglob("*")):
-                if p.is_file() and p.suffix.lower() == ".pdf" and not p.name.startswith("."):
+                hidden = any(part.startswith(".") for part in p.relative_to(path).parts)
+                if p.is_file() and p.suffix.lower() == ".pdf" and not hidden:
                     found[p.resolve()] = None
         else:
             found[path.resolve()] = None
@@ -234,7 +240,9 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
                                                            settings.passages)]
             if not passages:
                 raise DocumentError(path.name, "no passages could be made from its text")
-            vectors = embedder.encode_passages([embed_text(p) for p in passages])
+            # A progress bar for long embedding runs, only where someone watches a terminal.
+            vectors = embedder.encode_passages([embed_text(p) for p in passages],
+                                               progress=sys.stderr.isatty() and len(passages) > 200)
         except DocumentError as exc:
             result = _failed(path, meta, exc, prev_docs)
             report.results.append(result)
@@ -324,7 +332,6 @@ def _document_record(doc) -> dict[str, Any]:
 
 def _write_generation(settings: Settings, embedder, manifest_docs, passages, vectors,
                       docs) -> Path:
-    gen = store.new_generation(settings.index_dir)
     dense = Dense.build(vectors, settings.hnsw_threshold)
     manifest = {
         "format": store.FORMAT_NAME,
@@ -340,15 +347,41 @@ def _write_generation(settings: Settings, embedder, manifest_docs, passages, vec
         "counts": {"documents": len(manifest_docs), "passages": len(passages)},
         "documents": manifest_docs,
     }
-    store.write_jsonl(gen / "passages.jsonl", passages)
-    store.write_jsonl(gen / "documents.jsonl", docs)
-    np.save(gen / "embeddings.npy", vectors, allow_pickle=False)
-    dense.save(gen / "dense.faiss")
-    if passages:
-        BM25.build(passages).save(gen / "bm25")
-    # The manifest goes last: a generation without one is incomplete by definition.
-    (gen / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                       encoding="utf-8")
-    store.publish(settings.index_dir, gen)
+    gen: Path | None = None
+    try:
+        gen = store.new_generation(settings.index_dir)
+        store.write_jsonl(gen / "passages.jsonl", passages)
+        store.write_jsonl(gen / "documents.jsonl", docs)
+        np.save(gen / "embeddings.npy", vectors, allow_pickle=False)
+        dense.save(gen / "dense.faiss")
+        if passages:
+            BM25.build(passages).save(gen / "bm25")
+        # The manifest goes last, renamed into place whole: a generation without one
+        # is incomplete by definition.
+        tmp = gen / "manifest.json.part"
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(gen / "manifest.json")
+        store.publish(settings.index_dir, gen)
+    except (OSError, RuntimeError) as exc:
+        # A full disk (ENOSPC, EFBIG) or an I/O error; FAISS reports it as RuntimeError.
+        if gen is not None and _is_live(settings.index_dir, gen):
+            log.warning("index %s published, but tidying up failed: %s", gen.name, exc)
+            return gen
+        if gen is not None:
+            store.discard(settings.index_dir, gen)
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
+        else:  # numpy and FAISS report a short write without errno
+            reason = f"write failed ({' '.join(str(exc).split())[:160]}); is the disk full?"
+
+        raise IndexError_(
+            f"could not write the new index in {settings.index_dir}: {reason}; the previous "
+            "index, if any, stays live") from None
     return gen
 
+
+def _is_live(index_dir: Path, gen: Path) -> bool:
+    try:
+        return store.current_generation(index_dir).name == gen.name
+    except IndexError_:
+        return False

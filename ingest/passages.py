@@ -68,19 +68,26 @@ def pack(tokens: Sequence[int], settings: PassageSettings) -> list[tuple[int, in
 
     >>> pack([50, 50, 50, 50, 10], PassageSettings(max_tokens=120, overlap_tokens=50, min_tokens=20))
     [(0, 2), (1, 3), (2, 5)]
+    >>> pack([5, 80, 12, 150], PassageSettings(max_tokens=100, overlap_tokens=20, min_tokens=10))
+    [(0, 3), (3, 4)]
     """
     limit, overlap = settings.max_tokens, settings.overlap_tokens
     groups: list[tuple[int, int]] = []
-    first, size = 0, 0
+    first, size, fresh = 0, 0, 0  # fresh: first sentence not carried over as overlap
     i = 0
     while i < len(tokens):
         if size and size + tokens[i] > limit:
+            if i == fresh:
+                # Only the carried overlap so far: drop it instead of emitting a passage
+                # that repeats text the previous one already holds.
+                first, size = i, 0
+                continue
             groups.append((first, i))
             back, carried = i, 0
             while back - 1 > first and carried + tokens[back - 1] <= overlap:
                 back -= 1
                 carried += tokens[back]
-            first, size = back, carried
+            first, size, fresh = back, carried, i
             continue
         size += tokens[i]
         i += 1

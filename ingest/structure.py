@@ -98,7 +98,7 @@ def detect_numbered(pages: list[list[str]]) -> list[Heading]:
         while i < len(lines):
             line = lines[i]
             prev = lines[i - 1] if i > 0 else ""
-            num = heading_number(line)
+            num = heading_number(line) or _wrapped_heading_number(lines, i)
             starts_par = i == 0 or prev.rstrip().endswith((".", "!", "?", ":")) or (
                 found and found[-1][1] == p and found[-1][2] == i - 1)
             if num and starts_par:
@@ -122,6 +122,15 @@ def detect_numbered(pages: list[list[str]]) -> list[Heading]:
             last_level = level
         hits.append(Heading(level=level, title=title, page=p, line=i))
     return hits
+
+
+def _wrapped_heading_number(lines: list[str], i: int) -> str | None:
+    """The numbering of a heading wrapped after a comma (``3.2 Daten generieren,`` /
+    ``Datenhoheit behalten``), which :func:`heading_number` alone rejects."""
+    line = lines[i]
+    if not line.rstrip().endswith(",") or i + 1 >= len(lines) or not _continues(line, lines[i + 1]):
+        return None
+    return heading_number(line + " " + lines[i + 1])
 
 
 def _continues(line: str, nxt: str) -> bool:

@@ -1,0 +1,124 @@
+"""Small PDFs made at test time: simple text documents and deliberately broken files.
+
+The text PDFs are written by hand (one Helvetica font, WinAnsi encoding, one line per
+``Tj``), so tests control exactly which lines each page carries. Nothing here imports
+project code.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+
+def _escape(line: str) -> bytes:
+    raw = line.encode("cp1252")
+    out = bytearray()
+    for b in raw:
+        if b in b"()\\":
+            out += b"\\" + bytes([b])
+        elif b > 126:
+            out += f"\\{b:03o}".encode()
+        else:
+            out.append(b)
+    return bytes(out)
+
+
+def _assemble(objects: list[bytes], root: int, extra_trailer: bytes = b"") -> bytes:
+    """A PDF file with a correct xref table; ``objects[i]`` is object number i + 1."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for num, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{num} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root {root} 0 R ".encode() + extra_trailer
+            + f">>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return bytes(out)
+
+
+def text_pdf(path: Path, pages: list[list[str]], *, footer: str | None = None,
+             title: str | None = None) -> Path:
+    """Write an A4 PDF whose page i shows the lines ``pages[i]`` top-down.
+
+    ``footer`` (``{n}`` becomes the page number) is printed at the bottom of every
+    page, like a running footer.
+    """
+    n = len(pages)
+    # Objects: 1 catalog, 2 page tree, 3 font, 4 info, then per page: page, content.
+    first_page = 5
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(n))
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Title (" + _escape(title or "") + b") /Producer (pdf_factory) >>",
+    ]
+    for i, lines in enumerate(pages):
+        ops = [b"BT /F1 11 Tf 14 TL 56 780 Td"]
+        for line in lines:
+            ops.append(b"(" + _escape(line) + b") Tj T*")
+        ops.append(b"ET")
+        if footer is not None:
+            ops.append(b"BT /F1 9 Tf 280 30 Td (" + _escape(footer.format(n=i + 1))
+                       + b") Tj ET")
+        stream = b"\n".join(ops)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>"
+            .encode())
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream
+                       + b"\nendstream")
+    path.write_bytes(_assemble(objects, root=1, extra_trailer=b"/Info 4 0 R "))
+    return path
+
+
+def looping_page_tree(path: Path) -> Path:
+    """A PDF whose page tree node lists itself among its /Kids (a cycle)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    path.write_bytes(_assemble(objects, root=1))
+    return path
+
+
+def blank_pages(path: Path, count: int) -> Path:
+    """A valid PDF of ``count`` empty A4 pages."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(count):
+        writer.add_blank_page(width=595, height=842)
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def random_after_header(path: Path, size: int = 20_000, seed: int = 7) -> Path:
+    """A ``%PDF-1.7`` header followed by random bytes."""
+    rng = random.Random(seed)
+    path.write_bytes(b"%PDF-1.7\n" + bytes(rng.randrange(256) for _ in range(size)))
+    return path
+
+
+def truncated(source: Path, path: Path, keep: float = 0.5) -> Path:
+    """The first ``keep`` share of ``source``'s bytes."""
+    data = source.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def text_file_named_pdf(path: Path) -> Path:
+    path.write_text("Dies ist keine PDF-Datei, sondern eine Notiz der Stadtverwaltung.\n",
+                    encoding="utf-8")
+    return path
+
+
+def empty_file(path: Path) -> Path:
+    path.write_bytes(b"")
+    return path
