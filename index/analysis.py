@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_NAME = "german-snowball-compounds-v1"
+ANALYZER_NAME = "german-snowball-compounds-v2"
 
 GERMAN_STOPWORDS = frozenset("""
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes

@@ -22,8 +22,12 @@ def _bm25s():
 
 
 def bm25_text(passage: dict[str, Any]) -> str:
-    """What BM25 sees of a passage: its heading path, then its text."""
-    return passage["section"] + "\n" + passage["text"]
+    """What BM25 sees of a passage: document title, heading path, then its text.
+
+    The title makes words like "Charta" in "Was sagt die Charta zu …?" common to every
+    passage of the charter (low IDF) instead of pulling the foreword to the top.
+    """
+    return passage["title"] + "\n" + passage["section"] + "\n" + passage["text"]
 
 
 class BM25:
