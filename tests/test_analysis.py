@@ -81,7 +81,7 @@ PASSAGES = [
 
 @pytest.fixture(scope="module")
 def bm25():
-    return BM25.build([{"section": "", "text": t} for t in PASSAGES])
+    return BM25.build([{"title": "", "section": "", "text": t} for t in PASSAGES])
 
 
 @pytest.mark.parametrize("query", ["Trinkwasser", "Wasserversorgung", "trinkwasser versorgung"])
@@ -114,8 +114,8 @@ def test_stopword_only_query_scores_nothing(bm25):
 
 def test_heading_path_is_indexed_with_the_text():
     index = BM25.build([
-        {"section": "3.2 Datenhoheit behalten", "text": "Kommunen prüfen ihre Rolle."},
-        {"section": "2.1 Transparenz stärken", "text": "Kommunen informieren offen."},
+        {"title": "", "section": "3.2 Datenhoheit behalten", "text": "Kommunen prüfen ihre Rolle."},
+        {"title": "", "section": "2.1 Transparenz stärken", "text": "Kommunen informieren offen."},
     ])
     scores = index.scores("Datenhoheit")
     assert scores[0] > 0 and scores[1] == 0
