@@ -52,6 +52,8 @@ class DocResult:
             return f"✗ {self.file}: {self.reason}{extra}"
         if self.status == "removed":
             return f"- {self.file}: removed from the index"
+        if self.status in ("new", "changed") and not self.pages:  # planned (dry run)
+            return f"+ {self.file}: to be indexed ({self.status})"
         mark = "=" if self.status == "unchanged" else "✓"
         return (f"{mark} {self.file}: {self.pages} pages, {self.passages} passages, "
                 f"{self.seconds:.1f} s ({self.status})")
@@ -192,7 +194,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
             for path, meta, _, st in plan:
                 if st != "unchanged":
                     report.results.append(DocResult(path.name, st, meta.doc_id))
-        report.documents = len(prev_docs) if prev else 0
+        report.documents = len(prev.manifest["documents"]) if prev else 0
         report.passages = len(prev.passages) if prev else 0
         report.seconds = time.perf_counter() - started
         report.generation = prev.generation if prev else ""

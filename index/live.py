@@ -43,25 +43,36 @@ class LiveSearcher:
         current = self._searcher
         if current is not None and now - self._checked < self.check_interval_s:
             return current
-        with self._lock:
-            self._checked = time.monotonic()
-            name = self._live_name()
-            if self._searcher is not None and (name is None or name == self._generation):
-                return self._searcher
-            try:
-                searcher = Searcher.open(self.settings)
-            except Exception as exc:
-                if self._searcher is None:
-                    raise
-                self.last_error = str(exc)
-                log.error("keeping index %s; the new one failed to load: %s",
-                          self._generation, exc)
-                return self._searcher
-            if self._generation is not None:
-                log.info("switched to index %s", searcher.generation)
-            self._searcher, self._generation = searcher, searcher.generation
-            self.last_error = None
-            return searcher
+        if current is None:
+            self._lock.acquire()
+        elif not self._lock.acquire(blocking=False):
+            # Another request is loading the new generation; do not wait for it.
+            return current
+        try:
+            return self._refresh()
+        finally:
+            self._lock.release()
+
+    def _refresh(self) -> Searcher:
+        """Load the live generation if it is not the one being served."""
+        self._checked = time.monotonic()
+        name = self._live_name()
+        if self._searcher is not None and (name is None or name == self._generation):
+            return self._searcher
+        try:
+            searcher = Searcher.open(self.settings)
+        except Exception as exc:
+            if self._searcher is None:
+                raise
+            self.last_error = str(exc)
+            log.error("keeping index %s; the new one failed to load: %s",
+                      self._generation, exc)
+            return self._searcher
+        if self._generation is not None:
+            log.info("switched to index %s", searcher.generation)
+        self._searcher, self._generation = searcher, searcher.generation
+        self.last_error = None
+        return searcher
 
     @property
     def generation(self) -> str | None:

@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -118,8 +119,17 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def new_generation(index_dir: Path) -> Path:
+    """A fresh, empty generation folder; call under :func:`build_lock`.
+
+    Leftovers of interrupted builds (``kill -9``, a full disk) go first, so they
+    never pile up and the space they hold is free for this build.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
-    gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    prune(index_dir)
+    # Microseconds keep names in build order (prune relies on it) within one second.
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{now % 1:.6f}"[1:]
+    gen = index_dir / f"gen-{stamp}-{uuid.uuid4().hex[:6]}"
     gen.mkdir()
     return gen
 
@@ -157,6 +167,16 @@ def publish(index_dir: Path, gen: Path, keep: int = 2) -> None:
     prune(index_dir, keep=keep)
 
 
+def discard(index_dir: Path, gen: Path) -> None:
+    """Delete an unpublished generation (after a failed write); never the live one."""
+    try:
+        live = current_generation(index_dir).name
+    except IndexNotFoundError:
+        live = None
+    if gen.name != live:
+        shutil.rmtree(gen, ignore_errors=True)
+
+
 def prune(index_dir: Path, keep: int = 2) -> None:
     """Delete generations other than the newest ``keep`` that include the live one,
     and leftovers of interrupted builds."""
@@ -175,10 +195,32 @@ def prune(index_dir: Path, keep: int = 2) -> None:
             tmp.unlink()
 
 
+# Locks held by this process, per (index folder, thread): a thread that holds the lock
+# may take it again (``add`` copies files and then builds under one lock), while other
+# threads and processes wait or fail as usual.
+_held: dict[tuple[str, int], int] = {}
+_held_guard = threading.Lock()
+
+
 @contextlib.contextmanager
 def build_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Exclusive lock for a build; waits up to ``wait_s`` then raises IndexLockedError."""
+    """Exclusive lock for a build; waits up to ``wait_s`` then raises IndexLockedError.
+
+    Re-entrant within one thread; a second thread or process is locked out.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
+    key = (str(index_dir.resolve()), threading.get_ident())
+    with _held_guard:
+        nested = key in _held
+        if nested:
+            _held[key] += 1
+    if nested:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held[key] -= 1
+        return
     fh = (index_dir / LOCK).open("a+")
     deadline = time.monotonic() + wait_s
     try:
@@ -198,7 +240,13 @@ def build_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
         fh.flush()
-        yield
+        with _held_guard:
+            _held[key] = 1
+        try:
+            yield
+        finally:
+            with _held_guard:
+                del _held[key]
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,503 @@
+"""Maintaining the corpus: what is indexed versus on disk, adding, removing, rebuilding.
+
+The library behind ``python -m ingest status|add|remove|rebuild`` and the admin tab.
+Every change to the corpus folder happens under the index build lock and is followed
+by a build of the whole corpus folder, so the index keeps mirroring the corpus and
+two maintainers cannot interleave. Nothing is deleted: a removed or replaced PDF is
+moved to ``corpus/.removed/`` (hidden folders are not indexed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index import store
+from index.build import BuildReport, build_index, find_pdfs
+from ingest.catalog import load_catalog, resolve_meta
+from ingest.document import sha256_file
+from ingest.errors import ChartaError, DocumentError, IndexError_
+from ingest.pdf import check_file
+from ingest.settings import Settings
+
+REMOVED_DIR = ".removed"
+MAX_NAME_BYTES = 120
+_META_KEYS = ("title", "publisher", "year", "edition", "source", "license", "superseded_by")
+STATES = ("ok", "new", "changed", "missing", "duplicate", "invalid")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class StatusRow:
+    """One document: what the index holds and what the corpus folder holds."""
+
+    state: str  # one of STATES
+    doc_id: str
+    file: str
+    title: str = ""
+    edition: str = ""
+    year: str = ""
+    pages: int | None = None
+    passages: int | None = None
+    sha256: str = ""  # of the indexed version, else of the file on disk
+    indexed_at: str = ""
+    superseded_by: str = ""
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Status:
+    corpus_dir: Path
+    index_dir: Path
+    rows: list[StatusRow] = field(default_factory=list)
+    generation: str = ""
+    model: str = ""
+    created: str = ""
+    problem: str = ""  # why there is no usable index, if there is none
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.problem and all(r.state == "ok" for r in self.rows)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"corpus_dir": str(self.corpus_dir), "index_dir": str(self.index_dir),
+                "generation": self.generation, "model": self.model, "created": self.created,
+                "problem": self.problem, "up_to_date": self.up_to_date,
+                "documents": [r.as_dict() for r in self.rows]}
+
+
+@dataclass
+class FileChange:
+    """What happened to one file given to ``add`` or ``remove``."""
+
+    source: str  # as given by the user
+    action: str  # "added", "replaced", "removed", "duplicate", "rejected" (dry run: "would …")
+    file: str = ""  # its name in the corpus
+    reason: str = ""
+
+    def line(self) -> str:
+        if self.action in ("duplicate", "rejected"):
+            return f"{'=' if self.action == 'duplicate' else '✗'} {self.source}: {self.reason}"
+        arrow = f" → {self.file}" if self.file and self.file != self.source else ""
+        extra = f" ({self.reason})" if self.reason else ""
+        return f"{'-' if 'removed' in self.action else '+'} {self.source}{arrow}: {self.action}{extra}"
+
+
+@dataclass
+class MaintainReport:
+    changes: list[FileChange] = field(default_factory=list)
+    build: BuildReport | None = None
+
+    @property
+    def failed(self) -> bool:
+        return (any(c.action == "rejected" for c in self.changes)
+                or bool(self.build and self.build.failed))
+
+
+# --------------------------------------------------------------------------- names
+
+def safe_filename(name: str) -> str:
+    """A plain file name for the corpus folder, whatever name an upload came with.
+
+    Only the last path component survives; control characters, NUL, and characters
+    that are not portable are dropped; the name cannot start with a dot, always ends
+    in ``.pdf`` and is at most ``MAX_NAME_BYTES`` bytes of UTF-8.
+
+    >>> safe_filename("../../etc/passwd")
+    'passwd.pdf'
+    >>> safe_filename("C:\\\\Users\\\\x\\\\Leitfaden Daten.PDF")
+    'Leitfaden Daten.pdf'
+    >>> safe_filename("..")
+    'dokument.pdf'
+    >>> safe_filename("a\\x00b.pdf")
+    'ab.pdf'
+    >>> len(safe_filename("ä" * 300 + ".pdf").encode())
+    120
+    """
+    name = re.split(r"[/\\]", unicodedata.normalize("NFC", name))[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r'[<>:"|?*]', "", name)
+    name = " ".join(name.split())
+    stem = re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE).strip(" .")
+    budget = MAX_NAME_BYTES - len(".pdf")
+    while len(stem.encode("utf-8")) > budget:
+        stem = stem[:-1]
+    stem = stem.rstrip(" .") or "dokument"
+    return stem + ".pdf"
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    return path.resolve().parent == folder.resolve()
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/name-2`` … when that is taken."""
+    target = folder / name
+    stem, suffix = os.path.splitext(name)
+    n = 2
+    while target.exists() or target.is_symlink():
+        target = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return target
+
+
+# --------------------------------------------------------------------------- status
+
+@dataclass
+class _DiskDoc:
+    path: Path
+    doc_id: str
+    title: str
+    edition: str
+    year: str
+    superseded_by: str
+    catalog: dict
+    sha256: str = ""
+    problem: str = ""
+
+
+def _scan_corpus(settings: Settings) -> list[_DiskDoc]:
+    corpus = settings.corpus_dir
+    if not corpus.is_dir():
+        return []
+    out = []
+    catalogs: dict[Path, dict] = {}
+    for path in find_pdfs([corpus]):
+        if path.parent not in catalogs:
+            catalogs[path.parent] = load_catalog(path.parent)
+        meta = resolve_meta(path, catalogs[path.parent])
+        doc = _DiskDoc(path, meta.doc_id, meta.title, meta.edition, meta.year,
+                       meta.superseded_by, catalogs[path.parent])
+        try:
+            check_file(path, settings.max_file_mb)
+            doc.sha256 = sha256_file(path)
+        except DocumentError as exc:
+            doc.problem = exc.reason
+        except OSError as exc:
+            doc.problem = f"unreadable ({exc.strerror})"
+        out.append(doc)
+    return out
+
+
+def _live_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, str, str]:
+    """(manifest, generation name, problem) of the live index, without loading vectors."""
+    try:
+        gen = store.current_generation(index_dir)
+        return store.read_manifest(gen), gen.name, ""
+    except IndexError_ as exc:
+        return None, "", str(exc)
+
+
+def status(settings: Settings) -> Status:
+    """Every indexed document and every PDF in the corpus folder, with their state.
+
+    States: ``ok`` (indexed, file unchanged), ``new`` (in the corpus, not indexed),
+    ``changed`` (file or catalog entry differs from the indexed version), ``missing``
+    (indexed, but no longer in the corpus), ``duplicate`` (same content as another
+    document, will not be indexed twice), ``invalid`` (cannot be indexed; see note).
+    Reads only the manifest, takes no lock, changes nothing.
+    """
+    result = Status(settings.corpus_dir, settings.index_dir)
+    manifest, result.generation, result.problem = _live_manifest(settings.index_dir)
+    indexed = {d["doc_id"]: d for d in (manifest or {}).get("documents", [])}
+    if manifest:
+        result.model = manifest["model"]["id"]
+        result.created = manifest.get("created", "")
+        if settings.model and _model_id(settings.model) not in (None, result.model):
+            result.problem = (f"the index was built with {result.model}, the configured "
+                              f"model is {settings.model}; run: python -m ingest rebuild")
+    disk = _scan_corpus(settings)
+    on_disk = {d.doc_id: d for d in disk}
+    indexed_sha = {e["sha256"]: e["file"] for e in indexed.values()}
+
+    for doc_id, e in indexed.items():
+        row = StatusRow("ok", doc_id, e["file"], e.get("title", ""), e.get("edition", ""),
+                        str(e.get("year", "")), e.get("pages"), e.get("passages"),
+                        e["sha256"], e.get("indexed_at", ""), e.get("superseded_by", ""))
+        d = on_disk.get(doc_id)
+        if d is None:
+            row.state = "missing"
+            row.note = "not in the corpus folder; the next build drops it"
+        elif d.problem:
+            row.state = "changed"
+            row.note = f"file on disk cannot be indexed: {d.problem} (indexed version stays)"
+        elif d.sha256 != e["sha256"]:
+            row.state = "changed"
+            row.note = "file on disk differs from the indexed version"
+        elif (resolve_meta(d.path, d.catalog, e.get("pdf_metadata")).public()
+              != {k: str(e.get(k, "")) for k in _META_KEYS}):
+            row.state = "changed"
+            row.note = "catalog entry differs from the indexed metadata"
+        result.rows.append(row)
+
+    seen_sha = dict(indexed_sha)
+    for d in disk:
+        if d.doc_id in indexed:
+            continue
+        row = StatusRow("new", d.doc_id, d.path.name, d.title, d.edition, d.year,
+                        sha256=d.sha256, superseded_by=d.superseded_by)
+        if d.problem:
+            row.state, row.note = "invalid", d.problem
+        elif d.sha256 in seen_sha:
+            row.state = "duplicate"
+            row.note = f"same content as {seen_sha[d.sha256]}; not indexed twice"
+        else:
+            seen_sha[d.sha256] = d.path.name
+        result.rows.append(row)
+
+    known = set(indexed) | set(on_disk)
+    for row in result.rows:
+        if row.superseded_by and row.superseded_by not in known:
+            extra = f"superseded by unknown document {row.superseded_by!r}"
+            row.note = f"{row.note}; {extra}" if row.note else extra
+    return result
+
+
+def _model_id(spec: str) -> str | None:
+    from index.embed import resolve_model
+
+    try:
+        return resolve_model(spec).model_id
+    except ChartaError:
+        return None
+
+
+# --------------------------------------------------------------------------- changes
+
+def _indexed_by_sha(settings: Settings) -> dict[str, str]:
+    manifest, _, _ = _live_manifest(settings.index_dir)
+    return {e["sha256"]: e["file"] for e in (manifest or {}).get("documents", [])}
+
+
+def _retire(corpus: Path, path: Path) -> Path:
+    """Move a corpus file into ``corpus/.removed/`` (never deleting anything)."""
+    bin_ = corpus / REMOVED_DIR
+    bin_.mkdir(exist_ok=True)
+    target = _free_name(bin_, path.name)
+    os.replace(path, target)
+    return target
+
+
+def _copy_in(source: Path, target: Path) -> None:
+    """Copy into the corpus via a hidden temporary file, so a half-copied PDF is never
+    seen under its real name (and never indexed)."""
+    tmp = target.parent / f".incoming-{uuid.uuid4().hex[:8]}.part"
+    try:
+        with source.open("rb") as src, tmp.open("xb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def add(files: Iterable[Path | tuple[Path, str]], settings: Settings, *,
+        replace: bool = False, dry_run: bool = False, progress: Progress | None = None,
+        lock_wait_s: float = 0.0) -> MaintainReport:
+    """Copy PDFs into the corpus folder and index the corpus.
+
+    ``files`` are paths, or ``(path, name)`` pairs when the name to use differs from
+    the path (uploads). Each file is checked before anything is written (exists, size
+    limit, ``%PDF`` header); a file whose content is already in the corpus or the
+    index is reported as a duplicate and not added; a file whose name is taken by a
+    different PDF is rejected unless ``replace`` (the old one goes to ``.removed/``).
+    A newly added PDF that then fails to index is taken back out of the corpus, and
+    a replaced one is put back, so the corpus keeps matching the index.
+    """
+    say = progress or (lambda _line: None)
+    corpus = settings.corpus_dir
+    items = [(Path(f), Path(f).name) if not isinstance(f, tuple) else (Path(f[0]), f[1])
+             for f in files]
+    report = MaintainReport()
+    lock = contextlib.nullcontext() if dry_run else store.build_lock(
+        settings.index_dir, wait_s=lock_wait_s)
+    with lock:
+        if not dry_run:
+            corpus.mkdir(parents=True, exist_ok=True)
+        disk = _scan_corpus(settings)
+        known = {d.sha256: d.path.name for d in disk if d.sha256}
+        known_ids = {d.doc_id: d.path.name for d in disk}
+        indexed = _indexed_by_sha(settings)
+        catalog = load_catalog(corpus) if corpus.is_dir() else {}
+        placed: dict[str, tuple[str, Path | None]] = {}  # corpus name → (source, retired)
+        for source, given_name in items:
+            change = _add_one(source, given_name, settings, replace, dry_run, known,
+                              known_ids, indexed, catalog, placed)
+            report.changes.append(change)
+            say(change.line())
+        if dry_run or not placed:
+            if not dry_run:
+                # Nothing new, but the corpus may still hold unindexed changes.
+                report.build = build_index([corpus], settings, progress=say)
+            return report
+        try:
+            report.build = build_index([corpus], settings, progress=say)
+        except ChartaError:
+            _undo(corpus, placed)
+            raise
+        bad = {r.file for r in report.build.results if r.status in ("failed", "kept")}
+        for name in bad & set(placed):
+            _undo(corpus, {name: placed[name]})
+            for c in report.changes:
+                if c.file == name and c.action in ("added", "replaced"):
+                    c.action, c.reason = "rejected", (
+                        "could not be indexed (see above); taken back out of the corpus"
+                        + ("; the previous version is back" if placed[name][1] else ""))
+    return report
+
+
+def _add_one(source: Path, given_name: str, settings: Settings, replace: bool,
+             dry_run: bool, known: dict[str, str], known_ids: dict[str, str],
+             indexed: dict[str, str], catalog: dict, placed: dict) -> FileChange:
+    corpus = settings.corpus_dir
+    label = given_name or source.name
+    name = safe_filename(label)
+    try:
+        check_file(source, settings.max_file_mb)
+        sha = sha256_file(source)
+    except DocumentError as exc:
+        return FileChange(label, "rejected", reason=exc.reason)
+    except OSError as exc:
+        return FileChange(label, "rejected", reason=f"unreadable ({exc.strerror})")
+    if sha in known:
+        return FileChange(label, "duplicate", known[sha], (
+            f"same content as {known[sha]} (already in the corpus); not added"))
+    if sha in indexed:
+        return FileChange(label, "duplicate", indexed[sha], (
+            f"same content as the indexed {indexed[sha]}; not added"))
+    target = corpus / name
+    if not _inside(corpus, target):  # defence in depth: safe_filename already ensures it
+        return FileChange(label, "rejected", reason="file name leaves the corpus folder")
+    taken = target.exists() or target.is_symlink()
+    if taken and not replace:
+        return FileChange(label, "rejected", name, (
+            f"the corpus already has a different {name}; use --replace to replace it "
+            f"(the old file is kept in {REMOVED_DIR}/) or give the file another name"))
+    doc_id = resolve_meta(target, catalog).doc_id
+    if not taken and doc_id in known_ids:
+        return FileChange(label, "rejected", name, (
+            f"document id {doc_id!r} is already used by {known_ids[doc_id]}; "
+            "rename the file"))
+    action = "replaced" if taken else "added"
+    known[sha] = name
+    known_ids[doc_id] = name
+    if dry_run:
+        return FileChange(label, f"would be {action}", name)
+    retired = None
+    try:
+        if taken:
+            retired = _retire(corpus, target)
+        _copy_in(source, target)
+    except OSError as exc:
+        if retired is not None and not target.exists():
+            os.replace(retired, target)
+        return FileChange(label, "rejected", name,
+                          f"could not copy into {corpus}: {exc.strerror or exc}")
+    placed[name] = (label, retired)
+    return FileChange(label, action, name,
+                      f"old version moved to {REMOVED_DIR}/{retired.name}" if retired else "")
+
+
+def _undo(corpus: Path, placed: dict[str, tuple[str, Path | None]]) -> None:
+    """Take added files back out of the corpus; put replaced ones back."""
+    for name, (_label, retired) in placed.items():
+        with contextlib.suppress(FileNotFoundError):
+            (corpus / name).unlink()
+        if retired is not None:
+            os.replace(retired, corpus / name)
+
+
+def _find(doc: str, settings: Settings) -> tuple[list[Path], list[str]]:
+    """Corpus files and indexed doc ids that ``doc`` (a doc id or a file name) names."""
+    disk = _scan_corpus(settings)
+    paths = [d.path for d in disk if doc in (d.doc_id, d.path.name)]
+    manifest, _, _ = _live_manifest(settings.index_dir)
+    entries = (manifest or {}).get("documents", [])
+    ids = [e["doc_id"] for e in entries if doc in (e["doc_id"], e["file"])]
+    ids += [d.doc_id for d in disk if d.path in paths and d.doc_id not in ids]
+    return paths, ids
+
+
+def remove(docs: Iterable[str], settings: Settings, *, dry_run: bool = False,
+           progress: Progress | None = None, lock_wait_s: float = 0.0) -> MaintainReport:
+    """Retire documents (by doc id or file name) and reindex the corpus.
+
+    The PDF is moved to ``corpus/.removed/`` (restore it by moving it back). If the
+    build fails the files are moved back. Raises DocumentError for a name that is
+    neither in the corpus nor in the index.
+    """
+    say = progress or (lambda _line: None)
+    corpus = settings.corpus_dir
+    report = MaintainReport()
+    lock = contextlib.nullcontext() if dry_run else store.build_lock(
+        settings.index_dir, wait_s=lock_wait_s)
+    with lock:
+        targets: list[tuple[str, list[Path], list[str]]] = []
+        for doc in docs:
+            paths, ids = _find(doc, settings)
+            if not paths and not ids:
+                known = sorted({d.doc_id for d in _scan_corpus(settings)}
+                               | set(_indexed_ids(settings)))
+                raise DocumentError(doc, "no such document in the corpus or the index; "
+                                         f"known: {', '.join(known) or 'none'}")
+            if len(paths) > 1:
+                raise DocumentError(doc, "names several files: " + ", ".join(
+                    str(p.relative_to(corpus)) for p in paths) + "; give the document id")
+            targets.append((doc, paths, ids))
+        moved: list[tuple[Path, Path]] = []
+        for doc, paths, ids in targets:
+            if dry_run:
+                report.changes.append(FileChange(doc, "would be removed",
+                                                 paths[0].name if paths else ""))
+            elif paths:
+                moved.append((paths[0], _retire(corpus, paths[0])))
+                report.changes.append(FileChange(doc, "removed", paths[0].name,
+                                                 f"moved to {REMOVED_DIR}/{moved[-1][1].name}"))
+            else:
+                report.changes.append(FileChange(doc, "removed", reason=(
+                    "was indexed but no longer in the corpus")))
+            say(report.changes[-1].line())
+            for sid, title in _superseded_by(settings, ids):
+                say(f"  note: {sid} ({title}) is marked superseded_by {ids[0]!r} in the "
+                    "catalog and stays hidden from searches unless asked for")
+        if dry_run:
+            return report
+        try:
+            report.build = build_index([corpus], settings, progress=say)
+        except ChartaError:
+            for original, retired in reversed(moved):
+                os.replace(retired, original)
+            raise
+    return report
+
+
+def _indexed_ids(settings: Settings) -> list[str]:
+    manifest, _, _ = _live_manifest(settings.index_dir)
+    return [e["doc_id"] for e in (manifest or {}).get("documents", [])]
+
+
+def _superseded_by(settings: Settings, ids: list[str]) -> list[tuple[str, str]]:
+    rows = status(settings).rows if ids else []
+    return [(r.doc_id, r.title) for r in rows if r.superseded_by in ids]
+
+
+def rebuild(settings: Settings, *, dry_run: bool = False, progress: Progress | None = None,
+            lock_wait_s: float = 0.0) -> BuildReport:
+    """Re-parse and re-embed every PDF of the corpus (e.g. after a model change)."""
+    return build_index([settings.corpus_dir], settings, rebuild=True, progress=progress,
+                       dry_run=dry_run, lock_wait_s=lock_wait_s)
