@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from index.analysis import ANALYZER_NAME
 from index.retrievers import BM25, Dense
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
-from ingest.errors import ChartaError, DocumentError, IndexError_
+from ingest.errors import ChartaError, DocumentError, IndexError_, IndexWriteError
 from ingest.passages import make_passages
 from ingest.pdf import check_file, read_pdf
 from ingest.settings import Settings
@@ -204,9 +204,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     for r in report.results:
         progress(r.line())
 
-    from index.embed import get_embedder
-
-    embedder = get_embedder(_model_spec(settings, prev))
+    model = _LazyModel(_model_spec(settings, prev))
     prev_rows = _rows_by_doc(prev) if prev else {}
     docs_out: list[dict[str, Any]] = []
     passages_out: list[dict[str, Any]] = []
@@ -238,6 +236,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
                            passwords=(meta.password,) if meta.password else ())
             meta = resolve_meta(path, catalogs[path.parent], raw.metadata)
             doc = build_document(raw, path, meta, sha)
+            embedder = model.get()
             passages = [p.as_dict() for p in make_passages(doc, embedder.count_tokens,
                                                            settings.passages)]
             if not passages:
@@ -258,7 +257,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
             "pages": len(doc.pages),
             "passages": len(passages), "sections": len(doc.sections),
             "structure": doc.structure,
-            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "row_start": len(passages_out), "row_end": len(passages_out) + len(passages),
         }
         passages_out.extend(passages)
@@ -270,9 +269,12 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         report.results.append(result)
         progress(result.line())
 
+    # Only removals or catalog edits: the previous index's model facts still hold, and
+    # no model needs loading.
+    model_info = model.info() if model.loaded or not prev else dict(prev.manifest["model"])
     vectors = (np.concatenate(vectors_out) if vectors_out
-               else np.zeros((0, embedder.dimension), dtype=np.float32))
-    gen = _write_generation(settings, embedder, manifest_docs, passages_out, vectors, docs_out)
+               else np.zeros((0, model_info["dimension"]), dtype=np.float32))
+    gen = _write_generation(settings, model_info, manifest_docs, passages_out, vectors, docs_out)
     report.written = True
     report.generation = gen.name
     report.documents = len(manifest_docs)
@@ -332,17 +334,36 @@ def _document_record(doc) -> dict[str, Any]:
     }
 
 
-def _write_generation(settings: Settings, embedder, manifest_docs, passages, vectors,
-                      docs) -> Path:
+class _LazyModel:
+    """The embedder, loaded only when a document actually needs embedding."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.spec = spec
+        self.loaded = None
+
+    def get(self):
+        if self.loaded is None:
+            from index.embed import get_embedder
+
+            self.loaded = get_embedder(self.spec)
+        return self.loaded
+
+    def info(self) -> dict[str, Any]:
+        e = self.get()
+        return {"id": e.model_id, "dimension": e.dimension,
+                "query_prefix": e.resolved.query_prefix,
+                "passage_prefix": e.resolved.passage_prefix,
+                "max_seq_length": e.max_seq_length}
+
+
+def _write_generation(settings: Settings, model_info: dict[str, Any], manifest_docs, passages,
+                      vectors, docs) -> Path:
     dense = Dense.build(vectors, settings.hnsw_threshold)
     manifest = {
         "format": store.FORMAT_NAME,
         "format_version": store.FORMAT_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"id": embedder.model_id, "dimension": embedder.dimension,
-                  "query_prefix": embedder.resolved.query_prefix,
-                  "passage_prefix": embedder.resolved.passage_prefix,
-                  "max_seq_length": embedder.max_seq_length},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model_info,
         "passage_settings": settings.passages.as_dict(),
         "analyzer": ANALYZER_NAME,
         "dense": {"kind": dense.kind, "metric": "inner_product", "normalized": True},
@@ -376,7 +397,7 @@ def _write_generation(settings: Settings, embedder, manifest_docs, passages, vec
         else:  # numpy and FAISS report a short write without errno
             reason = f"write failed ({' '.join(str(exc).split())[:160]}); is the disk full?"
 
-        raise IndexError_(
+        raise IndexWriteError(
             f"could not write the new index in {settings.index_dir}: {reason}; the previous "
             "index, if any, stays live") from None
     return gen

@@ -186,7 +186,8 @@ class Searcher:
 def _format_hit(hit: Hit) -> str:
     pages = hit.page if hit.page == hit.page_end else f"{hit.page}–{hit.page_end}"
     text = hit.text if len(hit.text) <= 300 else hit.text[:297].rstrip() + "…"
-    return (f"{hit.rank}. {hit.title} › {hit.section}, S. {pages} "
+    title = f"{hit.title} ({hit.edition})" if hit.edition else hit.title
+    return (f"{hit.rank}. {title} › {hit.section}, S. {pages} "
             f"[{hit.file}#page={hit.pdf_page}] (score {hit.score:.4f})\n   {text}")
 
 

@@ -33,6 +33,10 @@ class IndexMismatchError(IndexError_):
     """The index on disk cannot be used with the current code or settings."""
 
 
+class IndexWriteError(IndexError_):
+    """A new index generation could not be written (full disk, I/O error)."""
+
+
 class IndexLockedError(IndexError_):
     """Another ingest run holds the index lock."""
 
