@@ -1,0 +1,641 @@
+"""Charta-Lotse in the browser: ask, search and browse the documents (Gradio).
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--index-dir DIR] [--corpus DIR] [--share]
+
+A thin layer over the library: index.live for searching, index.answer for the
+extractive answers, index.llm for optional generative answers. On a fresh clone the
+index is built from the corpus folder on the first start. The page loads nothing from
+outside the host, Gradio's analytics are off, and questions are not logged unless
+``CHARTA_LOG_QUESTIONS=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import gradio as gr
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from index import llm
+from index.answer import (
+    Answer,
+    CitedPassage,
+    citation,
+    compose,
+    followup_query,
+    handout_markdown,
+    page_label,
+)
+from index.i18n import t
+from index.live import LiveSearcher
+from index.search import Hit
+from ingest.errors import ChartaError, IndexNotFoundError
+from ingest.settings import Settings, load_settings
+from ingest.structure import heading_label
+
+log = logging.getLogger("charta.app")
+
+PDF_ROUTE = "/dokumente"
+ANSWER_PASSAGES = 6  # retrieved for an answer; the best 4 are candidates for sentences
+CONCURRENCY = 32  # simultaneous requests; a workshop of 20 must not queue behind each other
+LANG_CHOICES = [("Deutsch", "de"), ("English", "en")]
+
+# System fonts only: Gradio's default theme would fetch Inter from Google Fonts.
+THEME = gr.themes.Default(
+    primary_hue="blue", neutral_hue="slate",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
+          "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Consolas", "Liberation Mono", "monospace"],
+).set(
+    # White on blue-700 has a contrast of 6.7:1 (blue-500 would fail WCAG 1.4.3).
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_background_fill_dark="*primary_700",
+    button_primary_text_color="white",
+    button_primary_text_color_dark="white",
+)
+CSS = """
+.lotse-answer { font-size: 1.1rem; line-height: 1.6; }
+.lotse-answer .marker { font-weight: 600; color: #1d4ed8; text-decoration: underline; }
+.lotse-notice { border-left: 4px solid #b45309; background: #fffbeb; color: #1f2937;
+  padding: .75rem 1rem; }
+.lotse-note { color: #374151; font-size: .95rem; }
+.lotse-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: .75rem 1rem;
+  margin: .75rem 0; background: #fff; color: #111827; }
+.lotse-card h3 { margin: 0 0 .25rem 0; font-size: 1.05rem; }
+.lotse-card .meta { color: #374151; margin: 0 0 .5rem 0; }
+.lotse-card blockquote { margin: .5rem 0; padding-left: .75rem; border-left: 3px solid #94a3b8;
+  white-space: pre-line; }
+.lotse-card mark { background: #fde68a; color: #111827; }
+.lotse-card a { color: #1d4ed8; }
+.lotse-card code { white-space: normal; color: #111827; background: #f1f5f9; }
+.lotse-section { white-space: pre-line; }
+.lotse-section .pageref { font-weight: 600; color: #374151; }
+/* Gradio's footer links are light grey on white (WCAG 1.4.3 contrast). */
+footer, footer * { opacity: 1 !important; color: #374151 !important; }
+"""
+
+
+def log_questions() -> bool:
+    return os.environ.get("CHARTA_LOG_QUESTIONS", "").strip() == "1"
+
+
+# --------------------------------------------------------------------------- index
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus folder when there is none yet (first start)."""
+    from index import store
+    from index.build import build_index
+
+    try:
+        store.current_generation(Path(settings.index_dir))
+        return
+    except IndexNotFoundError:
+        pass
+    log.warning("Kein Index in %s – er wird jetzt aus %s gebaut (einmalig, dauert etwas) …",
+                settings.index_dir, settings.corpus_dir)
+    if not Path(settings.corpus_dir).is_dir():
+        raise ChartaError(f"corpus folder {settings.corpus_dir} does not exist; "
+                          "put the PDFs there or pass --corpus DIR")
+
+    def progress(line: str) -> None:
+        print(f"  {line}", flush=True)
+
+    report = build_index([Path(settings.corpus_dir)], settings, progress=progress,
+                         lock_wait_s=600)
+    print(f"  {report.summary()}", flush=True)
+    if not report.written and not report.documents:
+        raise ChartaError(f"no document in {settings.corpus_dir} could be indexed")
+
+
+# --------------------------------------------------------------------------- serving PDFs
+
+def pdf_href(hit: Hit) -> str:
+    from urllib.parse import quote
+
+    return f"{PDF_ROUTE}/{quote(hit.file)}#page={hit.pdf_page}"
+
+
+def pdf_route(live: LiveSearcher) -> Route:
+    """``/dokumente/<file>``: a PDF of the live index, looked up by its name only."""
+
+    async def serve(request: Request) -> Response:
+        name = request.path_params["name"]
+        docs = live.get().documents.values()
+        doc = next((d for d in docs if d.get("file") == name), None)
+        path = Path(doc["source_path"]) if doc and doc.get("source_path") else None
+        if path is None or not path.is_file():
+            return PlainTextResponse("Dokument nicht gefunden", status_code=404)
+        return FileResponse(path, media_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="{path.name}"',
+                                     "X-Content-Type-Options": "nosniff"})
+
+    return Route(PDF_ROUTE + "/{name}", serve, methods=["GET", "HEAD"])
+
+
+class LotseBlocks(gr.Blocks):
+    """Blocks that launch with our theme, CSS and PDF route unless told otherwise."""
+
+    live: LiveSearcher
+
+    def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        kwargs.setdefault("theme", THEME)
+        kwargs.setdefault("css", CSS)
+        kwargs.setdefault("footer_links", ["api", "settings"])
+        kwargs.setdefault("ssr_mode", False)
+        kwargs.setdefault("max_threads", CONCURRENCY * 2)
+        kwargs.setdefault("share", False)
+        app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
+        app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live)]
+        kwargs["app_kwargs"] = app_kwargs
+        return super().launch(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _highlighted(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> str:
+    out, pos = [], 0
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
+        if start < pos:
+            continue
+        out.append(_esc(text[pos:start]))
+        out.append(f"<mark>{_esc(text[start:end])}</mark>")
+        pos = end
+    out.append(_esc(text[pos:]))
+    return "".join(out)
+
+
+def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
+    hit = item.hit
+    head = f"[{item.marker}] " if numbered else ""
+    section = " › ".join(hit.section_path) if hit.section_path else hit.section
+    link = t("open_pdf", lang, page=hit.page)
+    return (
+        f'<article class="lotse-card" id="quelle-{item.marker}" lang="de">'
+        f"<h3>{_esc(head + hit.title)}</h3>"
+        f'<p class="meta">{_esc(section)} · {_esc(page_label(hit))}</p>'
+        f"<blockquote>{_highlighted(hit.text, item.highlights)}</blockquote>"
+        f'<p><a href="{_esc(pdf_href(hit))}" target="_blank" rel="noopener">{_esc(link)}</a></p>'
+        f"<p>{_esc(t('citation', lang))}: <code>{_esc(item.citation)}</code></p>"
+        "</article>")
+
+
+def render_answer(answer: Answer, lang: str) -> str:
+    parts = []
+    if answer.followup:
+        parts.append(f'<p class="lotse-note">{_esc(t("followup_note", lang, query=answer.query))}</p>')
+    if not answer.covered:
+        parts.append(f'<div class="lotse-notice" role="status"><p>{_esc(t("not_covered", lang))}'
+                     "</p></div>")
+        return "".join(parts)
+    if answer.mode == "llm":
+        text = _esc(answer.generated_text)
+        text = re.sub(r"\[(\d+(?:, \d+)*)\]", r'<span class="marker">[\1]</span>', text)
+        parts.append(f'<div class="lotse-answer" lang="de"><p>{text}</p></div>')
+    else:
+        sentences = " ".join(
+            f'{_esc(" ".join(s.text.split()))} <span class="marker">[{s.marker}]</span>'
+            for s in answer.sentences)
+        parts.append(f'<div class="lotse-answer" lang="de"><p>{sentences}</p></div>')
+        parts.append(f'<p class="lotse-note">{_esc(t("extractive_note", lang))}</p>')
+    if answer.note:
+        parts.append(f'<p class="lotse-note" role="status">{_esc(answer.note)}</p>')
+    return "".join(parts)
+
+
+def render_cards(answer: Answer, lang: str) -> str:
+    if not answer.passages:
+        return ""
+    title = t("sources", lang) if answer.covered else t("closest", lang)
+    cards = "".join(render_card(p, lang, numbered=answer.covered) for p in answer.passages)
+    return f'<section aria-label="{_esc(title)}"><h2>{_esc(title)}</h2>{cards}</section>'
+
+
+def _choice(item: CitedPassage) -> tuple[str, str]:
+    return (f"[{item.marker}] {item.citation}", item.hit.passage_id)
+
+
+# --------------------------------------------------------------------------- actions
+
+class Lotse:
+    """What the page does, on top of the library (one per app)."""
+
+    def __init__(self, settings: Settings, live: LiveSearcher) -> None:
+        self.settings = settings
+        self.live = live
+
+    def answer(self, question: str, previous: list[str], lang: str = "de") -> Answer:
+        question = " ".join((question or "").split())
+        if not question:
+            raise gr.Error(t("empty_question", lang))
+        if log_questions():
+            log.info("question: %s", question)
+        searcher = self.live.get()
+        query, followup = followup_query(question, previous)
+        hits = searcher.search(query, k=ANSWER_PASSAGES)
+        vocab = searcher.bm25.vocab if searcher.bm25 is not None else None
+        answer = compose(question, hits, searcher.embedder, vocab=vocab, query=query,
+                         followup=followup)
+        # Read per question, so an operator's change applies without a restart.
+        cfg = llm.config_from_env()
+        if answer.covered and cfg is not None:
+            self._generate(answer, hits[:4], cfg, lang)
+        return answer
+
+    def _generate(self, answer: Answer, hits: list[Hit], cfg: llm.LLMConfig,
+                  lang: str) -> None:
+        try:
+            checked = llm.generate(answer.question, [h.text for h in hits], cfg)
+        except llm.LLMError as exc:
+            log.warning("language model not used: %s", exc)
+            answer.note = t("llm_fallback", lang, reason=str(exc))
+            return
+        highlights = {p.hit.passage_id: p.highlights for p in answer.passages}
+        answer.mode = "llm"
+        answer.generated_text = checked.text
+        answer.passages = [CitedPassage(n, h, citation(h), highlights.get(h.passage_id, []))
+                           for n, h in enumerate(hits, start=1)]
+        notes = [t("llm_note", lang, model=cfg.model)]
+        if checked.removed_markers:
+            notes.append(t("llm_removed", lang, markers=", ".join(checked.removed_markers)))
+        if checked.unquoted:
+            notes.append(t("llm_unquoted", lang))
+        answer.note = " ".join(notes)
+
+    def documents(self) -> list[dict[str, Any]]:
+        return list(self.live.get().documents.values())
+
+    def doc_choices(self) -> list[tuple[str, str]]:
+        return [(f"{d.get('title') or d['file']} ({d.get('edition') or d.get('year') or d['file']})",
+                 d["doc_id"]) for d in self.documents()]
+
+    def sections(self, doc_id: str) -> list[dict[str, Any]]:
+        doc = self.live.get().stored.documents.get(doc_id)
+        return doc["sections"] if doc else []
+
+    def section_choices(self, doc_ids: list[str] | None,
+                        lang: str = "de") -> list[tuple[str, str]]:
+        out = [(t("whole_document", lang), "")]
+        for doc_id in doc_ids or [d["doc_id"] for d in self.documents()]:
+            for s in self.sections(doc_id):
+                path = " › ".join(s["path"])
+                out.append(("  " * (s["level"] - 1) + s["path"][-1], path))
+        return list(dict.fromkeys(out))
+
+    def section_text(self, doc_id: str, idx: int, lang: str) -> tuple[str, list[str]]:
+        """HTML of a section's text with page references, and example questions."""
+        stored = self.live.get().stored
+        doc = stored.documents.get(doc_id)
+        meta = self.live.get().documents.get(doc_id, {})
+        if not doc:
+            return "", []
+        sec = next((s for s in doc["sections"] if s["idx"] == idx), None)
+        if sec is None:
+            return "", []
+        pages = {p["pdf_page"]: p for p in doc["pages"]}
+        parts = [f"<h2>{_esc(sec['title'])}</h2>"]
+        for span in sec["spans"]:
+            page = pages.get(span["pdf_page"])
+            if not page:
+                continue
+            text = page["text"][span["start"]:span["end"]]
+            href = f"{PDF_ROUTE}/{meta.get('file', '')}#page={span['pdf_page']}"
+            parts.append(f'<p><a class="pageref" href="{_esc(href)}" target="_blank" '
+                         f'rel="noopener">{_esc(t("page", lang))} {_esc(page["label"])}</a></p>'
+                         f'<div class="lotse-section" lang="de">{_esc(text.strip())}</div>')
+        title = meta.get("title") or doc_id
+        label = heading_label(sec["title"])
+        heading = sec["title"][len(label):].strip() if label != sec["title"] else label
+        examples = [t("example_what", lang, title=title, heading=heading),
+                    t("example_small", lang, heading=heading)]
+        if sec["level"] > 1:
+            examples.append(t("example_who", lang, label=f"{t('section', lang)} {label}"))
+        return "".join(parts), examples
+
+    def search(self, query: str, doc_ids: list[str] | None, section: str | None, k: int,
+               lang: str = "de") -> list[Hit]:
+        query = " ".join((query or "").split())
+        if not query:
+            raise gr.Error(t("empty_query", lang))
+        if log_questions():
+            log.info("search: %s", query)
+        return self.live.search(query, k=int(k), doc_ids=doc_ids or None,
+                                section=section or None)
+
+
+def _tmp_markdown(text: str, stem: str) -> str:
+    folder = Path(tempfile.mkdtemp(prefix="charta-export-"))
+    path = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _cited_from_json(item: dict[str, Any]) -> CitedPassage:
+    hit_fields = {k: v for k, v in item.items() if k in Hit.__dataclass_fields__}
+    return CitedPassage(item["marker"], Hit(**hit_fields), item["citation"],
+                        [tuple(h) for h in item.get("highlights", [])])
+
+
+# --------------------------------------------------------------------------- the page
+
+def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks:
+    """The whole page; ``launch()`` it (theme, CSS and the PDF route come with it)."""
+    live = live or LiveSearcher(settings)
+    live.get()  # load the index and the model now, not on the first question
+    lotse = Lotse(settings, live)
+    texts: list[tuple[Any, str, str]] = []  # (component, attribute, string key)
+
+    def tr(component: Any, attr: str, key: str) -> Any:
+        texts.append((component, attr, key))
+        return component
+
+    with LotseBlocks(title="Charta-Lotse", analytics_enabled=False) as demo:
+        demo.live = live
+        lang = gr.State("de")
+        previous = gr.State([])  # queries of the conversation so far
+        last_answer = gr.State(None)  # the current answer as JSON, for export
+        collection = gr.State([])  # passages a trainer collected (JSON)
+
+        with gr.Row():
+            tr(gr.Markdown(f"# {t('app_title')}\n{t('intro')}"), "value", "_header")
+            lang_radio = gr.Radio(LANG_CHOICES, value="de", label=t("language"),
+                                  scale=0, min_width=220)
+        with gr.Tabs() as tabs:
+            with tr(gr.Tab(t("tab_ask"), id="ask"), "label", "tab_ask"):
+                question = tr(gr.Textbox(label=t("question"), lines=2,
+                                         placeholder=t("question_placeholder"),
+                                         elem_id="frage"), "label", "question")
+                with gr.Row():
+                    ask_btn = tr(gr.Button(t("ask_button"), variant="primary",
+                                           elem_id="fragen"), "value", "ask_button")
+                    new_btn = tr(gr.Button(t("new_conversation")), "value", "new_conversation")
+                answer_html = gr.HTML(elem_id="antwort")
+                answer_json = gr.JSON(visible=False)
+                cards_html = gr.HTML(elem_id="belegstellen")
+                citations_box = tr(gr.Textbox(label=t("citations"), lines=3, interactive=False,
+                                              buttons=["copy"]), "label", "citations")
+                with gr.Row():
+                    pick = tr(gr.CheckboxGroup([], label=t("collect_label")), "label",
+                              "collect_label")
+                with gr.Row():
+                    collect_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
+                    export_btn = tr(gr.Button(t("export_answer")), "value", "export_answer")
+                # Shown only with a file: Gradio's empty file box fails axe
+                # (aria-prohibited-attr).
+                with gr.Column(visible=False) as export_box:
+                    export_file = tr(gr.File(label=t("download"), interactive=False), "label",
+                                     "download")
+
+            with tr(gr.Tab(t("tab_search"), id="search"), "label", "tab_search"):
+                query = tr(gr.Textbox(label=t("query"), elem_id="suche"), "label", "query")
+                with gr.Row():
+                    doc_filter = tr(gr.Dropdown(lotse.doc_choices(), multiselect=True,
+                                                label=t("filter_docs")), "label", "filter_docs")
+                    section_filter = tr(gr.Dropdown(lotse.section_choices(None), value="",
+                                                    label=t("filter_section")),
+                                        "label", "filter_section")
+                    k_slider = tr(gr.Slider(1, 50, value=10, step=1, label=t("k")), "label", "k")
+                search_btn = tr(gr.Button(t("search_button"), variant="primary"), "value",
+                                "search_button")
+                results_html = gr.HTML()
+                results_json = gr.JSON(visible=False)
+                pick_results = tr(gr.CheckboxGroup([], label=t("collect_label")), "label",
+                                  "collect_label")
+                collect_results_btn = tr(gr.Button(t("collect_button")), "value",
+                                         "collect_button")
+                search_state = gr.State([])
+
+            with tr(gr.Tab(t("tab_browse"), id="browse"), "label", "tab_browse"):
+                docs = lotse.doc_choices()
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        browse_doc = tr(gr.Dropdown(docs, value=docs[0][1] if docs else None,
+                                                    label=t("document")), "label", "document")
+                        toc = tr(gr.Radio(_toc_choices(lotse, docs[0][1] if docs else None),
+                                          label=t("toc")), "label", "toc")
+                        toc_json = gr.JSON(visible=False)
+                    with gr.Column(scale=2):
+                        section_html = gr.HTML(f"<p>{t('choose_section')}</p>", elem_id="abschnitt")
+                        examples = tr(gr.Radio([], label=t("examples")), "label", "examples")
+                        examples_json = gr.JSON(visible=False)
+
+            with tr(gr.Tab(t("tab_collection"), id="collection"), "label", "tab_collection"):
+                collection_html = gr.HTML(f"<p>{t('collection_empty')}</p>")
+                with gr.Row():
+                    export_coll_btn = tr(gr.Button(t("export_collection"), variant="primary"),
+                                         "value", "export_collection")
+                    clear_coll_btn = tr(gr.Button(t("clear_collection")), "value",
+                                        "clear_collection")
+                with gr.Column(visible=False) as export_coll_box:
+                    export_coll_file = tr(gr.File(label=t("download"), interactive=False),
+                                          "label", "download")
+
+            token = os.environ.get("CHARTA_ADMIN_TOKEN", "").strip()
+            if token:
+                try:
+                    from admin_ui import build_admin_tab
+                except ImportError as exc:
+                    log.warning("CHARTA_ADMIN_TOKEN is set but the admin tab is not "
+                                "available (%s)", exc)
+                else:
+                    build_admin_tab(live, settings, token)
+
+        # ----------------------------------------------------------------- events
+        def do_ask(q: str, prev: list[str], lg: str):
+            try:
+                answer = lotse.answer(q, prev, lg)
+            except ChartaError as exc:
+                raise gr.Error(str(exc)) from None
+            data = answer.to_json()
+            cites = "\n".join(f"[{p.marker}] {p.citation}" if answer.covered else p.citation
+                              for p in answer.passages)
+            choices = [_choice(p) for p in answer.passages]
+            return (render_answer(answer, lg), data, render_cards(answer, lg), cites,
+                    gr.update(choices=choices, value=[]), [*prev, answer.query][-10:], data)
+
+        ask_outputs = [answer_html, answer_json, cards_html, citations_box, pick, previous,
+                       last_answer]
+        ask_btn.click(do_ask, [question, previous, lang], ask_outputs, api_name="ask")
+        question.submit(do_ask, [question, previous, lang], ask_outputs, api_name=False)
+
+        def do_new():
+            return "", "", None, "", "", gr.update(choices=[], value=[]), [], None
+
+        new_btn.click(do_new, None, [question, answer_html, answer_json, cards_html,
+                                     citations_box, pick, previous, last_answer],
+                      api_name="new_conversation")
+
+        def do_collect(chosen: list[str], source: Any, coll: list[dict], lg: str):
+            if isinstance(source, dict):  # an answer
+                items = source.get("passages", [])
+            else:  # search results
+                items = source or []
+            have = {c["passage_id"] for c in coll}
+            added = [i for i in items if i["passage_id"] in (chosen or [])
+                     and i["passage_id"] not in have]
+            coll = [*coll, *added]
+            return coll, render_collection(coll, lg)
+
+        collect_btn.click(do_collect, [pick, last_answer, collection, lang],
+                          [collection, collection_html], api_name="collect_answer")
+        collect_results_btn.click(do_collect, [pick_results, search_state, collection, lang],
+                                  [collection, collection_html], api_name="collect_results")
+
+        def do_export_answer(data: dict | None, lg: str):
+            if not data:
+                raise gr.Error(t("empty_question", lg))
+            answer = _answer_from_json(data)
+            text = handout_markdown(t("answer_title", lg), answer.passages, answer,
+                                    pdf_url=pdf_href)
+            return _tmp_markdown(text, "antwort"), gr.Column(visible=True)
+
+        export_btn.click(do_export_answer, [last_answer, lang], [export_file, export_box],
+                         api_name="export_answer")
+
+        def do_search(q: str, doc_ids: list[str], section: str | None, k: float, lg: str):
+            try:
+                hits = lotse.search(q, doc_ids, section, int(k), lg)
+            except (ChartaError, ValueError) as exc:
+                raise gr.Error(str(exc)) from None
+            items = [CitedPassage(h.rank, h, citation(h)) for h in hits]
+            body = "".join(render_card(i, lg) for i in items) or f"<p>{t('no_results', lg)}</p>"
+            data = [i.to_json() for i in items]
+            return (body, data, gr.update(choices=[_choice(i) for i in items], value=[]), data)
+
+        search_btn.click(do_search, [query, doc_filter, section_filter, k_slider, lang],
+                         [results_html, results_json, pick_results, search_state],
+                         api_name="search")
+        query.submit(do_search, [query, doc_filter, section_filter, k_slider, lang],
+                     [results_html, results_json, pick_results, search_state], api_name=False)
+        doc_filter.change(lambda d: gr.update(choices=lotse.section_choices(d), value=""),
+                          doc_filter, section_filter, api_name=False)
+
+        def do_toc(doc_id: str | None):
+            entries = [{k: s[k] for k in ("idx", "level", "title", "page", "pdf_page")}
+                       for s in (lotse.sections(doc_id) if doc_id else [])]
+            return gr.update(choices=_toc_choices(lotse, doc_id), value=None), entries
+
+        browse_doc.change(do_toc, browse_doc, [toc, toc_json], api_name="toc")
+
+        def do_section(doc_id: str | None, idx: int | None, lg: str):
+            if doc_id is None or idx is None:
+                return (f"<p>{t('choose_section', lg)}</p>", gr.update(choices=[], value=None),
+                        [])
+            body, ex = lotse.section_text(doc_id, int(idx), lg)
+            return body, gr.update(choices=ex, value=None), ex
+
+        toc.change(do_section, [browse_doc, toc, lang], [section_html, examples, examples_json],
+                   api_name="section")
+
+        def use_example(q: str | None):
+            if not q:
+                return gr.update(), gr.update()
+            return q, gr.Tabs(selected="ask")
+
+        examples.input(use_example, examples, [question, tabs], api_name=False).then(
+            do_ask, [question, previous, lang], ask_outputs, api_name=False)
+
+        def do_export_collection(coll: list[dict], lg: str):
+            if not coll:
+                raise gr.Error(t("collection_empty", lg))
+            items = [_cited_from_json({**c, "marker": n}) for n, c in enumerate(coll, 1)]
+            path = _tmp_markdown(handout_markdown(t("handout_title", lg), items,
+                                                  pdf_url=pdf_href), "handout")
+            return path, gr.Column(visible=True)
+
+        export_coll_btn.click(do_export_collection, [collection, lang],
+                              [export_coll_file, export_coll_box],
+                              api_name="export_collection")
+        clear_coll_btn.click(lambda lg: ([], f"<p>{t('collection_empty', lg)}</p>"), lang,
+                             [collection, collection_html], api_name="clear_collection")
+
+        def relabel(lg: str):
+            updates = []
+            for _comp, attr, key in texts:
+                if key == "_header":
+                    updates.append(gr.update(value=f"# {t('app_title', lg)}\n{t('intro', lg)}"))
+                else:
+                    updates.append(gr.update(**{attr: t(key, lg)}))
+            return [lg, *updates]
+
+        lang_radio.change(relabel, lang_radio, [lang, *[c for c, _, _ in texts]],
+                          api_name=False)
+
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=512)
+    return demo
+
+
+def _toc_choices(lotse: Lotse, doc_id: str | None) -> list[tuple[str, int]]:
+    if not doc_id:
+        return []
+    return [("\u2003" * (s["level"] - 1) + f"{s['title']} ({t('page')} {s['page']})", s["idx"])
+            for s in lotse.sections(doc_id)]
+
+
+def _answer_from_json(data: dict[str, Any]) -> Answer:
+    from index.answer import AnswerSentence
+
+    answer = Answer(question=data["question"], query=data["query"], covered=data["covered"],
+                    support=data["support"], threshold=data["threshold"],
+                    followup=data["followup"], mode=data["mode"], note=data["note"])
+    answer.sentences = [AnswerSentence(**s) for s in data["sentences"]]
+    answer.passages = [_cited_from_json(p) for p in data["passages"]]
+    if answer.mode == "llm":
+        answer.generated_text = data["text"]
+    return answer
+
+
+def render_collection(coll: list[dict[str, Any]], lang: str) -> str:
+    if not coll:
+        return f"<p>{t('collection_empty', lang)}</p>"
+    items = [_cited_from_json({**c, "marker": n, "highlights": []}) for n, c in enumerate(coll, 1)]
+    return (f"<p>{_esc(t('collected', lang, n=len(coll)))}</p>"
+            + "".join(render_card(i, lang) for i in items))
+
+
+# --------------------------------------------------------------------------- CLI
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")
+    parser.add_argument("--corpus", help="corpus folder with the PDFs (CHARTA_CORPUS_DIR)")
+    parser.add_argument("--share", action="store_true",
+                        help="also open a public Gradio share link (off unless asked)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for noisy in ("httpx", "urllib3", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings(index_dir=args.index_dir, corpus_dir=args.corpus)
+        ensure_index(settings)
+        demo = build_app(settings)
+    except ChartaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    log.info("Charta-Lotse: http://%s:%d", args.host, args.port)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""``python -m eval.bench_app``: answer times with many simultaneous users.
+
+Starts the app in-process on a free local port (over CHARTA_INDEX_DIR, or --index-dir),
+then N users (default 20) each ask R questions (default 5) at the same moment through
+the Gradio API, each with their own session; every user asks different questions of
+eval/questions.jsonl. Prints p50/p95/max answer time per
+question as a table. A measurement, not a test; it sends traffic only to 127.0.0.1.
+
+    python -m eval.bench_app [--users 20] [--rounds 5] [--index-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import statistics
+import sys
+import threading
+import time
+
+
+def questions() -> list[str]:
+    """Distinct questions from the dev set, so no answer comes from a query cache."""
+    from eval.metrics import load_questions
+
+    return [q.question for q in load_questions()]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile.
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([1.0, 2.0, 3.0, 4.0], 95)
+    (2.0, 4.0)
+    """
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(url: str, users: int, rounds: int) -> tuple[list[float], list[str], float]:
+    from gradio_client import Client
+
+    clients = [Client(url, verbose=False) for _ in range(users)]
+    pool = questions()
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(users)
+
+    def user(i: int) -> None:
+        start.wait()
+        for r in range(rounds):
+            q = pool[(i * rounds + r) % len(pool)]
+            t0 = time.perf_counter()
+            try:
+                clients[i].predict(q, api_name="/ask")
+            except Exception as exc:  # a failed answer is a result too
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            with lock:
+                times.append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    wall = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return times, errors, time.perf_counter() - wall
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench_app",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5, help="questions per user")
+    parser.add_argument("--index-dir")
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.rounds < 1:
+        parser.error("--users and --rounds must be at least 1")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    from app import build_app, ensure_index
+    from ingest.errors import ChartaError
+    from ingest.settings import load_settings
+
+    try:
+        settings = load_settings(index_dir=args.index_dir)
+        ensure_index(settings)
+        demo = build_app(settings)
+    except ChartaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    port = _free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
+                quiet=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        run(url, 1, 1)  # warm-up: the first request pays one-time start costs
+        times, errors, wall = run(url, args.users, args.rounds)
+    finally:
+        demo.close()
+    if not times:
+        print(f"all {len(errors)} requests failed; first: {errors[:1]}", file=sys.stderr)
+        return 1
+    print(f"{args.users} simultaneous users × {args.rounds} questions, index "
+          f"{settings.index_dir}")
+    print("| users | answers | errors | p50 s | p95 s | max s | mean s | answers/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {args.users} | {len(times)} | {len(errors)} | {statistics.median(times):.2f} | "
+          f"{percentile(times, 95):.2f} | {max(times):.2f} | {statistics.mean(times):.2f} | "
+          f"{len(times) / wall:.1f} |")
+    if errors:
+        print(f"first error: {errors[0]}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The app through its Gradio API, as a script or another tool would use it.
+
+One app instance over the session's charter index; a small chat server of our own stands
+in for an operator's language model.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.app_fixtures import ChatServer, running_app
+
+QUESTION = "Darf jemand gezwungen werden, digitale Angebote zu nutzen?"
+NOT_COVERED = "Wie hoch ist die Hundesteuer in Leipzig?"
+SECTION_2_2 = "Abschnitt 2.2, S. 8"
+
+
+@pytest.fixture(scope="module")
+def app_url(charter_index):
+    with running_app(charter_index) as url:
+        yield url
+
+
+@pytest.fixture
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def ask(client, question: str) -> tuple[str, dict, str, str]:
+    answer_html, data, cards_html, citations, _choices = client.predict(question,
+                                                                        api_name="/ask")
+    return answer_html, data, cards_html, citations
+
+
+def test_ask_answers_from_the_right_section_with_verbatim_sentences(client):
+    answer_html, data, cards_html, citations = ask(client, QUESTION)
+    assert data["covered"] and data["mode"] == "extractive"
+    assert 2 <= len(data["sentences"]) <= 4
+    cited = {p["marker"]: p for p in data["passages"]}
+    assert any(SECTION_2_2 in p["citation"] for p in cited.values()), citations
+    assert "Smart City Charta (BBSR, Fassung 2021), " + SECTION_2_2 in citations
+    for s in data["sentences"]:
+        passage = cited[s["marker"]]
+        # Every answer sentence is copied from the passage it cites, at the recorded place.
+        assert passage["text"][s["start"]:s["end"]] == s["text"]
+        assert _norm(s["text"]) in _norm(answer_html)
+        assert [s["start"], s["end"]] in passage["highlights"]
+    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in data["text"]
+    # Markers in the answer name exactly the cards shown.
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", data["text"])}
+    assert markers == set(cited)
+    assert "smart-city-charta-2021.pdf#page=8" in cards_html
+    assert "<mark>Niemand soll zur Nutzung digitaler Strukturen gezwungen werden.</mark>" \
+        in cards_html
+
+
+def test_pdf_link_opens_the_indexed_pdf_and_nothing_else(client, app_url):
+    _, _, cards_html, _ = ask(client, QUESTION)
+    href = re.search(r'href="(/dokumente/[^"#]+)#page=(\d+)"', cards_html)
+    assert href, cards_html
+    with urllib.request.urlopen(app_url + href.group(1), timeout=10) as resp:
+        assert resp.headers["Content-Type"] == "application/pdf"
+        assert resp.read(5) == b"%PDF-"
+    for bad in ("/dokumente/catalog.toml", "/dokumente/..%2Fcorpus%2Fcatalog.toml",
+                "/dokumente/%2Fetc%2Fpasswd", "/dokumente/..%2F..%2Fapp.py"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(app_url + bad, timeout=10)
+        assert err.value.code == 404, bad
+
+
+def test_question_the_documents_do_not_cover(client):
+    answer_html, data, cards_html, _ = ask(client, NOT_COVERED)
+    assert not data["covered"]
+    assert data["sentences"] == [] and data["text"] == ""
+    assert "Die Dokumente beantworten diese Frage nicht" in answer_html
+    assert "Nächstliegende Textstellen (keine Antwort)" in cards_html
+    assert data["passages"], "the closest passages are still shown"
+
+
+def test_follow_up_question_uses_the_conversation(client):
+    ask(client, QUESTION)
+    _, data, _, _ = ask(client, "Und was heißt das für kleine Gemeinden?")
+    assert data["followup"]
+    assert QUESTION in data["query"]
+    # A new conversation forgets the context.
+    client.predict(api_name="/new_conversation")
+    _, data, _, _ = ask(client, "Und was heißt das für kleine Gemeinden?")
+    assert not data["followup"]
+
+
+def test_search_with_section_filter_and_k(client):
+    section = ("3. Digitale Transformation braucht Infrastrukturen, Daten und Dienstleistungen"
+               " › 3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten")
+    _, hits, _ = client.predict("Daten", [], section, 3, api_name="/search")
+    assert 1 <= len(hits) <= 3
+    assert all(h["section"] == section for h in hits)
+    assert all("Abschnitt 3.2, S. 10" in h["citation"] for h in hits)
+    _, all_hits, _ = client.predict("Daten", ["smart-city-charta-2021"], "", 10,
+                                    api_name="/search")
+    assert len(all_hits) == 10
+    assert {h["section_path"][-1][:3] for h in all_hits} != {"3.2"}
+
+
+def test_browse_table_of_contents_and_section_text(client):
+    _, toc = client.predict("smart-city-charta-2021", api_name="/toc")
+    titles = [e["title"] for e in toc]
+    assert any(t.startswith("2.2 Digitale Teilhabe") for t in titles)
+    entry = next(e for e in toc if e["title"].startswith("2.2 "))
+    assert entry["page"] == "8"
+    html, _, examples = client.predict("smart-city-charta-2021", entry["idx"],
+                                       api_name="/section")
+    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in html
+    assert "#page=8" in html and "S. 8" in html
+    assert examples and all(isinstance(q, str) and q.endswith("?") for q in examples)
+    # An example question leads to an answer from that very section.
+    _, data, _, _ = ask(client, examples[0])
+    assert data["covered"]
+    assert any(SECTION_2_2 in p["citation"] for p in data["passages"])
+
+
+def test_export_answer_as_markdown_handout(client):
+    _, data, _, _ = ask(client, QUESTION)
+    path = client.predict(api_name="/export_answer")
+    text = Path(path).read_text(encoding="utf-8")
+    assert f"**Frage:** {QUESTION}" in text
+    assert data["text"] in text
+    assert "Zitiervorschlag: Smart City Charta (BBSR, Fassung 2021), " + SECTION_2_2 in text
+    assert "/dokumente/smart-city-charta-2021.pdf#page=8" in text
+
+
+def test_collect_passages_and_export_collection(client):
+    _, data, _, _ = ask(client, QUESTION)
+    first = data["passages"][0]
+    html = client.predict([first["passage_id"]], api_name="/collect_answer")
+    assert "1 Textstellen in der Sammlung" in html
+    _, hits, _ = client.predict("Datenhoheit", [], "", 2, api_name="/search")
+    html = client.predict([hits[0]["passage_id"]], api_name="/collect_results")
+    assert "2 Textstellen in der Sammlung" in html
+    path = client.predict(api_name="/export_collection")
+    text = Path(path).read_text(encoding="utf-8")
+    assert f"Zitiervorschlag: {first['citation']}" in text
+    assert f"Zitiervorschlag: {hits[0]['citation']}" in text
+    assert _norm(first["text"]).split(". ")[0] in _norm(text.replace("> ", ""))
+    assert "Textstellen" in client.predict(api_name="/clear_collection")
+
+
+def test_generated_answer_is_checked(client, monkeypatch):
+    with ChatServer() as llm:
+        monkeypatch.setenv("CHARTA_LLM_URL", llm.url)
+        monkeypatch.setenv("CHARTA_LLM_MODEL", "good")
+        answer_html, data, _, _ = ask(client, QUESTION)
+        assert llm.requests, "the app asked the language model"
+    assert data["mode"] == "llm"
+    assert "[1]" in data["text"] and "[9]" not in data["text"]
+    # The real quote keeps its quotation marks; the invented one loses them.
+    assert "„Alle Bürger" not in data["text"] and "Alle Bürger müssen" in data["text"]
+    assert re.search(r"„[^“]+“ \[1\]", data["text"])
+    assert "Sprachmodell good" in data["note"] and "9" in data["note"]
+    assert "Sprachmodell good" in answer_html
+
+
+@pytest.mark.parametrize("model,reason", [("broken", "HTTP 500"),
+                                          ("slow", "within 1 s"),
+                                          ("garbage", "no valid answer"),
+                                          ("nocite", "cites none")])
+def test_language_model_failure_falls_back_to_extractive(client, monkeypatch, model, reason):
+    with ChatServer() as llm:
+        monkeypatch.setenv("CHARTA_LLM_URL", llm.url)
+        monkeypatch.setenv("CHARTA_LLM_MODEL", model)
+        monkeypatch.setenv("CHARTA_LLM_TIMEOUT", "1")
+        answer_html, data, _, _ = ask(client, QUESTION)
+    assert data["mode"] == "extractive" and data["covered"]
+    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in data["text"]
+    assert "Das Sprachmodell war nicht nutzbar" in data["note"] and reason in data["note"]
+    assert "Das Sprachmodell war nicht nutzbar" in answer_html
+
+
+def test_empty_question_is_a_clear_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Bitte geben Sie eine Frage ein"):
+        client.predict("   ", api_name="/ask")

@@ -1,0 +1,140 @@
+"""A real browser (Debian's headless Chromium, driven by Playwright) against the app.
+
+Asks a German question the way a person does, checks the cited section and page, that
+no request left the host, and runs axe-core for WCAG 2.1 AA. Screenshots go to
+tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.app_fixtures import running_app
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or not AXE.exists(),
+    reason="needs Debian chromium and axe-core (npm ci)")
+
+
+@pytest.fixture(scope="module")
+def app_url(charter_index):
+    with running_app(charter_index) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(app_url, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1280, "height": 900}, locale="de-DE")
+        pg = context.pages[0] if context.pages else context.new_page()
+        pg.requests_seen = []
+        context.on("request", lambda req: pg.requests_seen.append(req.url))
+        open_app(pg, app_url)
+        yield pg
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def open_app(page, url: str) -> None:
+    # Gradio keeps a heartbeat connection open, so "networkidle" never comes.
+    page.goto(url, wait_until="load")
+    page.get_by_label("Ihre Frage").wait_for(timeout=30_000)
+
+
+def reload(page) -> None:
+    page.reload(wait_until="load")
+    page.get_by_label("Ihre Frage").wait_for(timeout=30_000)
+
+
+def foreign(urls: list[str]) -> list[str]:
+    out = []
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about"):
+            continue
+        if parsed.hostname not in LOCAL_HOSTS:
+            out.append(url)
+    return out
+
+
+def run_axe(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} – "
+                     + "; ".join(n["html"][:120] for n in v["nodes"][:3]) for v in violations)
+
+
+def test_ask_in_german_cites_section_and_page_locally(page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    box = page.get_by_label("Ihre Frage")
+    box.fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
+    page.get_by_role("button", name="Fragen", exact=True).click()
+    answer = page.locator("#antwort .lotse-answer")
+    answer.wait_for(timeout=30_000)
+    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in \
+        answer.inner_text()
+    cards = page.locator("#belegstellen")
+    text = cards.inner_text()
+    assert "Smart City Charta (BBSR, Fassung 2021), Abschnitt 2.2, S. 8" in text
+    link = cards.locator("a[href*='#page=8']").first
+    assert link.get_attribute("href").startswith("/dokumente/smart-city-charta-2021.pdf")
+    page.screenshot(path=str(ARTIFACTS / "ask.png"), full_page=True)
+    assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
+
+
+def test_no_serious_accessibility_violations(page):
+    # After an answer is shown (previous test), and on a fresh page.
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    reload(page)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
+
+
+def test_keyboard_alone_reaches_the_answer(page):
+    reload(page)
+    page.get_by_label("Ihre Frage").focus()
+    page.keyboard.type("Wie sollen Kommunen die Datenhoheit behalten?")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Fragen"
+    page.keyboard.press("Enter")
+    page.locator("#antwort .lotse-answer").wait_for(timeout=30_000)
+    assert "Abschnitt 3.2, S. 10" in page.locator("#belegstellen").inner_text()
+
+
+def test_browse_view_and_english_switch(page):
+    reload(page)
+    page.get_by_role("tab", name="Blättern").click()
+    page.get_by_label("2.2 Digitale Teilhabe", exact=False).first.check()
+    page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(
+        timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    page.get_by_label("English").check()
+    page.get_by_role("tab", name="Ask").wait_for(timeout=10_000)
+    assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
