@@ -31,14 +31,16 @@ import numpy as np
 
 from index.analysis import STOPWORDS, analyze, zipf
 from index.search import Hit
+from ingest.passages import split_sentences
 from ingest.structure import heading_label
 
 # Calibrated with ``python -m eval.calibrate`` on eval/questions.jsonl (126 answerable,
 # 19 unanswerable questions, German and English; index of the charter): the midpoint
 # of the widest interval of support values with the highest balanced accuracy (mean of
 # the share of answerable questions answered and of unanswerable questions declined).
-# Result with the hybrid search of 2026-11-27: balanced accuracy 0.686 (63.5 % of the
-# answerable questions answered, 73.7 % of the unanswerable ones declined). The dev set
+# Result with the hybrid search of 2026-11-27 (143 passages, bundled model): balanced
+# accuracy 0.682 (62.7 % of the answerable questions answered, 73.7 % of the
+# unanswerable ones declined). The dev set
 # asks many answerable questions in words the charter does not use, so a declined
 # question still shows the closest passages.
 NO_ANSWER_THRESHOLD = -0.276
@@ -51,55 +53,6 @@ MIN_SENTENCES = 2
 SENTENCE_MARGIN = 0.12
 # Passages whose sentences are candidates for the answer.
 CANDIDATE_PASSAGES = 4
-
-# Words before a full stop that do not end a sentence (German and English).
-_ABBREVIATIONS = frozenset([
-    "z", "b", "u", "a", "d", "h", "bzw", "ca", "nr", "vgl", "ggf", "etc", "usw", "s", "abs",
-    "art", "bspw", "insb", "inkl", "evtl", "sog", "u.a", "z.b", "d.h", "i", "e", "g", "mio",
-    "mrd", "dr", "prof", "st", "ff", "f", "bzgl", "ebd", "hrsg", "jh", "jhd", "max", "min",
-    "o", "ä", "rd", "v", "i.d.r", "zzgl", "abb", "tab", "kap", "e.g", "i.e", "vs", "cf",
-    "approx", "no", "fig",
-])
-_BOUNDARY = re.compile(r"[.!?…]+[\"'“”»)]*(?=\s+|$)")
-_NEXT_START = re.compile(r"\s+[\"'„“»(]*[A-ZÄÖÜ0-9•–-]")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` offsets of the sentences of ``text``, whitespace trimmed.
-
-    >>> t = "Niemand soll gezwungen werden. Das gilt z. B. für Ämter. 1. Ziele sind klar!"
-    >>> [t[a:b] for a, b in split_sentences(t)]
-    ['Niemand soll gezwungen werden.', 'Das gilt z. B. für Ämter.', '1. Ziele sind klar!']
-    >>> t = "Liste:\\nErstens eins\\nZweitens zwei. Ende"
-    >>> [t[a:b] for a, b in split_sentences(t)]
-    ['Liste:', 'Erstens eins\\nZweitens zwei.', 'Ende']
-    """
-    cuts = []
-    for m in _BOUNDARY.finditer(text):
-        end = m.end()
-        nxt = _NEXT_START.match(text, end)
-        if end < len(text) and not nxt:
-            continue
-        before = text[:m.start()].rsplit(None, 1)
-        word = before[-1].lower().strip("(\"'„") if before else ""
-        # "z. B.", a list number "1." or "II." – unless the sentence ends a line.
-        if m.group(0).startswith(".") and "\n" not in text[end:end + 2] and (
-                word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
-                or re.fullmatch(r"\d{1,2}|[ivx]{1,4}", word)):
-            continue
-        cuts.append(end)
-    # A colon at the end of a line introduces a list: the list items follow separately.
-    cuts += [m.end() for m in re.finditer(r":(?=[ \t]*\n)", text)]
-    spans = []
-    start = 0
-    for cut in sorted(set(cuts)) + [len(text)]:
-        piece = text[start:cut]
-        stripped = piece.strip()
-        if stripped:
-            lead = len(piece) - len(piece.lstrip())
-            spans.append((start + lead, start + lead + len(stripped)))
-        start = cut
-    return spans
 
 
 def section_label(hit: Hit) -> str:

@@ -18,7 +18,8 @@ _ABBREV = {
     "z", "b", "u", "a", "d", "h", "e", "v", "o", "g", "s", "bzw", "ca", "vgl", "nr", "abs",
     "dr", "prof", "usw", "etc", "ggf", "inkl", "insb", "evtl", "sog", "bspw", "mio", "mrd",
     "jh", "st", "tel", "ff", "art", "bzgl", "zzgl", "max", "min", "dt", "gem", "i", "e.v",
-    "mr", "mrs", "ms", "vs", "e.g", "i.e", "no", "fig", "abb", "kap", "hrsg",
+    "mr", "mrs", "ms", "vs", "e.g", "i.e", "no", "fig", "abb", "kap", "hrsg", "ebd", "f", "rd",
+    "tab", "ä", "u.a", "z.b", "d.h", "i.d.r", "cf", "approx",
 }
 _BOUNDARY = re.compile(r"[.!?…][\"“”»)\]]*\s+(?=[\"„“»(\[]?[A-ZÄÖÜ0-9•])|\n")
 

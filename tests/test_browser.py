@@ -23,9 +23,15 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() or not AXE.exists(),
-    reason="needs Debian chromium and axe-core (npm ci)")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_tools():
+    # scripts/run-tests.sh installs both; a missing tool must fail loudly, not skip.
+    missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
+    if missing:
+        pytest.fail(f"browser test needs {', '.join(missing)}: run bash scripts/run-tests.sh "
+                    "(apt-get install chromium; npm ci)")
 
 
 @pytest.fixture(scope="module")
