@@ -151,6 +151,7 @@ class LotseBlocks(gr.Blocks):
     """Blocks that launch with our theme, CSS and PDF route unless told otherwise."""
 
     live: LiveSearcher
+    max_file_mb: float = 200.0
 
     def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         kwargs.setdefault("theme", THEME)
@@ -159,6 +160,8 @@ class LotseBlocks(gr.Blocks):
         kwargs.setdefault("ssr_mode", False)
         kwargs.setdefault("max_threads", CONCURRENCY * 2)
         kwargs.setdefault("share", False)
+        # Gradio stores an upload before our checks run: cap it at the ingest limit.
+        kwargs.setdefault("max_file_size", f"{int(self.max_file_mb)}mb")
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
         app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live)]
         kwargs["app_kwargs"] = app_kwargs
@@ -369,6 +372,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
     with LotseBlocks(title="Charta-Lotse", analytics_enabled=False) as demo:
         demo.live = live
+        demo.max_file_mb = settings.max_file_mb
         lang = gr.State("de")
         previous = gr.State([])  # queries of the conversation so far
         last_answer = gr.State(None)  # the current answer as JSON, for export
