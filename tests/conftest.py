@@ -32,6 +32,20 @@ def make_settings(tmp: Path, **overrides):
     return load_settings(env={}, **values)
 
 
+def write_excerpt(dest: Path, pages: range, title: str) -> Path:
+    """A real PDF made of some charter pages (its own content hash and title)."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(CHARTER)
+    writer = PdfWriter()
+    for i in pages:
+        writer.add_page(reader.pages[i])
+    writer.add_metadata({"/Title": title})
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    writer.write(dest)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def embedder():
     """The bundled model, loaded once per test session."""
@@ -71,3 +85,10 @@ def corpus_copy(tmp_path):
     shutil.copy(CHARTER, corpus / CHARTER.name)
     shutil.copy(CATALOG, corpus / CATALOG.name)
     return make_settings(tmp_path)
+
+
+@pytest.fixture
+def workspace(corpus_copy, charter_index):
+    """A corpus holding the charter and an index of it, copied from the session index."""
+    shutil.copytree(charter_index.index_dir, corpus_copy.index_dir)
+    return corpus_copy

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import CHARTER, make_settings
+from conftest import CHARTER, make_settings, write_excerpt
 from gradio_client import Client, handle_file
-from pypdf import PdfReader, PdfWriter
 
 from admin_ui import build_admin_tab
 from index.live import LiveSearcher
@@ -19,16 +18,6 @@ from ingest import maintain
 
 TOKEN = "geheim-123"
 
-
-def write_excerpt(dest: Path, pages: range, title: str) -> Path:
-    reader = PdfReader(CHARTER)
-    writer = PdfWriter()
-    for i in pages:
-        writer.add_page(reader.pages[i])
-    writer.add_metadata({"/Title": title})
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    writer.write(dest)
-    return dest
 
 
 def snapshot(root: Path) -> set[str]:

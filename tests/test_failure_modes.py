@@ -14,11 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-import pytest
-from conftest import CHARTER, ROOT
-from pypdf import PdfReader, PdfWriter
+from conftest import CHARTER, ROOT, write_excerpt
 
 from index import store
 from ingest.__main__ import main
@@ -26,20 +23,6 @@ from ingest.__main__ import main
 QUERY = "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden"
 
 
-def write_excerpt(dest: Path, pages: range, title: str) -> Path:
-    reader = PdfReader(CHARTER)
-    writer = PdfWriter()
-    for i in pages:
-        writer.add_page(reader.pages[i])
-    writer.add_metadata({"/Title": title})
-    writer.write(dest)
-    return dest
-
-
-@pytest.fixture
-def workspace(corpus_copy, charter_index):
-    shutil.copytree(charter_index.index_dir, corpus_copy.index_dir)
-    return corpus_copy
 
 
 def ingest_cmd(settings, *extra: str) -> list[str]:

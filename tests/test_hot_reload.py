@@ -6,15 +6,11 @@ builds publish new generations in the same process (as the admin tab does).
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
-import pytest
-from conftest import CHARTER
-from pypdf import PdfReader, PdfWriter
+from conftest import write_excerpt
 
 from index.build import build_index
 from index.live import LiveSearcher
@@ -23,20 +19,6 @@ from ingest import maintain
 NEW_DOC = "leitfaden"
 
 
-def write_excerpt(dest: Path, pages: range, title: str) -> Path:
-    reader = PdfReader(CHARTER)
-    writer = PdfWriter()
-    for i in pages:
-        writer.add_page(reader.pages[i])
-    writer.add_metadata({"/Title": title})
-    writer.write(dest)
-    return dest
-
-
-@pytest.fixture
-def workspace(corpus_copy, charter_index):
-    shutil.copytree(charter_index.index_dir, corpus_copy.index_dir)
-    return corpus_copy
 
 
 def test_swap_under_concurrent_queries(workspace):

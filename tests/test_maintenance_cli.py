@@ -8,33 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
-import pytest
-from conftest import BUNDLED, CHARTER, make_settings
-from pypdf import PdfReader, PdfWriter
+from conftest import BUNDLED, CHARTER, make_settings, write_excerpt
 
 from ingest.__main__ import main
 from ingest.document import sha256_file
-
-
-def write_excerpt(dest: Path, pages: range, title: str) -> Path:
-    """A real PDF made of some charter pages (its own content hash and title)."""
-    reader = PdfReader(CHARTER)
-    writer = PdfWriter()
-    for i in pages:
-        writer.add_page(reader.pages[i])
-    writer.add_metadata({"/Title": title})
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    writer.write(dest)
-    return dest
-
-
-@pytest.fixture
-def workspace(corpus_copy, charter_index):
-    """A corpus holding the charter and an index of it, copied from the session index."""
-    shutil.copytree(charter_index.index_dir, corpus_copy.index_dir)
-    return corpus_copy
 
 
 def run(settings, *argv: str) -> int:
