@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also open a public Gradio share link (off unless asked)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    for noisy in ("httpx", "urllib3", "sentence_transformers"):
+    for noisy in ("httpx", "urllib3", "sentence_transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(index_dir=args.index_dir, corpus_dir=args.corpus)
