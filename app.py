@@ -305,9 +305,9 @@ class Lotse:
 
     def section_text(self, doc_id: str, idx: int, lang: str) -> tuple[str, list[str]]:
         """HTML of a section's text with page references, and example questions."""
-        stored = self.live.get().stored
-        doc = stored.documents.get(doc_id)
-        meta = self.live.get().documents.get(doc_id, {})
+        searcher = self.live.get()  # one generation for the whole section view
+        doc = searcher.stored.documents.get(doc_id)
+        meta = searcher.documents.get(doc_id, {})
         if not doc:
             return "", []
         sec = next((s for s in doc["sections"] if s["idx"] == idx), None)

@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ingest.errors import ChartaError
+from ingest.errors import ConfigError, LLMError
 
 DEFAULT_TIMEOUT_S = 30.0
 MAX_TOKENS = 400
@@ -35,10 +35,6 @@ SYSTEM_PROMPT = (
     "Sprache der Frage. Belege jeden Satz mit der Nummer der Textstelle in eckigen Klammern, "
     "z. B. [1] oder [2]. Erfinde nichts; wörtliche Zitate nur, wenn sie genau so in einer "
     "Textstelle stehen. Wenn die Textstellen die Frage nicht beantworten, sage das.")
-
-
-class LLMError(ChartaError):
-    """The language model gave no usable answer (error, timeout or unchecked output)."""
 
 
 @dataclass(frozen=True)
@@ -69,17 +65,17 @@ def config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | None:
         return None
     model = (env.get("CHARTA_LLM_MODEL") or "").strip()
     if not model:
-        raise ChartaError("CHARTA_LLM_URL is set but CHARTA_LLM_MODEL is empty; "
+        raise ConfigError("CHARTA_LLM_URL is set but CHARTA_LLM_MODEL is empty; "
                           "set the model name the server knows")
     if not url.startswith(("http://", "https://")):
-        raise ChartaError(f"CHARTA_LLM_URL={url!r} must start with http:// or https://")
+        raise ConfigError(f"CHARTA_LLM_URL={url!r} must start with http:// or https://")
     raw = (env.get("CHARTA_LLM_TIMEOUT") or "").strip()
     try:
         timeout = float(raw) if raw else DEFAULT_TIMEOUT_S
     except ValueError:
-        raise ChartaError(f"CHARTA_LLM_TIMEOUT={raw!r} is not a number of seconds") from None
+        raise ConfigError(f"CHARTA_LLM_TIMEOUT={raw!r} is not a number of seconds") from None
     if timeout <= 0:
-        raise ChartaError(f"CHARTA_LLM_TIMEOUT={raw!r} must be positive")
+        raise ConfigError(f"CHARTA_LLM_TIMEOUT={raw!r} must be positive")
     return LLMConfig(url, model, (env.get("CHARTA_LLM_KEY") or "").strip(), timeout)
 
 

@@ -45,5 +45,9 @@ class ModelError(ChartaError):
     """The embedding model cannot be loaded."""
 
 
+class LLMError(ChartaError):
+    """The language model gave no usable answer (error, timeout or unchecked output)."""
+
+
 class ConfigError(ChartaError, ValueError):
     """A setting has a value that is not allowed."""
