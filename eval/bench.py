@@ -73,7 +73,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
         for mode in MODES:
             times = []
             for _ in range(repeats):
-                searcher._query_vec.cache_clear()
+                searcher.embedder.query_vector.cache_clear()
                 for q in questions:
                     t0 = time.perf_counter()
                     searcher.search(q, 10, mode)

@@ -44,7 +44,7 @@ can must my me you your about does
 
 STOPWORDS = GERMAN_STOPWORDS | ENGLISH_STOPWORDS
 
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 _LINKERS = ("", "s", "es", "n", "en", "e")
 _MIN_PART = 4
@@ -70,7 +70,7 @@ def looks_english(text: str) -> bool:
     >>> looks_english("What does the charter say about open data?"), looks_english("Was sagt die Charta?")
     (True, False)
     """
-    words = [w.casefold() for w in _WORD.findall(text)]
+    words = [w.casefold() for w in WORD.findall(text)]
     en = sum(w in ENGLISH_STOPWORDS and w not in GERMAN_STOPWORDS for w in words)
     de = sum(w in GERMAN_STOPWORDS and w not in ENGLISH_STOPWORDS for w in words)
     return en > de
@@ -142,7 +142,7 @@ def analyze(text: str) -> list[str]:
     ['smart-city-strategi', 'smart', 'city', 'strategi']
     """
     terms: list[str] = []
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         word = m.group(0).casefold()
         if word in STOPWORDS:
             continue

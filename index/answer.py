@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from index.analysis import STOPWORDS, analyze, zipf
+from index.analysis import STOPWORDS, WORD, analyze, zipf
 from index.search import Hit
 from ingest.passages import split_sentences
 from ingest.structure import heading_label
@@ -195,7 +195,6 @@ _FOLLOWUP_START = re.compile(
 _ANAPHORA = re.compile(
     r"\b(was (heißt|bedeutet|meint) (das|dies)|dies|diese[rsmn]?|dafür|dazu|davon|darüber|"
     r"damit|dabei|daran|hierzu|this|that|these|those|it|they)\b", re.IGNORECASE)
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _MAX_CONTEXT_WORDS = 60
 
 
@@ -231,7 +230,7 @@ def unknown_terms(question: str, vocab: Any) -> tuple[float, list[str]]:
     words ("eigentlich", "wann").
     """
     missing = []
-    for m in _WORD.finditer(question):
+    for m in WORD.finditer(question):
         word = m.group(0).casefold()
         if len(word) < 3 or word in STOPWORDS or word.isdigit():
             continue
@@ -278,7 +277,7 @@ def score_sentences(question: str, query: str, hits: Sequence[Hit], embedder: An
             cands.append(_Candidate(i, a, b, text))
     if not cands:
         return []
-    qvec = embedder.encode_queries([query])[0]
+    qvec = embedder.query_vector(" ".join(query.split()))
     svecs = sentence_vectors(embedder).get([c.text for c in cands])
     dense = svecs @ qvec
     qterms = set(analyze(question)) or set(analyze(query))

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -142,6 +143,9 @@ class Embedder:
         self.dimension = int(get_dim())
         self.max_seq_length = int(self.model.max_seq_length)
         self._lock = threading.Lock()
+        # One cache per model for the whole process: search and answer composition ask
+        # for the same question's vector.
+        self.query_vector = lru_cache(maxsize=2048)(self._query_vector)
         log.info("loaded model %s (%d dims) in %.1f s", self.model_id, self.dimension,
                  time.perf_counter() - started)
 
@@ -165,6 +169,11 @@ class Embedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode([self.resolved.query_prefix + t for t in texts])
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        vec = self.encode_queries([text])[0]
+        vec.setflags(write=False)  # shared through the cache
+        return vec
 
 
 _loaded: dict[str, Embedder] = {}

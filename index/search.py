@@ -10,9 +10,7 @@ import argparse
 import json
 import logging
 import sys
-import threading
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -66,8 +64,6 @@ class Searcher:
         self.bm25 = BM25.load(stored.path / "bm25") if self.passages else None
         self.dense = Dense.load(stored.path / "dense.faiss", manifest["dense"]["kind"])
         self._doc_of = np.array([p["doc_id"] for p in self.passages], dtype=object)
-        self._lock = threading.Lock()
-        self._query_vec = lru_cache(maxsize=1024)(self._embed_query)
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -93,9 +89,6 @@ class Searcher:
     @property
     def generation(self) -> str:
         return self.stored.generation
-
-    def _embed_query(self, query: str) -> np.ndarray:
-        return self.embedder.encode_queries([query])[0]
 
     def _mask(self, doc_ids: list[str] | None, section: str | None,
               include_superseded: bool) -> np.ndarray | None:
@@ -133,8 +126,7 @@ class Searcher:
             top = np.argsort(-scores, kind="stable")[:pool]
             bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
         if mode in ("hybrid", "dense"):
-            with self._lock:
-                qvec = self._query_vec(query)
+            qvec = self.embedder.query_vector(query)
             ids, sims = self.dense.search(qvec, pool)
             dense_scores = {int(i): float(s) for i, s in zip(ids, sims)
                             if mask is None or mask[i]}
@@ -166,9 +158,7 @@ class Searcher:
         return rrf(rankings, weights, k=f.rrf_k)
 
     def _cosine(self, i: int, query: str) -> float:
-        with self._lock:
-            qvec = self._query_vec(query)
-        return float(self.stored.embeddings[i] @ qvec)
+        return float(self.stored.embeddings[i] @ self.embedder.query_vector(query))
 
     def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
         p = self.passages[i]
