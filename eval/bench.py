@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.metrics import load_questions
+from eval.metrics import load_questions, percentile
 from ingest.settings import PROJECT_ROOT, load_settings
 
 
@@ -45,13 +45,6 @@ def _run_ingest(corpus: Path, index_dir: Path) -> tuple[float, float, str]:
     if proc.returncode not in (0, None):
         raise SystemExit(f"ingest failed: {proc.stderr.strip()[-300:]}")
     return seconds, peak / 1024, summary
-
-
-def _percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def bench(corpus: Path, repeats: int = 3) -> dict:
@@ -78,7 +71,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
                     t0 = time.perf_counter()
                     searcher.search(q, 10, mode)
                     times.append((time.perf_counter() - t0) * 1000)
-            latency[mode] = {"p50_ms": _percentile(times, 0.5), "p95_ms": _percentile(times, 0.95),
+            latency[mode] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
                              "n": len(times)}
         return {
             "model": searcher.stored.model_id,

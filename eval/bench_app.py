@@ -19,23 +19,12 @@ import sys
 import threading
 import time
 
+from eval.metrics import load_questions, percentile
+
 
 def questions() -> list[str]:
     """Distinct questions from the dev set, so no answer comes from a query cache."""
-    from eval.metrics import load_questions
-
     return [q.question for q in load_questions()]
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile.
-
-    >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([1.0, 2.0, 3.0, 4.0], 95)
-    (2.0, 4.0)
-    """
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return ordered[int(rank) - 1]
 
 
 def _free_port() -> int:

@@ -66,6 +66,17 @@ def score_question(q: Question, hits: Sequence[dict[str, Any]]) -> dict[str, flo
     }
 
 
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile, for the benchmarks.
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([1.0, 2.0, 3.0, 4.0], 95)
+    (2.0, 4.0)
+    """
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
 def aggregate(rows: Sequence[dict[str, float]]) -> dict[str, float]:
     if not rows:
         return {}

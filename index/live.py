@@ -29,6 +29,7 @@ class LiveSearcher:
         self._searcher: Searcher | None = None
         self._generation: str | None = None
         self._checked = 0.0
+        self._failed: str | None = None  # a generation that would not load: not retried
         self.last_error: str | None = None
 
     def _live_name(self) -> str | None:
@@ -57,14 +58,14 @@ class LiveSearcher:
         """Load the live generation if it is not the one being served."""
         self._checked = time.monotonic()
         name = self._live_name()
-        if self._searcher is not None and (name is None or name == self._generation):
+        if self._searcher is not None and name in (None, self._generation, self._failed):
             return self._searcher
         try:
             searcher = Searcher.open(self.settings)
         except Exception as exc:
             if self._searcher is None:
                 raise
-            self.last_error = str(exc)
+            self.last_error, self._failed = str(exc), name
             log.error("keeping index %s; the new one failed to load: %s",
                       self._generation, exc)
             return self._searcher

@@ -198,7 +198,7 @@ def prune(index_dir: Path, keep: int = 2) -> None:
 # Locks held by this process, per (index folder, thread): a thread that holds the lock
 # may take it again (``add`` copies files and then builds under one lock), while other
 # threads and processes wait or fail as usual.
-_held: dict[tuple[str, int], int] = {}
+_held: set[tuple[str, int]] = set()
 _held_guard = threading.Lock()
 
 
@@ -212,14 +212,8 @@ def build_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
     key = (str(index_dir.resolve()), threading.get_ident())
     with _held_guard:
         nested = key in _held
-        if nested:
-            _held[key] += 1
     if nested:
-        try:
-            yield
-        finally:
-            with _held_guard:
-                _held[key] -= 1
+        yield
         return
     fh = (index_dir / LOCK).open("a+")
     deadline = time.monotonic() + wait_s
@@ -241,12 +235,12 @@ def build_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
         fh.write(f"pid {os.getpid()}")
         fh.flush()
         with _held_guard:
-            _held[key] = 1
+            _held.add(key)
         try:
             yield
         finally:
             with _held_guard:
-                del _held[key]
+                _held.discard(key)
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -32,6 +32,14 @@ def make_settings(tmp: Path, **overrides):
     return load_settings(env={}, **values)
 
 
+def charter_corpus(folder: Path) -> Path:
+    """``folder`` as a corpus holding the charter and its catalog entry."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CHARTER, folder / CHARTER.name)
+    shutil.copy(CATALOG, folder / CATALOG.name)
+    return folder
+
+
 def write_excerpt(dest: Path, pages: range, title: str) -> Path:
     """A real PDF made of some charter pages (its own content hash and title)."""
     from pypdf import PdfReader, PdfWriter
@@ -60,10 +68,7 @@ def charter_index(tmp_path_factory, embedder):
     from index.build import build_index
 
     tmp = tmp_path_factory.mktemp("charter")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    shutil.copy(CHARTER, corpus / CHARTER.name)
-    shutil.copy(CATALOG, corpus / CATALOG.name)
+    corpus = charter_corpus(tmp / "corpus")
     settings = make_settings(tmp)
     report = build_index([corpus], settings)
     assert not report.failed, report.results
@@ -80,10 +85,7 @@ def charter_searcher(charter_index):
 @pytest.fixture
 def corpus_copy(tmp_path):
     """A fresh corpus folder with the charter and its catalog, and settings for it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(CHARTER, corpus / CHARTER.name)
-    shutil.copy(CATALOG, corpus / CATALOG.name)
+    charter_corpus(tmp_path / "corpus")
     return make_settings(tmp_path)
 
 

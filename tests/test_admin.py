@@ -4,17 +4,17 @@ hostile file names, progress, and the running searcher picking up the new index.
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import CHARTER, make_settings, write_excerpt
+from conftest import CHARTER, charter_corpus, make_settings, write_excerpt
 from gradio_client import Client, handle_file
 
 from admin_ui import build_admin_tab
 from index.live import LiveSearcher
 from ingest import maintain
+from tests.app_fixtures import free_port
 
 TOKEN = "geheim-123"
 
@@ -28,10 +28,7 @@ def snapshot(root: Path) -> set[str]:
 def admin(tmp_path_factory, charter_index):
     """A Blocks app with just a search placeholder and the admin tab, on a free port."""
     tmp = tmp_path_factory.mktemp("admin")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    shutil.copy(CHARTER, corpus / CHARTER.name)
-    shutil.copy(charter_index.corpus_dir / "catalog.toml", corpus / "catalog.toml")
+    charter_corpus(tmp / "corpus")
     shutil.copytree(charter_index.index_dir, tmp / "index")
     # A 73 KB limit: the 54 KB charter passes, a padded 115 KB copy of it does not.
     settings = make_settings(tmp, max_file_mb=0.07)
@@ -41,9 +38,7 @@ def admin(tmp_path_factory, charter_index):
         with gr.Tab("Suche"):
             gr.Markdown("Suche")
         build_admin_tab(live, settings, TOKEN)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
                         quiet=True)
     try:

@@ -6,19 +6,21 @@ builds publish new generations in the same process (as the admin tab does).
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 import time
 from collections import Counter
 
 from conftest import write_excerpt
 
+import index.live as live_module
+from index import store
 from index.build import build_index
 from index.live import LiveSearcher
 from ingest import maintain
 
 NEW_DOC = "leitfaden"
-
-
 
 
 def test_swap_under_concurrent_queries(workspace):
@@ -81,3 +83,29 @@ def test_swap_under_concurrent_queries(workspace):
     # The first searcher keeps working although its folder has been pruned meanwhile.
     assert not (workspace.index_dir / first.generation).exists()
     assert first.search("Datenhoheit behalten", k=3)
+
+
+def test_unloadable_generation_keeps_the_old_one_serving(workspace, monkeypatch):
+    live = LiveSearcher(workspace, check_interval_s=0.0)
+    good = live.get()
+    # A generation that says it was written by another format version.
+    broken = workspace.index_dir / "gen-99990101T000000.000000-broken"
+    shutil.copytree(good.stored.path, broken)
+    manifest = json.loads((broken / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 999
+    (broken / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (workspace.index_dir / store.CURRENT).write_text(broken.name + "\n", encoding="utf-8")
+
+    hits = live.search("Datenhoheit behalten", k=1)
+    assert hits and live.get() is good
+    assert "format version 999" in live.last_error
+    opened = []
+    real_open = live_module.Searcher.open
+    monkeypatch.setattr(live_module.Searcher, "open",
+                        lambda settings: opened.append(settings) or real_open(settings))
+    live.get()
+    assert opened == []  # the broken generation is not read again on every request
+
+    report = build_index([workspace.corpus_dir], workspace)
+    assert report.written
+    assert live.get() is not good and live.generation == report.generation
