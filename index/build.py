@@ -25,6 +25,7 @@ import numpy as np
 
 from index import store
 from index.analysis import ANALYZER_NAME
+from index.gloss import GLOSS_NAME, gloss
 from index.retrievers import BM25, Dense
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
@@ -133,6 +134,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     passage_settings = settings.passages.as_dict()
     if prev and (prev.manifest["passage_settings"] != passage_settings
                  or prev.manifest.get("analyzer") != ANALYZER_NAME
+                 or prev.manifest.get("gloss", {}).get("lexicon") != GLOSS_NAME
                  or (settings.model and _same_model(settings.model, prev) is False)):
         rebuild = True
     prev_docs = {d["doc_id"]: d for d in prev.manifest["documents"]} if prev and not rebuild else {}
@@ -209,6 +211,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     docs_out: list[dict[str, Any]] = []
     passages_out: list[dict[str, Any]] = []
     vectors_out: list[np.ndarray] = []
+    gloss_out: list[np.ndarray] = []
     manifest_docs: list[dict[str, Any]] = []
 
     def keep_previous(doc_id: str) -> None:
@@ -217,6 +220,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         entry["row_start"] = len(passages_out)
         passages_out.extend(prev.passages[i] for i in rows)
         vectors_out.append(prev.embeddings[rows])
+        gloss_out.append(prev.gloss_embeddings[rows])
         entry["row_end"] = len(passages_out)
         manifest_docs.append(entry)
         docs_out.append(prev.documents[doc_id])
@@ -242,8 +246,10 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
             if not passages:
                 raise DocumentError(path.name, "no passages could be made from its text")
             # A progress bar for long embedding runs, only where someone watches a terminal.
-            vectors = embedder.encode_passages([embed_text(p) for p in passages],
-                                               progress=sys.stderr.isatty() and len(passages) > 200)
+            texts = [embed_text(p) for p in passages]
+            show = sys.stderr.isatty() and len(passages) > 200
+            vectors = embedder.encode_passages(texts, progress=show)
+            gloss_vectors = embedder.encode_passages([gloss(t) for t in texts], progress=show)
         except DocumentError as exc:
             result = _failed(path, meta, exc, prev_docs)
             report.results.append(result)
@@ -262,6 +268,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         }
         passages_out.extend(passages)
         vectors_out.append(vectors)
+        gloss_out.append(gloss_vectors)
         manifest_docs.append(entry)
         docs_out.append(_document_record(doc))
         result = DocResult(path.name, status, meta.doc_id, len(doc.pages), len(passages),
@@ -272,9 +279,11 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     # Only removals or catalog edits: the previous index's model facts still hold, and
     # no model needs loading.
     model_info = model.info() if model.loaded or not prev else dict(prev.manifest["model"])
-    vectors = (np.concatenate(vectors_out) if vectors_out
-               else np.zeros((0, model_info["dimension"]), dtype=np.float32))
-    gen = _write_generation(settings, model_info, manifest_docs, passages_out, vectors, docs_out)
+    empty = np.zeros((0, model_info["dimension"]), dtype=np.float32)
+    vectors = np.concatenate(vectors_out) if vectors_out else empty
+    gloss_vectors = np.concatenate(gloss_out) if gloss_out else empty
+    gen = _write_generation(settings, model_info, manifest_docs, passages_out, vectors,
+                            gloss_vectors, docs_out)
     report.written = True
     report.generation = gen.name
     report.documents = len(manifest_docs)
@@ -357,8 +366,9 @@ class _LazyModel:
 
 
 def _write_generation(settings: Settings, model_info: dict[str, Any], manifest_docs, passages,
-                      vectors, docs) -> Path:
+                      vectors, gloss_vectors, docs) -> Path:
     dense = Dense.build(vectors, settings.hnsw_threshold)
+    gloss_dense = Dense.build(gloss_vectors, settings.hnsw_threshold)
     manifest = {
         "format": store.FORMAT_NAME,
         "format_version": store.FORMAT_VERSION,
@@ -367,6 +377,7 @@ def _write_generation(settings: Settings, model_info: dict[str, Any], manifest_d
         "passage_settings": settings.passages.as_dict(),
         "analyzer": ANALYZER_NAME,
         "dense": {"kind": dense.kind, "metric": "inner_product", "normalized": True},
+        "gloss": {"lexicon": GLOSS_NAME, "kind": gloss_dense.kind},
         "counts": {"documents": len(manifest_docs), "passages": len(passages)},
         "documents": manifest_docs,
     }
@@ -377,6 +388,8 @@ def _write_generation(settings: Settings, model_info: dict[str, Any], manifest_d
         store.write_jsonl(gen / "documents.jsonl", docs)
         np.save(gen / "embeddings.npy", vectors, allow_pickle=False)
         dense.save(gen / "dense.faiss")
+        np.save(gen / "gloss_embeddings.npy", gloss_vectors, allow_pickle=False)
+        gloss_dense.save(gen / "gloss.faiss")
         if passages:
             BM25.build(passages).save(gen / "bm25")
         # The manifest goes last, renamed into place whole: a generation without one

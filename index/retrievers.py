@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from index.analysis import analyze
+from index.synonyms import expand_query
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,14 @@ class BM25:
     def load(cls, folder: Path) -> BM25:
         return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0))
 
-    def scores(self, query: str) -> np.ndarray:
-        terms = [t for t in analyze(query) if t in self.vocab]
+    def scores(self, query: str, synonym_weight: float = 0.0) -> np.ndarray:
+        """BM25 score of every passage; synonyms of the query's words add with their weight
+        (``index.synonyms.expand_query``)."""
         n = self.retriever.scores["num_docs"]
-        if not terms:
-            return np.zeros(n, dtype=np.float32)
-        return np.asarray(self.retriever.get_scores(terms), dtype=np.float32)
+        total = np.zeros(n, dtype=np.float32)
+        for term, weight in expand_query(query, self.vocab, synonym_weight).items():
+            total += weight * np.asarray(self.retriever.get_scores([term]), dtype=np.float32)
+        return total
 
 
 class Dense:

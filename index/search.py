@@ -1,4 +1,5 @@
-"""Search the index: BM25, dense, or hybrid, with filters; and the search CLI.
+"""Search the index: BM25, dense, dense over the English gloss, or hybrid (all three fused),
+with filters; and the search CLI.
 
     python -m index.search "Muss jeder Bürger Online-Dienste nutzen?" --k 5 --json
     python -m index.search --queries fragen.txt --k 5 --json
@@ -18,11 +19,12 @@ import numpy as np
 from index import store
 from index.analysis import looks_english
 from index.fusion import rrf, score_fusion
+from index.gloss import gloss
 from index.retrievers import BM25, Dense
 from ingest.errors import ChartaError, IndexMismatchError
 from ingest.settings import Settings, load_settings
 
-MODES = ("hybrid", "bm25", "dense")
+MODES = ("hybrid", "bm25", "dense", "gloss")
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Hit:
     spans: list[dict[str, int]] = field(default_factory=list)
     bm25_score: float = 0.0
     dense_score: float = 0.0
+    gloss_score: float = 0.0
     edition: str = ""
     year: str = ""
     publisher: str = ""
@@ -63,6 +66,7 @@ class Searcher:
         self.documents = {d["doc_id"]: d for d in manifest["documents"]}
         self.bm25 = BM25.load(stored.path / "bm25") if self.passages else None
         self.dense = Dense.load(stored.path / "dense.faiss", manifest["dense"]["kind"])
+        self.gloss = Dense.load(stored.path / "gloss.faiss", manifest["gloss"]["kind"])
         self._doc_of = np.array([p["doc_id"] for p in self.passages], dtype=object)
 
     @classmethod
@@ -117,10 +121,13 @@ class Searcher:
         mask = self._mask(doc_ids, section, include_superseded)
         n = len(self.passages)
         pool = n if mask is not None else min(n, max(self.settings.candidates, k))
+        english = looks_english(query)
+        fusion = self.settings.fusion
         bm25_scores: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
+        gloss_scores: dict[int, float] = {}
         if mode in ("hybrid", "bm25") and self.bm25 is not None:
-            scores = self.bm25.scores(query)
+            scores = self.bm25.scores(query, 0.0 if english else fusion.synonym_weight)
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
             top = np.argsort(-scores, kind="stable")[:pool]
@@ -130,37 +137,46 @@ class Searcher:
             ids, sims = self.dense.search(qvec, pool)
             dense_scores = {int(i): float(s) for i, s in zip(ids, sims)
                             if mask is None or mask[i]}
+        glossed = query if english else gloss(query)
+        if mode in ("hybrid", "gloss") and glossed:
+            ids, sims = self.gloss.search(self.embedder.query_vector(glossed), pool)
+            gloss_scores = {int(i): float(s) for i, s in zip(ids, sims)
+                            if mask is None or mask[i]}
         if mode == "bm25":
             ranked = sorted(bm25_scores.items(), key=lambda x: (-x[1], x[0]))
         elif mode == "dense":
             ranked = sorted(dense_scores.items(), key=lambda x: (-x[1], x[0]))
+        elif mode == "gloss":
+            ranked = sorted(gloss_scores.items(), key=lambda x: (-x[1], x[0]))
         else:
-            ranked = self._fuse(bm25_scores, dense_scores, looks_english(query))
+            ranked = self._fuse({"bm25": bm25_scores, "dense": dense_scores,
+                                 "gloss": gloss_scores}, english)
         hits = []
         for rank, (i, score) in enumerate(ranked[:k], start=1):
             dense = dense_scores.get(i)
             if dense is None and mode != "bm25":
                 dense = self._cosine(i, query)
-            hits.append(self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0))
+            hits.append(self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0,
+                                  gloss_scores.get(i, 0.0)))
         return hits
 
-    def _fuse(self, bm25_scores: dict[int, float], dense_scores: dict[int, float],
+    def _fuse(self, scores: dict[str, dict[int, float]],
               english: bool = False) -> list[tuple[int, float]]:
         f = self.settings.fusion
         weights = {"bm25": f.bm25_weight,
-                   "dense": f.dense_weight_en if english else f.dense_weight}
+                   "dense": f.dense_weight_en if english else f.dense_weight,
+                   "gloss": f.gloss_weight_en if english else f.gloss_weight}
         if f.method == "score":
-            return score_fusion({"bm25": bm25_scores, "dense": dense_scores}, weights)
-        rankings = {
-            "bm25": [i for i, _ in sorted(bm25_scores.items(), key=lambda x: (-x[1], x[0]))],
-            "dense": [i for i, _ in sorted(dense_scores.items(), key=lambda x: (-x[1], x[0]))],
-        }
+            return score_fusion(scores, weights)
+        rankings = {name: [i for i, _ in sorted(s.items(), key=lambda x: (-x[1], x[0]))]
+                    for name, s in scores.items()}
         return rrf(rankings, weights, k=f.rrf_k)
 
     def _cosine(self, i: int, query: str) -> float:
         return float(self.stored.embeddings[i] @ self.embedder.query_vector(query))
 
-    def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
+    def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float,
+             gloss_score: float = 0.0) -> Hit:
         p = self.passages[i]
         doc = self.documents.get(p["doc_id"], {})
         return Hit(
@@ -169,6 +185,7 @@ class Searcher:
             pdf_page_end=p["pdf_page_end"], section=p["section"], text=p["text"],
             passage_id=p["id"], section_path=p["section_path"], spans=p["spans"],
             bm25_score=round(bm25, 4), dense_score=round(dense, 4),
+            gloss_score=round(gloss_score, 4),
             edition=doc.get("edition", ""), year=str(doc.get("year", "")),
             publisher=doc.get("publisher", ""))
 

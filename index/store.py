@@ -9,6 +9,8 @@ Layout of ``index_dir``::
         passages.jsonl      one passage per line, row i = vector i
         embeddings.npy      float32, L2-normalised, one row per passage
         dense.faiss         FAISS index over the embeddings (flat or HNSW)
+        gloss_embeddings.npy, gloss.faiss
+                            the same for the passages' English gloss (index/gloss.py)
         bm25/               bm25s index (JSON + .npy)
         documents.jsonl     per document: cleaned page texts and the section tree
 
@@ -36,7 +38,7 @@ import numpy as np
 from ingest.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
 
 FORMAT_NAME = "charta-lotse-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 LOCK = ".lock"
 REBUILD_HINT = "python -m ingest --rebuild"
@@ -50,6 +52,7 @@ class StoredIndex:
     manifest: dict[str, Any]
     passages: list[dict[str, Any]]
     embeddings: np.ndarray
+    gloss_embeddings: np.ndarray
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -98,13 +101,15 @@ def load_stored(index_dir: Path) -> StoredIndex:
     manifest = read_manifest(gen)
     passages = read_jsonl(gen / "passages.jsonl")
     embeddings = np.load(gen / "embeddings.npy", allow_pickle=False)
+    gloss_embeddings = np.load(gen / "gloss_embeddings.npy", allow_pickle=False)
     dim = manifest["model"]["dimension"]
-    if embeddings.shape != (len(passages), dim):
-        raise IndexMismatchError(
-            f"index {gen} is inconsistent ({embeddings.shape} vectors for {len(passages)} "
-            f"passages of dimension {dim}); rebuild with: {REBUILD_HINT}")
+    for name, array in (("embeddings", embeddings), ("gloss_embeddings", gloss_embeddings)):
+        if array.shape != (len(passages), dim):
+            raise IndexMismatchError(
+                f"index {gen} is inconsistent ({array.shape} {name} for {len(passages)} "
+                f"passages of dimension {dim}); rebuild with: {REBUILD_HINT}")
     documents = {d["doc_id"]: d for d in read_jsonl(gen / "documents.jsonl")}
-    return StoredIndex(gen, manifest, passages, embeddings, documents)
+    return StoredIndex(gen, manifest, passages, embeddings, gloss_embeddings, documents)
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -44,7 +44,14 @@ class FusionSettings:
     dense_weight: float = 0.25
     # The BM25 analysis is German; for English questions the (English-trained) dense
     # model carries more of the weight.
-    dense_weight_en: float = 1.0
+    dense_weight_en: float = 0.5
+    # The dense model over the English gloss of passages and question (index/gloss.py);
+    # an English question is compared with the glossed passages as it is, and that
+    # ranking leads for English questions.
+    gloss_weight: float = 0.5
+    gloss_weight_en: float = 2.0
+    # Weight shared by a German query word's synonyms in BM25 (index/synonyms.py).
+    synonym_weight: float = 0.75
     rrf_k: int = 30
 
 

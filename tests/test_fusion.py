@@ -84,8 +84,9 @@ def test_hybrid_search_with_each_fusion_method(charter_searcher, method):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_hybrid_with_dense_weight_zero_follows_bm25(charter_searcher):
-    searcher = _searcher_with(charter_searcher, method="rrf", dense_weight=0.0, bm25_weight=1.0)
+def test_hybrid_with_dense_weights_zero_follows_bm25(charter_searcher):
+    searcher = _searcher_with(charter_searcher, method="rrf", dense_weight=0.0, gloss_weight=0.0,
+                              bm25_weight=1.0)
     query = "Trinkwasserversorgung und Rettungsdienste"
     hybrid = [h.passage_id for h in searcher.search(query, k=5)]
     bm25 = [h.passage_id for h in searcher.search(query, k=5, mode="bm25")]
@@ -93,7 +94,8 @@ def test_hybrid_with_dense_weight_zero_follows_bm25(charter_searcher):
 
 
 def test_hybrid_with_bm25_weight_zero_follows_dense(charter_searcher):
-    searcher = _searcher_with(charter_searcher, method="score", bm25_weight=0.0, dense_weight=1.0)
+    searcher = _searcher_with(charter_searcher, method="score", bm25_weight=0.0, dense_weight=1.0,
+                              gloss_weight=0.0)
     query = "Wie schützt die Stadt persönliche Daten?"
     hybrid = [h.passage_id for h in searcher.search(query, k=5)]
     dense = [h.passage_id for h in searcher.search(query, k=5, mode="dense")]

@@ -23,6 +23,7 @@ from conftest import BUNDLED, CATALOG, CHARTER, ROOT, make_settings
 
 from index import store
 from index.build import build_index, embed_text
+from index.gloss import GLOSS_NAME, gloss
 from index.search import Searcher
 from index.search import main as search_main
 from ingest.errors import IndexMismatchError
@@ -156,13 +157,17 @@ def test_saved_index_round_trip(charter_index, charter_searcher, embedder):
     # Plain files only; every vector is the normalised embedding of its passage.
     names = {p.name for p in stored.path.iterdir()}
     assert {"manifest.json", "passages.jsonl", "embeddings.npy", "dense.faiss", "bm25",
-            "documents.jsonl"} <= names
+            "documents.jsonl", "gloss_embeddings.npy", "gloss.faiss"} <= names
     assert not any(p.suffix in (".pkl", ".pickle") for p in stored.path.rglob("*"))
     assert stored.embeddings.dtype == np.float32
     assert np.allclose(np.linalg.norm(stored.embeddings, axis=1), 1.0, atol=1e-4)
     sample = [0, len(stored.passages) // 2, len(stored.passages) - 1]
     again = embedder.encode_passages([embed_text(stored.passages[i]) for i in sample])
     assert np.allclose(again, stored.embeddings[sample], atol=1e-4)
+    # The second set of vectors embeds each passage's English gloss.
+    glossed = embedder.encode_passages([gloss(embed_text(stored.passages[i])) for i in sample])
+    assert np.allclose(glossed, stored.gloss_embeddings[sample], atol=1e-4)
+    assert m["gloss"]["lexicon"] == GLOSS_NAME
     # A second searcher over the same folder answers exactly like the first.
     fresh = Searcher.open(charter_index)
     assert fresh.dense.index.ntotal == len(stored.passages)
@@ -213,6 +218,7 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
     assert set(old_rows) <= set(rows)
     idx = [rows[i] for i in old_rows]
     assert np.array_equal(after.embeddings[idx], before.embeddings)
+    assert np.array_equal(after.gloss_embeddings[idx], before.gloss_embeddings)
     searcher = Searcher.open(settings)
     assert searcher.search("Straßenbeleuchtung LED", k=1)[0].file == "leitfaden.pdf"
     assert searcher.search(NIEMAND, k=1)[0].page == "8"
@@ -233,6 +239,7 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
     charter_rows = [i for i, p in enumerate(latest.passages) if p["doc_id"] == CHARTER_ID]
     assert [latest.passages[i]["id"] for i in charter_rows] == old_rows
     assert np.array_equal(latest.embeddings[charter_rows], before.embeddings)
+    assert np.array_equal(latest.gloss_embeddings[charter_rows], before.gloss_embeddings)
     searcher = Searcher.open(settings)
     top = searcher.search("Bewässerung der Stadtbäume", k=1)[0]
     assert top.file == "leitfaden.pdf" and "Stadtbäume" in top.text

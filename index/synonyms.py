@@ -1,0 +1,93 @@
+"""German synonyms for BM25 queries, from OpenThesaurus (``index/data/de_synonyms.txt.gz``).
+
+Officials ask in everyday words ("Messfühler", "Bücherei", "Müll"); the documents use
+others ("Sensoren", "Bibliotheken", "Abfall"). A query word's synonyms are added to the
+BM25 query as extra terms, but only those the index actually uses, and with a small
+weight shared among them, so an exact word of the question still counts most.
+
+Measured with ``python -m eval`` (German set, hybrid): see the README's table.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from collections.abc import Container
+from functools import lru_cache
+from pathlib import Path
+
+from index.analysis import STOPWORDS, WORD, analyze, stem
+
+DATA = Path(__file__).resolve().parent / "data" / "de_synonyms.txt.gz"
+SYNONYMS_NAME = "openthesaurus-mythes-20160424"
+
+
+_ENDINGS = ("n", "en", "e", "s", "es", "er", "ern")
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> dict[str, frozenset[str]]:
+    """Lowercased word → its synonyms (every set the word belongs to, joined).
+
+    Keyed by word, not by stem: stems conflate ("Bürger" and "Burg" both stem to
+    ``burg``), and a castle's synonyms have no place in a question about citizens.
+    """
+    table: dict[str, set[str]] = {}
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            words = line.rstrip("\n").split("|")
+            for w in words:
+                table.setdefault(w.casefold(), set()).update(x for x in words if x != w)
+    return {w: frozenset(v) for w, v in table.items()}
+
+
+def synonyms_of(word: str) -> frozenset[str]:
+    """Synonyms of ``word``, also when it is inflected ("Messfühlern" → "Messfühler").
+
+    >>> sorted(synonyms_of("Messfühlern"))[:3]
+    ['Abstandssensor', 'Accelerometer', 'Annäherungsschalter']
+    """
+    table = synonym_table()
+    word = word.casefold()
+    if word in table:
+        return table[word]
+    for ending in _ENDINGS:
+        if word.endswith(ending) and word[: -len(ending)] in table:
+            return table[word[: -len(ending)]]
+    return _by_stem().get(stem(word), frozenset())
+
+
+@lru_cache(maxsize=1)
+def _by_stem() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for w, syns in synonym_table().items():
+        out.setdefault(stem(w), set()).update(syns)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def expand_query(query: str, vocab: Container[str], weight: float) -> dict[str, float]:
+    """BM25 terms of ``query`` with their weights, synonyms included.
+
+    The question's own terms weigh 1 per occurrence. Each word's synonyms whose stems
+    occur in ``vocab`` (and are not already query terms) share ``weight``: each gets
+    ``weight / sqrt(n)`` for ``n`` such stems, so a word with many synonyms does not
+    drown the others.
+
+    >>> expand_query("Messfühler", {"messfuhl", "sensor"}, 0.5)
+    {'messfuhl': 1.0, 'sensor': 0.5}
+    >>> expand_query("Messfühler", {"sensor"}, 0.0)
+    {}
+    """
+    terms: dict[str, float] = {t: float(n) for t, n in Counter(analyze(query)).items()
+                               if t in vocab}
+    if weight <= 0:
+        return terms
+    for m in WORD.finditer(query):
+        word = m.group(0)
+        if word.casefold() in STOPWORDS:
+            continue
+        stems = {stem(w) for w in synonyms_of(word)}
+        extra = sorted(t for t in stems if t in vocab and t not in terms)
+        for t in extra:
+            terms[t] = max(terms.get(t, 0.0), weight / len(extra) ** 0.5)
+    return terms
