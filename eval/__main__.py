@@ -15,13 +15,14 @@ import json
 import logging
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from eval.metrics import aggregate, load_questions, score_question
+from eval.metrics import QUESTIONS, aggregate, load_questions, score_question
 from ingest.errors import ChartaError, IndexNotFoundError
-from ingest.settings import FusionSettings, Settings, load_settings
+from ingest.settings import Settings, load_settings
 
-MODES = ("bm25", "dense", "hybrid")
+MODES = ("bm25", "dense", "gloss", "hybrid")
 METRICS = ("hit@1", "hit@5", "mrr@10", "contains@5")
 
 
@@ -72,22 +73,36 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def sweep(settings: Settings, questions) -> list[tuple[str, float, float]]:
+def sweep_grid(lang: str) -> list[dict[str, Any]]:
+    """Fusion settings to try: the weights that apply to questions in ``lang``."""
+    grid: list[dict[str, Any]] = []
+    if lang == "en":
+        for d in (0.0, 0.25, 0.5, 1.0):
+            for g in (0.5, 1.0, 1.5, 2.0):
+                grid.append({"method": "rrf", "dense_weight_en": d, "gloss_weight_en": g})
+        return grid
+    for method in ("rrf", "score"):
+        for d in (0.0, 0.25, 0.5):
+            for g in (0.25, 0.5, 0.75, 1.0):
+                for syn in (0.0, 0.25, 0.5, 0.75):
+                    for k in ((10, 30, 60) if method == "rrf" else (30,)):
+                        grid.append({"method": method, "dense_weight": d, "gloss_weight": g,
+                                     "synonym_weight": syn, "rrf_k": k})
+    return grid
+
+
+def sweep(settings: Settings, questions, lang: str = "de") -> list[tuple[str, float, float]]:
     from index.search import Searcher
 
     base = open_searcher(settings)
-    qs = [q for q in questions if q.lang == "de" and q.kind == "answerable"]
-    grid: list[FusionSettings] = []
-    for w in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0):
-        for k in (10, 30, 60):
-            grid.append(FusionSettings("rrf", 1.0, w, k))
-        grid.append(FusionSettings("score", 1.0, w))
+    qs = [q for q in questions if q.lang == lang and q.kind == "answerable"]
     out = []
-    for fusion in grid:
+    for change in sweep_grid(lang):
+        fusion = replace(settings.fusion, **change)
         s = Searcher(base.stored, base.embedder, replace(settings, fusion=fusion))
         agg = aggregate([score_question(q, [h.to_json() for h in s.search(q.question, 10)])
                          for q in qs])
-        label = f"{fusion.method} dense_weight={fusion.dense_weight} rrf_k={fusion.rrf_k}"
+        label = " ".join(f"{k}={v}" for k, v in change.items())
         out.append((label, agg["hit@5"], agg["mrr@10"]))
     return sorted(out, key=lambda r: (-r[2], -r[1]))
 
@@ -96,15 +111,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--sweep", action="store_true", help="grid over fusion settings")
+    parser.add_argument("--lang", default="de", choices=("de", "en"),
+                        help="language of the questions --sweep tunes for")
     parser.add_argument("--misses", action="store_true", help="list hybrid misses (German)")
     parser.add_argument("--index-dir")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS,
+                        help="gold questions (JSONL); eval/questions_heldout.jsonl is the "
+                             "held-out set that no setting was tuned on")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         settings = load_settings(index_dir=args.index_dir)
-        questions = load_questions()
+        questions = load_questions(args.questions)
         if args.sweep:
-            for label, h5, mrr in sweep(settings, questions):
+            for label, h5, mrr in sweep(settings, questions, args.lang):
                 print(f"hit@5={h5:.3f} mrr@10={mrr:.3f}  {label}")
             return 0
         searcher = open_searcher(settings)
