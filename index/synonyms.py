@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 from collections import Counter
 from collections.abc import Container
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,20 +26,35 @@ SYNONYMS_NAME = "openthesaurus-mythes-20160424"
 _ENDINGS = ("n", "en", "e", "s", "es", "er", "ern")
 
 
-@lru_cache(maxsize=1)
-def synonym_table() -> dict[str, frozenset[str]]:
-    """Lowercased word → its synonyms (every set the word belongs to, joined).
+@dataclass(frozen=True)
+class SynonymTable:
+    """The synonym sets, and for each lowercased word and each stem the sets it is in.
 
-    Keyed by word, not by stem: stems conflate ("Bürger" and "Burg" both stem to
-    ``burg``), and a castle's synonyms have no place in a question about citizens.
+    Keyed by word first, not by stem: stems conflate ("Bürger" and "Burg" both stem to
+    ``burg``), and a castle's synonyms have no place in a question about citizens. The
+    stem index only serves words the list does not hold in any inflection.
     """
-    table: dict[str, set[str]] = {}
+
+    sets: tuple[tuple[str, ...], ...]
+    by_word: dict[str, tuple[int, ...]]
+    by_stem: dict[str, tuple[int, ...]]
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> SynonymTable:
+    sets: list[tuple[str, ...]] = []
+    by_word: dict[str, list[int]] = {}
+    by_stem: dict[str, list[int]] = {}
     with gzip.open(DATA, "rt", encoding="utf-8") as fh:
         for line in fh:
-            words = line.rstrip("\n").split("|")
+            words = tuple(line.rstrip("\n").split("|"))
             for w in words:
-                table.setdefault(w.casefold(), set()).update(x for x in words if x != w)
-    return {w: frozenset(v) for w, v in table.items()}
+                by_word.setdefault(w.casefold(), []).append(len(sets))
+            for st in {stem(w) for w in words}:
+                by_stem.setdefault(st, []).append(len(sets))
+            sets.append(words)
+    return SynonymTable(tuple(sets), {w: tuple(ids) for w, ids in by_word.items()},
+                        {st: tuple(ids) for st, ids in by_stem.items()})
 
 
 def synonyms_of(word: str) -> frozenset[str]:
@@ -48,21 +64,16 @@ def synonyms_of(word: str) -> frozenset[str]:
     ['Abstandssensor', 'Accelerometer', 'Annäherungsschalter']
     """
     table = synonym_table()
-    word = word.casefold()
-    if word in table:
-        return table[word]
+    key = word.casefold()
+    ids = table.by_word.get(key)
     for ending in _ENDINGS:
-        if word.endswith(ending) and word[: -len(ending)] in table:
-            return table[word[: -len(ending)]]
-    return _by_stem().get(stem(word), frozenset())
-
-
-@lru_cache(maxsize=1)
-def _by_stem() -> dict[str, frozenset[str]]:
-    out: dict[str, set[str]] = {}
-    for w, syns in synonym_table().items():
-        out.setdefault(stem(w), set()).update(syns)
-    return {k: frozenset(v) for k, v in out.items()}
+        if ids:
+            break
+        if key.endswith(ending):
+            ids = table.by_word.get(key[: -len(ending)])
+    if not ids:
+        ids = table.by_stem.get(stem(key), ())
+    return frozenset(w for i in ids for w in table.sets[i] if w.casefold() != key)
 
 
 def expand_query(query: str, vocab: Container[str], weight: float) -> dict[str, float]:
