@@ -632,7 +632,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(index_dir=args.index_dir, corpus_dir=args.corpus)
         ensure_index(settings)
-        demo = build_app(settings)
+        live = LiveSearcher(settings)
+        # Model, index and word lists load now, not while the first visitor waits.
+        live.search("Aufwärmen", k=1)
+        demo = build_app(settings, live)
     except ChartaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
