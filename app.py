@@ -255,8 +255,8 @@ class Lotse:
         query, followup = followup_query(question, previous)
         hits = searcher.search(query, k=ANSWER_PASSAGES)
         vocab = searcher.bm25.vocab if searcher.bm25 is not None else None
-        answer = compose(question, hits, searcher.embedder, vocab=vocab, query=query,
-                         followup=followup)
+        answer = compose(question, hits, searcher.embedder, vocab=vocab,
+                         english_vocab=searcher.english_vocab, query=query, followup=followup)
         # Read per question, so an operator's change applies without a restart.
         cfg = llm.config_from_env()
         if answer.covered and cfg is not None:

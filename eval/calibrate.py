@@ -8,6 +8,10 @@ answer and the share of unanswerable questions that are declined. It also report
 often the composed answer contains the gold phrase (``answer_contains``).
 
     python -m eval.calibrate [--index-dir DIR] [--json]
+    python -m eval.calibrate --questions eval/questions_heldout.jsonl   # check, not choose
+
+With ``--questions`` it also reports how the threshold in force
+(``index.answer.NO_ANSWER_THRESHOLD``) does on that file.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import itertools
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
-from eval.metrics import load_questions, normalize
+from eval.metrics import QUESTIONS, load_questions, normalize
+from index.answer import NO_ANSWER_THRESHOLD
 from ingest.errors import ChartaError
 from ingest.settings import load_settings
 
@@ -31,7 +37,7 @@ def supports(searcher, questions) -> list[dict[str, Any]]:
     for q in questions:
         hits = searcher.search(q.question, k=10)
         ans = compose(q.question, hits, searcher.embedder, vocab=searcher.bm25.vocab,
-                      threshold=float("-inf"))
+                      english_vocab=searcher.english_vocab, threshold=float("-inf"))
         phrase = normalize(q.answer_contains or "")
         rows.append({"id": q.id, "lang": q.lang, "kind": q.kind, "support": ans.support,
                      "contains": bool(phrase) and phrase in normalize(ans.text)})
@@ -78,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--index-dir")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from eval.__main__ import open_searcher
@@ -88,14 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     except ChartaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    rows = supports(searcher, load_questions())
+    rows = supports(searcher, load_questions(args.questions))
     t, bal, answered, declined = choose_threshold(rows)
+    in_force = {lang: rates(rows, NO_ANSWER_THRESHOLD, lang) for lang in ("de", "en", None)}
     ans = [r for r in rows if r["kind"] == "answerable"]
     contains = sum(r["contains"] for r in ans) / len(ans)
     if args.json:
         print(json.dumps({"model": searcher.stored.model_id, "threshold": t,
                           "balanced_accuracy": bal, "answered": answered,
                           "declined": declined, "answer_contains": round(contains, 3),
+                          "in_force": {"threshold": NO_ANSWER_THRESHOLD,
+                                       **{lang or "all": r for lang, r in in_force.items()}},
                           "rows": rows}, ensure_ascii=False, indent=2))
         return 0
     print(f"model: {searcher.stored.model_id}")
@@ -107,7 +117,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"threshold {t}: balanced accuracy {bal}, answerable answered {answered}, "
           f"unanswerable declined {declined}")
     print(f"answer contains the gold phrase: {contains:.3f} of {len(ans)} answerable")
+    for lang, r in in_force.items():
+        print(f"threshold in force {NO_ANSWER_THRESHOLD} ({lang or 'all'}): answered "
+              f"{r['answered']} of answerable, declined {r['declined']} of unanswerable")
     return 0
+
+
+def rates(rows: list[dict[str, Any]], threshold: float, lang: str | None = None) -> dict:
+    """Shares of answerable questions answered and of unanswerable ones declined.
+
+    >>> rates([{"kind": "answerable", "support": 0.5, "lang": "de"},
+    ...        {"kind": "unanswerable", "support": 0.1, "lang": "de"}], 0.3)
+    {'answered': 1.0, 'declined': 1.0}
+    """
+    rows = [r for r in rows if lang is None or r["lang"] == lang]
+    pos = [r["support"] for r in rows if r["kind"] == "answerable"]
+    neg = [r["support"] for r in rows if r["kind"] == "unanswerable"]
+    return {"answered": round(sum(s >= threshold for s in pos) / len(pos), 3) if pos else None,
+            "declined": round(sum(s < threshold for s in neg) / len(neg), 3) if neg else None}
 
 
 if __name__ == "__main__":

@@ -21,10 +21,13 @@ meaning for a question (negation, modal verbs).
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from index.analysis import STOPWORDS, WORD, split_compound
+import Stemmer
+
+from index.analysis import ENGLISH_STOPWORDS, STOPWORDS, WORD, split_compound
 
 DATA = Path(__file__).resolve().parent / "data" / "de_en_gloss.tsv.gz"
 GLOSS_NAME = "ding-gloss-v1"
@@ -40,6 +43,7 @@ FUNCTION_WORDS = {
     "wie": "how", "wann": "when", "wo": "where", "was": "what", "ohne": "without",
 }
 _ENDINGS = ("en", "e", "er", "es", "em", "n", "s", "ern")
+_english = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=1)
@@ -85,3 +89,23 @@ def gloss(text: str) -> str:
     words = (m.group(0) for m in WORD.finditer(text))
     return " ".join(gloss_word(w) for w in words
                     if w.casefold() not in STOPWORDS or w.casefold() in FUNCTION_WORDS)
+
+
+def english_terms(text: str) -> list[str]:
+    """English Snowball stems of the content words of ``text``, to compare an English
+    question with glossed sentences.
+
+    >>> english_terms("Should anyone be forced to use digital services?")
+    ['anyon', 'forc', 'use', 'digit', 'servic']
+    """
+    words = (m.group(0).casefold() for m in WORD.finditer(text))
+    return [_english.stemWord(w) for w in words if len(w) > 1 and w not in ENGLISH_STOPWORDS]
+
+
+def english_vocab(texts: Iterable[str]) -> frozenset[str]:
+    """English stems of the texts' gloss and of their own words ("Open Data", "Smart City").
+
+    >>> sorted(english_vocab(["Niemand soll gezwungen werden."]))
+    ['forc', 'gezwungen', 'niemand', 'nobodi', 'soll', 'werden']
+    """
+    return frozenset(t for text in texts for t in english_terms(gloss(text) + " " + text))

@@ -8,6 +8,7 @@ with filters; and the search CLI.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
@@ -19,7 +20,7 @@ import numpy as np
 from index import store
 from index.analysis import looks_english
 from index.fusion import rrf, score_fusion
-from index.gloss import gloss
+from index.gloss import english_vocab, gloss
 from index.retrievers import BM25, Dense
 from ingest.errors import ChartaError, IndexMismatchError
 from ingest.settings import Settings, load_settings
@@ -89,6 +90,11 @@ class Searcher:
                 f"model {built_with} now gives {embedder.dimension}-dim vectors but the index "
                 f"has {dim}; rebuild with: {store.REBUILD_HINT}")
         return cls(stored, embedder, settings)
+
+    @functools.cached_property
+    def english_vocab(self) -> frozenset[str]:
+        """What English questions can meet: stems of the passages' English gloss."""
+        return english_vocab(p["text"] for p in self.passages)
 
     @property
     def generation(self) -> str:

@@ -25,7 +25,8 @@ ANSWERABLE = [
 
 def answer_for(searcher, question: str, **kwargs):
     hits = searcher.search(question, k=6)
-    return compose(question, hits, searcher.embedder, vocab=searcher.bm25.vocab, **kwargs)
+    return compose(question, hits, searcher.embedder, vocab=searcher.bm25.vocab,
+                   english_vocab=searcher.english_vocab, **kwargs)
 
 
 def test_sentence_spans_are_verbatim_and_cover_every_passage(charter_searcher):
@@ -78,10 +79,26 @@ def test_citations_name_edition_section_and_printed_pages(charter_searcher):
     assert ", Abschnitt g), S. 16" in citation(lettered)
 
 
+def test_english_question_is_answered_with_the_german_sentence(charter_searcher):
+    answer = answer_for(charter_searcher, "Should anyone be forced to use digital services?")
+    assert answer.covered
+    assert answer.sentences[0].text == "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden."
+    assert answer.passages[0].citation == (
+        "Smart City Charta (BBSR, Fassung 2021), Abschnitt 2.2, S. 8")
+
+
+def test_a_synonym_counts_as_a_known_word(charter_searcher):
+    vocab = charter_searcher.bm25.vocab
+    # "Messfühler" never occurs in the charter, its synonym "Sensoren" does.
+    assert unknown_terms("Wozu dienen Messfühler?", vocab)[1] == ["wozu"]
+    assert unknown_terms("Wozu dienen Fühlhörner?", vocab)[1] == ["wozu", "fühlhörner"]
+
+
 @pytest.mark.parametrize("question", [
     "Wie hoch ist die Hundesteuer in Leipzig?",
     "In welche Entgeltgruppe des TVöD wird ein Digitalisierungsbeauftragter eingruppiert?",
     "Welche Open-Data-Software, zum Beispiel CKAN, sollen wir für unser Datenportal einsetzen?",
+    "How much does a LoRaWAN sensor network cost for a mid-sized town?",
 ])
 def test_questions_the_charter_does_not_cover_are_declined(charter_searcher, question):
     answer = answer_for(charter_searcher, question)
