@@ -166,6 +166,13 @@ def page_labels(raw: RawPdf) -> list[str]:
 
     When most pages print a number at a constant offset from their index, that offset
     labels every page (also the unnumbered title page); otherwise the 1-based index.
+    Front pages before the count reaches 1 get their PDF page number in square
+    brackets, the bibliographic mark of an unnumbered page, so no citation names a page
+    number that is printed on another page:
+
+    >>> raw = RawPdf(5, [[]] * 5, None, [None, None, 1, 2, 3], [])
+    >>> page_labels(raw)
+    ['[1]', '[2]', '1', '2', '3']
     """
     if raw.page_labels:
         return raw.page_labels
@@ -174,7 +181,7 @@ def page_labels(raw: RawPdf) -> list[str]:
         offset, count = offsets.most_common(1)[0]
         numbered = sum(offsets.values())
         if count >= max(2, 0.6 * numbered):
-            return [str(i + offset) if i + offset >= 1 else str(i + 1)
+            return [str(i + offset) if i + offset >= 1 else f"[{i + 1}]"
                     for i in range(raw.page_count)]
     return [str(i + 1) for i in range(raw.page_count)]
 

@@ -192,6 +192,12 @@ def test_page_labels_inferred_from_printed_numbers_with_offset():
     assert page_labels(_raw(5, numbers=[None, 8, 9, 10, 11])) == ["7", "8", "9", "10", "11"]
 
 
+def test_unnumbered_front_pages_never_repeat_a_printed_number():
+    labels = page_labels(_raw(6, numbers=[None, None, None, 1, 2, 3]))
+    assert labels == ["[1]", "[2]", "[3]", "1", "2", "3"]
+    assert len(set(labels)) == len(labels)
+
+
 def test_page_labels_fall_back_to_page_index():
     assert page_labels(_raw(3)) == ["1", "2", "3"]
 
