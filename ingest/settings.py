@@ -91,6 +91,19 @@ _ENV = {
     "CHARTA_PARSE_TIMEOUT": ("parse_timeout_s", float),
 }
 
+# Fusion weights, chosen for the bundled model; with another model, measure with
+# ``python -m eval --sweep`` and set them here (e.g. CHARTA_GLOSS_WEIGHT=0).
+_FUSION_ENV = {
+    "CHARTA_FUSION": ("method", str),
+    "CHARTA_BM25_WEIGHT": ("bm25_weight", float),
+    "CHARTA_DENSE_WEIGHT": ("dense_weight", float),
+    "CHARTA_DENSE_WEIGHT_EN": ("dense_weight_en", float),
+    "CHARTA_GLOSS_WEIGHT": ("gloss_weight", float),
+    "CHARTA_GLOSS_WEIGHT_EN": ("gloss_weight_en", float),
+    "CHARTA_SYNONYM_WEIGHT": ("synonym_weight", float),
+    "CHARTA_RRF_K": ("rrf_k", int),
+}
+
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Build the settings from ``CHARTA_*`` variables and explicit overrides.
@@ -99,16 +112,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     10
     """
     env = os.environ if env is None else env
-    values: dict[str, Any] = {}
-    for var, (name, cast) in _ENV.items():
-        raw = env.get(var)
-        if raw is None or raw.strip() == "":
-            continue
-        try:
-            values[name] = cast(raw.strip())
-        except ValueError:
-            raise ConfigError(
-                f"{var}={raw!r} is not a valid {cast.__name__}") from None
+    values = _from_env(env, _ENV)
+    fusion = _from_env(env, _FUSION_ENV)
+    if fusion:
+        values["fusion"] = replace(FusionSettings(), **fusion)
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known
@@ -119,10 +126,31 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     return settings
 
 
+def _from_env(env: dict[str, str], table: dict[str, tuple[str, type]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for var, (name, cast) in table.items():
+        raw = env.get(var)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[name] = cast(raw.strip())
+        except ValueError:
+            raise ConfigError(
+                f"{var}={raw!r} is not a valid {cast.__name__}") from None
+    return values
+
+
 def _validate(s: Settings) -> None:
     if s.fusion.method not in FUSION_METHODS:
         raise ConfigError(
             f"fusion method {s.fusion.method!r} is not one of {list(FUSION_METHODS)}")
+    f = s.fusion
+    for name in ("bm25_weight", "dense_weight", "dense_weight_en", "gloss_weight",
+                 "gloss_weight_en", "synonym_weight"):
+        if getattr(f, name) < 0:
+            raise ConfigError(f"{name}={getattr(f, name)} must be >= 0")
+    if f.rrf_k < 1:
+        raise ConfigError(f"rrf_k={f.rrf_k} must be at least 1")
     p = s.passages
     if not 16 <= p.max_tokens <= 512:
         raise ConfigError(f"max_tokens={p.max_tokens} must be between 16 and 512")

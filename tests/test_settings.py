@@ -115,3 +115,22 @@ def test_with_overrides_returns_a_copy():
 def test_passage_settings_as_dict_is_recorded_shape():
     assert PassageSettings(max_tokens=100, overlap_tokens=20, min_tokens=30).as_dict() == {
         "max_tokens": 100, "overlap_tokens": 20, "min_tokens": 30}
+
+
+def test_fusion_weights_from_environment():
+    s = load_settings(env={"CHARTA_GLOSS_WEIGHT": "0", "CHARTA_SYNONYM_WEIGHT": "0.25",
+                           "CHARTA_FUSION": "score", "CHARTA_RRF_K": "60"})
+    assert (s.fusion.gloss_weight, s.fusion.synonym_weight) == (0.0, 0.25)
+    assert (s.fusion.method, s.fusion.rrf_k) == ("score", 60)
+    assert s.fusion.dense_weight == FusionSettings().dense_weight  # the rest keep defaults
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"CHARTA_GLOSS_WEIGHT": "viel"}, "CHARTA_GLOSS_WEIGHT='viel' is not a valid float"),
+    ({"CHARTA_DENSE_WEIGHT": "-1"}, "dense_weight=-1.0 must be >= 0"),
+    ({"CHARTA_FUSION": "mittel"}, "'mittel' is not one of ['rrf', 'score']"),
+])
+def test_bad_fusion_variables_are_refused_with_the_value(env, message):
+    with pytest.raises(ConfigError) as exc:
+        load_settings(env=env)
+    assert message in str(exc.value)
