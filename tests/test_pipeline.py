@@ -258,10 +258,11 @@ def test_hnsw_path_finds_the_right_section(charter_index, tmp_path):
     report = build_index([settings.corpus_dir], settings)
     assert not report.failed
     stored = store.load_stored(settings.index_dir)
-    assert stored.manifest["dense"]["kind"] == "hnsw"
+    assert stored.manifest["dense"]["kind"] == stored.manifest["gloss"]["kind"] == "hnsw"
     searcher = Searcher.open(settings)
     assert type(searcher.dense.index).__name__.startswith("IndexHNSW")
-    for mode in ("dense", "hybrid"):
+    assert type(searcher.gloss.index).__name__.startswith("IndexHNSW")
+    for mode in ("dense", "gloss", "hybrid"):
         hits = searcher.search(NIEMAND, k=3, mode=mode)
         assert (_label(hits[0]), hits[0].page) == ("2.2", "8"), mode
     # Approximate search still gives true cosine scores of the passages it returns.
