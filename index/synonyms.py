@@ -20,8 +20,6 @@ from pathlib import Path
 from index.analysis import STOPWORDS, WORD, analyze, stem
 
 DATA = Path(__file__).resolve().parent / "data" / "de_synonyms.txt.gz"
-SYNONYMS_NAME = "openthesaurus-mythes-20160424"
-
 
 _ENDINGS = ("n", "en", "e", "s", "es", "er", "ern")
 
