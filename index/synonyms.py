@@ -86,13 +86,18 @@ def expand_query(query: str, vocab: Container[str], weight: float) -> dict[str, 
     {'messfuhl': 1.0, 'sensor': 0.5}
     >>> expand_query("Messfühler", {"sensor"}, 0.0)
     {}
+    >>> expand_query("Online-Dienste", {"onlin", "dien", "dienstleist"}, 0.5)
+    {'onlin': 1.0, 'dien': 1.0, 'dienstleist': 0.5}
     """
     terms: dict[str, float] = {t: float(n) for t, n in Counter(analyze(query)).items()
                                if t in vocab}
     if weight <= 0:
         return terms
-    for m in WORD.finditer(query):
-        word = m.group(0)
+    words = [m.group(0) for m in WORD.finditer(query)]
+    # "Online-Dienste": the list has no entry for the whole word, but for its parts (as
+    # ``analyze`` indexes them). Compound parts are not expanded: measured, they add noise.
+    words += [part for w in words if "-" in w for part in w.split("-") if part]
+    for word in words:
         if word.casefold() in STOPWORDS:
             continue
         stems = {stem(w) for w in synonyms_of(word)}
