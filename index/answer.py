@@ -36,7 +36,7 @@ import numpy as np
 from index.analysis import STOPWORDS, WORD, analyze, looks_english, stem, zipf
 from index.gloss import english_terms, gloss
 from index.search import Hit
-from index.synonyms import synonyms_of
+from index.synonyms import synonym_stems
 from ingest.passages import split_sentences
 from ingest.structure import heading_label
 
@@ -247,8 +247,7 @@ def unknown_terms(question: str, vocab: Any) -> tuple[float, list[str]]:
         # Snowball leaves some inflections apart ("verzahnt" vs "verzahn"): a stem that
         # meets the vocabulary after dropping one or two letters counts as used.
         trimmed = [s[:-n] for s in terms[:1] for n in (1, 2) if len(s) - n >= 5]
-        if not any(t in vocab for t in [*terms, *trimmed]) and not any(
-                stem(s) in vocab for s in synonyms_of(word)):
+        if not any(t in vocab for t in [*terms, *trimmed, *synonym_stems(word)]):
             missing.append(word)
     rarity = max(((7.0 - zipf(w)) / 7.0 if zipf(w) else 1.0 for w in missing), default=0.0)
     return rarity, missing
@@ -262,9 +261,11 @@ def unknown_english_terms(question: str, english_vocab: Any) -> tuple[float, lis
     """
     from wordfreq import zipf_frequency
 
-    missing = [w for w in (m.group(0) for m in WORD.finditer(question))
-               if len(w) >= 3 and not w.isdigit()
-               and any(t not in english_vocab for t in english_terms(w)) and english_terms(w)]
+    missing = []
+    for m in WORD.finditer(question):
+        word, terms = m.group(0), english_terms(m.group(0))
+        if len(word) >= 3 and not word.isdigit() and any(t not in english_vocab for t in terms):
+            missing.append(word)
     rarities = ((7.0 - zipf_frequency(w, "en")) / 7.0 if zipf_frequency(w, "en") else 1.0
                 for w in missing)
     return max(rarities, default=0.0), missing
@@ -276,7 +277,7 @@ def _german_match(question: str) -> tuple[set[str], dict[str, set[str]]]:
     for m in WORD.finditer(question):
         word = m.group(0)
         if word.casefold() not in STOPWORDS:
-            synonyms.setdefault(stem(word), set()).update(stem(s) for s in synonyms_of(word))
+            synonyms.setdefault(stem(word), set()).update(synonym_stems(word))
     return set(analyze(question)), synonyms
 
 
@@ -315,8 +316,9 @@ def score_sentences(question: str, query: str, hits: Sequence[Hit], embedder: An
         return []
     english = looks_english(question)
     qvec = embedder.query_vector(" ".join(query.split()))
-    glossed = [gloss(c.text) for c in cands] if english else []
-    svecs = sentence_vectors(embedder).get(glossed or [c.text for c in cands])
+    # An English question meets each sentence's gloss; the answer still quotes the sentence.
+    compared = [gloss(c.text) for c in cands] if english else [c.text for c in cands]
+    svecs = sentence_vectors(embedder).get(compared)
     dense = svecs @ qvec
     if english:
         qterms = set(english_terms(question)) or set(english_terms(query))
@@ -326,7 +328,7 @@ def score_sentences(question: str, query: str, hits: Sequence[Hit], embedder: An
         if not qterms:
             qterms, synonyms = _german_match(query)
     for i, (c, d) in enumerate(zip(cands, dense)):
-        terms = (set(english_terms(glossed[i] + " " + c.text)) if english
+        terms = (set(english_terms(compared[i] + " " + c.text)) if english
                  else set(analyze(c.text)))
         matched = sum(t in terms or bool(synonyms.get(t, set()) & terms) for t in qterms)
         c.dense = float(d)

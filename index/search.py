@@ -128,35 +128,35 @@ class Searcher:
         n = len(self.passages)
         pool = n if mask is not None else min(n, max(self.settings.candidates, k))
         english = looks_english(query)
-        fusion = self.settings.fusion
+        weights = self._weights(english)
+        # Hybrid skips a retriever whose weight is 0 (e.g. CHARTA_GLOSS_WEIGHT=0): one
+        # forward pass less per question.
+        wanted = {r for r in weights if mode == r or (mode == "hybrid" and weights[r] > 0)}
         bm25_scores: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         gloss_scores: dict[int, float] = {}
-        if mode in ("hybrid", "bm25") and self.bm25 is not None:
-            scores = self.bm25.scores(query, 0.0 if english else fusion.synonym_weight)
+        if "bm25" in wanted and self.bm25 is not None:
+            synonyms = 0.0 if english else self.settings.fusion.synonym_weight
+            scores = self.bm25.scores(query, synonyms)
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
             top = np.argsort(-scores, kind="stable")[:pool]
             bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
-        if mode in ("hybrid", "dense"):
+        if "dense" in wanted:
             qvec = self.embedder.query_vector(query)
             ids, sims = self.dense.search(qvec, pool)
             dense_scores = {int(i): float(s) for i, s in zip(ids, sims)
                             if mask is None or mask[i]}
-        glossed = query if english else gloss(query)
-        if mode in ("hybrid", "gloss") and glossed:
+        glossed = (query if english else gloss(query)) if "gloss" in wanted else ""
+        if glossed:
             ids, sims = self.gloss.search(self.embedder.query_vector(glossed), pool)
             gloss_scores = {int(i): float(s) for i, s in zip(ids, sims)
                             if mask is None or mask[i]}
-        if mode == "bm25":
-            ranked = sorted(bm25_scores.items(), key=lambda x: (-x[1], x[0]))
-        elif mode == "dense":
-            ranked = sorted(dense_scores.items(), key=lambda x: (-x[1], x[0]))
-        elif mode == "gloss":
-            ranked = sorted(gloss_scores.items(), key=lambda x: (-x[1], x[0]))
+        scores_by = {"bm25": bm25_scores, "dense": dense_scores, "gloss": gloss_scores}
+        if mode == "hybrid":
+            ranked = self._fuse(scores_by, weights)
         else:
-            ranked = self._fuse({"bm25": bm25_scores, "dense": dense_scores,
-                                 "gloss": gloss_scores}, english)
+            ranked = _best_first(scores_by[mode])
         hits = []
         for rank, (i, score) in enumerate(ranked[:k], start=1):
             dense = dense_scores.get(i)
@@ -166,16 +166,18 @@ class Searcher:
                                   gloss_scores.get(i, 0.0)))
         return hits
 
-    def _fuse(self, scores: dict[str, dict[int, float]],
-              english: bool = False) -> list[tuple[int, float]]:
+    def _weights(self, english: bool) -> dict[str, float]:
         f = self.settings.fusion
-        weights = {"bm25": f.bm25_weight,
-                   "dense": f.dense_weight_en if english else f.dense_weight,
-                   "gloss": f.gloss_weight_en if english else f.gloss_weight}
+        return {"bm25": f.bm25_weight,
+                "dense": f.dense_weight_en if english else f.dense_weight,
+                "gloss": f.gloss_weight_en if english else f.gloss_weight}
+
+    def _fuse(self, scores: dict[str, dict[int, float]],
+              weights: dict[str, float]) -> list[tuple[int, float]]:
+        f = self.settings.fusion
         if f.method == "score":
             return score_fusion(scores, weights)
-        rankings = {name: [i for i, _ in sorted(s.items(), key=lambda x: (-x[1], x[0]))]
-                    for name, s in scores.items()}
+        rankings = {name: [i for i, _ in _best_first(s)] for name, s in scores.items()}
         return rrf(rankings, weights, k=f.rrf_k)
 
     def _cosine(self, i: int, query: str) -> float:
@@ -194,6 +196,11 @@ class Searcher:
             gloss_score=round(gloss_score, 4),
             edition=doc.get("edition", ""), year=str(doc.get("year", "")),
             publisher=doc.get("publisher", ""))
+
+
+def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
+    """(row, score) pairs, highest score first; ties by row, so results are stable."""
+    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
 
 
 def _format_hit(hit: Hit) -> str:

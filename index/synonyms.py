@@ -74,6 +74,16 @@ def synonyms_of(word: str) -> frozenset[str]:
     return frozenset(w for i in ids for w in table.sets[i] if w.casefold() != key)
 
 
+@lru_cache(maxsize=50_000)
+def synonym_stems(word: str) -> frozenset[str]:
+    """The BM25 stems of ``word``'s synonyms (what the index would hold for them).
+
+    >>> "sensor" in synonym_stems("Messfühler")
+    True
+    """
+    return frozenset(stem(w) for w in synonyms_of(word))
+
+
 def expand_query(query: str, vocab: Container[str], weight: float) -> dict[str, float]:
     """BM25 terms of ``query`` with their weights, synonyms included.
 
@@ -100,8 +110,7 @@ def expand_query(query: str, vocab: Container[str], weight: float) -> dict[str, 
     for word in words:
         if word.casefold() in STOPWORDS:
             continue
-        stems = {stem(w) for w in synonyms_of(word)}
-        extra = sorted(t for t in stems if t in vocab and t not in terms)
+        extra = sorted(t for t in synonym_stems(word) if t in vocab and t not in terms)
         for t in extra:
             terms[t] = max(terms.get(t, 0.0), weight / len(extra) ** 0.5)
     return terms

@@ -102,6 +102,16 @@ def test_fusion_uses_the_gloss_ranking(charter_searcher):
     assert top(gloss_weight=0.0) != top(gloss_weight=5.0)
 
 
+def test_hybrid_skips_a_retriever_weighted_zero(charter_searcher):
+    base = charter_searcher.settings
+    settings = dataclasses.replace(base, fusion=dataclasses.replace(base.fusion, gloss_weight=0.0))
+    s = Searcher(charter_searcher.stored, charter_searcher.embedder, settings)
+    hits = s.search("Wie schützt die Stadt persönliche Daten?", k=5)
+    assert hits and all(h.gloss_score == 0.0 for h in hits)
+    assert all(h.gloss_score != 0.0 for h in charter_searcher.search(
+        "Wie schützt die Stadt persönliche Daten?", k=5))
+
+
 # --- the index records its lexicon ---------------------------------------------------------
 
 def test_index_with_another_gloss_lexicon_is_rebuilt(workspace):
