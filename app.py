@@ -2,8 +2,8 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index-dir DIR] [--corpus DIR] [--share]
 
-A thin layer over the library: index.live for searching, index.answer for the
-extractive answers, index.llm for optional generative answers. On a fresh clone the
+A thin layer over the library: index.live for searching, answer.compose for the
+extractive answers, answer.llm for optional generative answers. On a fresh clone the
 index is built from the corpus folder on the first start. The page loads nothing from
 outside the host, Gradio's analytics are off, and questions are not logged unless
 ``CHARTA_LOG_QUESTIONS=1``.
@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from index import llm
-from index.answer import (
+from answer import llm
+from answer.compose import (
     Answer,
     CitedPassage,
     citation,
@@ -40,11 +40,11 @@ from index.answer import (
     handout_markdown,
     page_label,
 )
-from index.i18n import t
+from web.i18n import t
 from index.live import LiveSearcher
 from index.search import Hit
-from ingest.errors import ChartaError, IndexNotFoundError
-from ingest.settings import Settings, load_settings
+from common.errors import ChartaError, IndexNotFoundError
+from common.settings import Settings, load_settings
 from ingest.structure import heading_label
 
 log = logging.getLogger("charta.app")
@@ -455,7 +455,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             token = os.environ.get("CHARTA_ADMIN_TOKEN", "").strip()
             if token:
                 try:
-                    from admin_ui import build_admin_tab
+                    from web.admin import build_admin_tab
                 except ImportError as exc:
                     log.warning("CHARTA_ADMIN_TOKEN is set but the admin tab is not "
                                 "available (%s)", exc)
@@ -595,7 +595,7 @@ def _toc_choices(lotse: Lotse, doc_id: str | None) -> list[tuple[str, int]]:
 
 
 def _answer_from_json(data: dict[str, Any]) -> Answer:
-    from index.answer import AnswerSentence
+    from answer.compose import AnswerSentence
 
     answer = Answer(question=data["question"], query=data["query"], covered=data["covered"],
                     support=data["support"], threshold=data["threshold"],

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     from app import ensure_index
-    from ingest.settings import load_settings
+    from common.settings import load_settings
 
     settings = load_settings(index_dir=args.index_dir)
     ensure_index(settings)

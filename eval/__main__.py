@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import QUESTIONS, aggregate, load_questions, score_question
-from ingest.errors import ChartaError, IndexNotFoundError
-from ingest.settings import Settings, load_settings
+from common.errors import ChartaError, IndexNotFoundError
+from common.settings import Settings, load_settings
 
 MODES = ("bm25", "dense", "gloss", "hybrid")
 METRICS = ("hit@1", "hit@5", "mrr@10", "contains@5")

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from eval.metrics import load_questions, percentile
-from ingest.settings import PROJECT_ROOT, load_settings
+from common.settings import PROJECT_ROOT, load_settings
 
 
 def _run_ingest(corpus: Path, index_dir: Path) -> tuple[float, float, str]:

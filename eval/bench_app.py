@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--users and --rounds must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from app import build_app, ensure_index
-    from ingest.errors import ChartaError
-    from ingest.settings import load_settings
+    from common.errors import ChartaError
+    from common.settings import load_settings
 
     try:
         settings = load_settings(index_dir=args.index_dir)

@@ -11,7 +11,7 @@ often the composed answer contains the gold phrase (``answer_contains``).
     python -m eval.calibrate --questions eval/questions_heldout.jsonl   # check, not choose
 
 With ``--questions`` it also reports how the threshold in force
-(``index.answer.NO_ANSWER_THRESHOLD``) does on that file.
+(``answer.compose.NO_ANSWER_THRESHOLD``) does on that file.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import QUESTIONS, load_questions, normalize
-from index.answer import NO_ANSWER_THRESHOLD
-from ingest.errors import ChartaError
-from ingest.settings import load_settings
+from answer.compose import NO_ANSWER_THRESHOLD
+from common.errors import ChartaError
+from common.settings import load_settings
 
 
 def supports(searcher, questions) -> list[dict[str, Any]]:
-    from index.answer import compose
+    from answer.compose import compose
 
     rows = []
     for q in questions:

@@ -24,15 +24,15 @@ from typing import Any
 import numpy as np
 
 from index import store
-from index.analysis import ANALYZER_NAME
+from text.analysis import ANALYZER_NAME
 from index.gloss import GLOSS_NAME, gloss
 from index.retrievers import BM25, Dense
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
-from ingest.errors import ChartaError, DocumentError, IndexError_, IndexWriteError
+from common.errors import ChartaError, DocumentError, IndexError_, IndexWriteError
 from ingest.passages import make_passages
 from ingest.pdf import check_file, read_pdf
-from ingest.settings import Settings
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 

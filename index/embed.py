@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from ingest.errors import ModelError
-from ingest.settings import BUNDLED_MODEL, DEFAULT_MODEL
+from common.errors import ModelError
+from common.settings import BUNDLED_MODEL, DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import Stemmer
 
-from index.analysis import ENGLISH_STOPWORDS, STOPWORDS, WORD, split_compound
+from text.analysis import ENGLISH_STOPWORDS, STOPWORDS, WORD, split_compound
 
 DATA = Path(__file__).resolve().parent / "data" / "de_en_gloss.tsv.gz"
 GLOSS_NAME = "ding-gloss-v1"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from index import store
 from index.search import Hit, Searcher
-from ingest.settings import Settings
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 

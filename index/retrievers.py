@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from index.analysis import analyze
-from index.synonyms import expand_query
+from text.analysis import analyze
+from text.synonyms import expand_query
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class BM25:
 
     def scores(self, query: str, synonym_weight: float = 0.0) -> np.ndarray:
         """BM25 score of every passage; synonyms of the query's words add with their weight
-        (``index.synonyms.expand_query``)."""
+        (``text.synonyms.expand_query``)."""
         n = self.retriever.scores["num_docs"]
         total = np.zeros(n, dtype=np.float32)
         for term, weight in expand_query(query, self.vocab, synonym_weight).items():

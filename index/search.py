@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from index import store
-from index.analysis import looks_english
+from text.analysis import looks_english
 from index.fusion import rrf, score_fusion
 from index.gloss import english_vocab, gloss
 from index.retrievers import BM25, Dense
-from ingest.errors import ChartaError, IndexMismatchError
-from ingest.settings import Settings, load_settings
+from common.errors import ChartaError, IndexMismatchError
+from common.settings import Settings, load_settings
 
 MODES = ("hybrid", "bm25", "dense", "gloss")
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
+from common.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
 
 FORMAT_NAME = "charta-lotse-index"
 FORMAT_VERSION = 2

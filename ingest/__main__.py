@@ -24,8 +24,8 @@ import logging
 import sys
 from pathlib import Path
 
-from ingest.errors import ChartaError, IndexLockedError
-from ingest.settings import Settings, load_settings
+from common.errors import ChartaError, IndexLockedError
+from common.settings import Settings, load_settings
 
 COMMANDS = ("status", "add", "remove", "rebuild")
 _VALUE_OPTIONS = {"--index-dir", "--corpus", "--model", "--wait"}
@@ -169,7 +169,7 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool,
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.maintain import status
+    from index.maintain import status
 
     st = status(settings)
     if args.json:
@@ -215,7 +215,7 @@ def format_status(st) -> str:
 
 
 def _add(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.maintain import add
+    from index.maintain import add
 
     report = add([Path(f) for f in args.files], settings, replace=args.replace,
                  dry_run=args.dry_run, progress=_say(args), lock_wait_s=args.wait)
@@ -224,7 +224,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _remove(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.maintain import remove
+    from index.maintain import remove
 
     report = remove(args.docs, settings, dry_run=args.dry_run, progress=_say(args),
                     lock_wait_s=args.wait)

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import ConfigError
+from common.errors import ConfigError
 
 CATALOG_NAME = "catalog.toml"
 _FIELDS = ("id", "title", "publisher", "year", "edition", "source", "license",

@@ -24,7 +24,7 @@ from ingest.clean import (
     repeated_edge_lines,
     strip_furniture,
 )
-from ingest.errors import DocumentError
+from common.errors import DocumentError
 from ingest.pdf import RawPdf
 from ingest.structure import Heading, detect_numbered, locate_outline
 

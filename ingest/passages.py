@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.document import PATH_SEP, Document
-from ingest.settings import PassageSettings
+from common.settings import PassageSettings
 
 # Abbreviations after which a period does not end a German (or English) sentence.
 _ABBREV = {

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.clean import furniture_key, is_page_number, normalize_line
-from ingest.errors import DocumentError
+from common.errors import DocumentError
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def make_settings(tmp: Path, **overrides):
-    from ingest.settings import load_settings
+    from common.settings import load_settings
 
     values = {"corpus_dir": tmp / "corpus", "index_dir": tmp / "index", "model": BUNDLED}
     values.update(overrides)

@@ -11,9 +11,9 @@ import pytest
 from conftest import CHARTER, charter_corpus, make_settings, write_excerpt
 from gradio_client import Client, handle_file
 
-from admin_ui import build_admin_tab
+from web.admin import build_admin_tab
 from index.live import LiveSearcher
-from ingest import maintain
+from index import maintain
 from tests.app_fixtures import free_port
 
 TOKEN = "geheim-123"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.analysis import analyze, fold, split_compound, stem
+from text.analysis import analyze, fold, split_compound, stem
 from index.retrievers import BM25
 
 

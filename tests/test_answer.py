@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer import (
+from answer.compose import (
     NO_ANSWER_THRESHOLD,
     citation,
     compose,

@@ -14,7 +14,7 @@ import pytest
 from index import store
 from index.build import build_index
 from index.search import Searcher
-from ingest.errors import DocumentError
+from common.errors import DocumentError
 from ingest.pdf import check_file, read_pdf
 from tests import pdf_factory as pf
 

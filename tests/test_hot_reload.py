@@ -18,7 +18,7 @@ import index.live as live_module
 from index import store
 from index.build import build_index
 from index.live import LiveSearcher
-from ingest import maintain
+from index import maintain
 
 NEW_DOC = "leitfaden"
 

@@ -13,7 +13,7 @@ from index import store
 from index.build import build_index
 from index.gloss import gloss, gloss_word
 from index.search import Searcher
-from index.synonyms import expand_query, synonyms_of
+from text.synonyms import expand_query, synonyms_of
 
 # --- synonyms ----------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from index.llm import LLMConfig, LLMError, check_answer, config_from_env, generate
-from ingest.errors import ChartaError
+from answer.llm import LLMConfig, LLMError, check_answer, config_from_env, generate
+from common.errors import ChartaError
 from tests.app_fixtures import ChatServer
 
 PASSAGES = ["Niemand soll zur Nutzung digitaler Strukturen gezwungen werden. Kommunen müssen "

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from index.embed import _from_cache, resolve_model
-from ingest.errors import ModelError
-from ingest.settings import BUNDLED_MODEL, DEFAULT_MODEL
+from common.errors import ModelError
+from common.settings import BUNDLED_MODEL, DEFAULT_MODEL
 
 
 @pytest.mark.parametrize("alias", [BUNDLED_MODEL, "all-MiniLM-L6-v2", "bundled", " bundled "])

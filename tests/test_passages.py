@@ -12,7 +12,7 @@ from ingest.catalog import load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
 from ingest.passages import make_passages, pack, split_sentences
 from ingest.pdf import read_pdf
-from ingest.settings import PassageSettings
+from common.settings import PassageSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTER = ROOT / "corpus" / "smart-city-charta-2021.pdf"

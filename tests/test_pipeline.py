@@ -26,7 +26,7 @@ from index.build import build_index, embed_text
 from index.gloss import GLOSS_NAME, gloss
 from index.search import Searcher
 from index.search import main as search_main
-from ingest.errors import IndexMismatchError
+from common.errors import IndexMismatchError
 from tests.pdf_factory import text_pdf
 
 CHARTER_ID = "smart-city-charta-2021"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ConfigError
-from ingest.settings import (
+from common.errors import ConfigError
+from common.settings import (
     PROJECT_ROOT,
     FusionSettings,
     PassageSettings,

@@ -212,7 +212,7 @@ def test_pdf_page_labels_are_kept_apart_from_page_indices(tmp_path, embedder):
     from pypdf import PdfWriter
 
     from ingest.passages import make_passages
-    from ingest.settings import PassageSettings
+    from common.settings import PassageSettings
 
     plain = text_pdf(tmp_path / "plain.pdf", [
         ["Vorwort", "Wir danken allen Beteiligten für ihre engagierte Mitarbeit am Leitfaden."],

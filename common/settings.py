@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import ConfigError
+from common.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from index.analysis import STOPWORDS, WORD, analyze, stem
+from text.analysis import STOPWORDS, WORD, analyze, stem
 
 DATA = Path(__file__).resolve().parent / "data" / "de_synonyms.txt.gz"
 

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from index.analysis import STOPWORDS, WORD, analyze, looks_english, stem, zipf
+from text.analysis import STOPWORDS, WORD, analyze, looks_english, stem, zipf
 from index.gloss import english_terms, gloss
 from index.search import Hit
-from index.synonyms import synonym_stems
+from text.synonyms import synonym_stems
 from ingest.passages import split_sentences
 from ingest.structure import heading_label
 

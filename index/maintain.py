@@ -24,9 +24,9 @@ from index import store
 from index.build import BuildReport, build_index, find_pdfs
 from ingest.catalog import load_catalog, resolve_meta
 from ingest.document import sha256_file
-from ingest.errors import ChartaError, DocumentError, IndexError_
+from common.errors import ChartaError, DocumentError, IndexError_
 from ingest.pdf import check_file
-from ingest.settings import Settings
+from common.settings import Settings
 
 REMOVED_DIR = ".removed"
 MAX_NAME_BYTES = 120

@@ -21,9 +21,9 @@ from pathlib import Path
 import gradio as gr
 
 from index.live import LiveSearcher
-from ingest import maintain
-from ingest.errors import ChartaError, IndexLockedError
-from ingest.settings import Settings
+from index import maintain
+from common.errors import ChartaError, IndexLockedError
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ingest.errors import ConfigError, LLMError
+from common.errors import ConfigError, LLMError
 
 DEFAULT_TIMEOUT_S = 30.0
 MAX_TOKENS = 400
