@@ -15,11 +15,13 @@ BULLET = "•"
 # Bullet glyphs seen in real PDFs: Symbol/Wingdings private-use code points, dashes and
 # geometric shapes that typesetters use at the start of list items.
 _BULLET_CHARS = "\uf0a7\uf0b7\uf06c\uf0d8\uf0fc\uf076\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\u25ba\u27a2"
-_BULLET_START = re.compile(rf"^\s*[{_BULLET_CHARS}]\s*(?=\S)")
+# Symbol-font bullets also arrive as a control character (U+007F) or any other
+# private-use code point; at the start of a line they are bullets, elsewhere noise.
+_BULLET_START = re.compile(rf"^\s*[{_BULLET_CHARS}\x7f\ue000-\uf8ff]\s*(?=\S)")
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Words after which a line-end hyphen is a real, "suspended" hyphen: "Wissens- und Wertschöpfung".
 _CONJUNCTIONS = {"und", "oder", "sowie", "bzw", "bzw.", "beziehungsweise", "bis", "als", "wie",
@@ -62,6 +64,41 @@ def is_page_number(line: str) -> bool:
     s = s.strip("-–— |")
     return bool(re.fullmatch(r"\d{1,4}(\s*(/|von|of)\s*\d{1,4})?", s)
                 or re.fullmatch(r"[ivxlc]{1,6}", s))
+
+
+_CREDIT = re.compile(
+    r"^(fotos?|bild(er|nachweis)?|abb(ildung|\.)?|grafik|illustration|photos?|image|"
+    r"credits?)\b[^:]{0,40}:|©", re.IGNORECASE)
+
+
+def is_credit_line(line: str) -> bool:
+    """True for a photo or image credit: ``Foto: BMI``, ``Foto: © Schafgans DGPh``.
+
+    Credits carry no content a reader would ask about, and quoted in an answer they
+    read as nonsense.
+
+    >>> [is_credit_line(s) for s in ["Foto: BMI", "Abb. 3: © BBSR", "Fotos: Stadt Ulm",
+    ...                              "Die Fotos zeigen die Stadt."]]
+    [True, True, True, False]
+    """
+    return len(line) <= 120 and bool(_CREDIT.search(line.strip()))
+
+
+_DOT_LEADER = re.compile(r"(\.\s?){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$")
+
+
+def is_toc_page(lines: Sequence[str]) -> bool:
+    """True when a page is a table of contents: many lines end in dot leaders and a page
+    number. Indexed, such a page matches every question about every chapter.
+
+    >>> is_toc_page(["Inhalt", "1 Einleitung ........ 3", "2 Daten .......... 7",
+    ...              "2.1 Datenhoheit ....... 8", "3 Fazit ........... 12"])
+    True
+    >>> is_toc_page(["Die Kommune plant.", "Sie baut ... 3 Häuser."])
+    False
+    """
+    leaders = sum(bool(_DOT_LEADER.search(s.strip())) for s in lines)
+    return leaders >= 3 and leaders >= 0.3 * len([s for s in lines if s.strip()])
 
 
 def furniture_key(line: str) -> str:

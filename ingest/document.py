@@ -15,16 +15,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import DocumentError
 from ingest.catalog import DocMeta
 from ingest.clean import (
+    BULLET,
     dehyphenate,
     hyphenated_words,
+    is_credit_line,
+    is_toc_page,
     join_hyphenated,
     join_lines,
     repeated_edge_lines,
     strip_furniture,
 )
-from common.errors import DocumentError
 from ingest.pdf import RawPdf
 from ingest.structure import Heading, detect_numbered, locate_outline
 
@@ -120,7 +123,8 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
 
 def _clean_lines(raw: RawPdf) -> list[list[str]]:
     keys = repeated_edge_lines(raw.pages)
-    pages = [strip_furniture(lines, keys) for lines in raw.pages]
+    pages = [[s for s in strip_furniture(lines, keys) if not is_credit_line(s)]
+             for lines in raw.pages]
     known = _known_hyphenated(raw, pages)
     return [dehyphenate(lines, known) for lines in pages]
 
@@ -134,13 +138,14 @@ def _content_pages(pages: list[list[str]]) -> list[bool]:
     """Which pages join the reading flow.
 
     A page is left out when it holds only a few short lines without any sentence end
-    (a caption or an illustration credit) while the document has real text elsewhere.
+    (a caption or an illustration credit), or when it is a table of contents, while the
+    document has real text elsewhere.
     """
     def sparse(lines: list[str]) -> bool:
         chars = sum(len(s) for s in lines)
         return chars < 200 and not any(re.search(r"[.!?]$", s) for s in lines)
 
-    flags = [bool(lines) and not sparse(lines) for lines in pages]
+    flags = [bool(lines) and not sparse(lines) and not is_toc_page(lines) for lines in pages]
     if not any(flags):
         flags = [bool(lines) for lines in pages]
     return flags
@@ -159,6 +164,41 @@ def _join_across_pages(pages: list[list[str]], in_flow: list[bool], known: set[s
                     pages[b][0] = right
                 else:
                     pages[b].pop(0)
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;…][\"“”»)\]]*$")
+
+
+def continues_on_next_page(last_page: list[str], next_page: list[str]) -> bool:
+    """True when the sentence at the foot of ``last_page`` goes on at the top of
+    ``next_page``: the foot line ends without a sentence end and is either a full line
+    or followed by a lowercase word. A short unfinished line (a signature, a caption)
+    does not run on.
+
+    >>> continues_on_next_page(["Die Kommunen sollen ihre Daten so verwalten, dass", "sie"
+    ...                         " die Hoheit über diese Daten und Informationen behalten"],
+    ...                        ["und sie zum Wohl der Gemeinschaft nutzen."])
+    True
+    >>> foreword = ["Ich freue mich, Ihnen die Charta nun in einer redigierten und",
+    ...             "grafisch überarbeiteten Fassung vorzulegen. Ihnen eine interessante",
+    ...             "Lektüre! Wir danken allen, die an dieser Fassung mitgewirkt haben.",
+    ...             "Dr. Markus Eltges", "Leiter des Bundesinstituts"]
+    >>> continues_on_next_page(foreword, ["Liebe Leserinnen und Leser,"])
+    False
+    >>> continues_on_next_page(["Das ist gesagt."], ["dann geht es weiter"])
+    False
+    """
+    if not last_page or not next_page:
+        return False
+    last, first = last_page[-1].strip(), next_page[0].strip()
+    if not last or not first or _ENDS_SENTENCE.search(last) or first.startswith(BULLET):
+        return False
+    if first[0].islower():
+        return True
+    if len(last_page) < 4:  # too few lines to tell a full line from a short one
+        return False
+    lengths = sorted(len(s) for s in last_page)
+    return len(last) >= 0.8 * lengths[int(len(lengths) * 0.75)]
 
 
 def page_labels(raw: RawPdf) -> list[str]:
@@ -188,10 +228,15 @@ def page_labels(raw: RawPdf) -> list[str]:
 
 def _assemble(lines: list[list[str]], in_flow: list[bool], labels: list[str],
               headings: list[Heading]):
-    """Join lines into page texts and the flow; return heading flow offsets."""
+    """Join lines into page texts and the flow; return heading flow offsets.
+
+    Pages are joined by one character: a space where a sentence runs on across the
+    page break (so it stays one sentence and is cited "S. 10–11"), else a line break.
+    """
     by_line = {(h.page, h.line): k for k, h in enumerate(headings) if h.line is not None}
     pages: list[Page] = []
     flow_parts: list[str] = []
+    last_flow_page: int | None = None
     flow_pages: list[tuple[int, int]] = []
     heading_pos: dict[int, tuple[int, int]] = {}
     page_start: dict[int, int] = {}
@@ -224,14 +269,18 @@ def _assemble(lines: list[list[str]], in_flow: list[bool], labels: list[str],
         pages.append(Page(index=p, label=labels[p], text=text, in_flow=in_flow[p]))
         if in_flow[p] and text:
             if flow_parts:
-                offset += 1  # the "\n" between pages
+                runs_on = (p, 0) not in by_line and last_flow_page is not None and \
+                    continues_on_next_page(lines[last_flow_page], page_lines)
+                flow_parts.append(" " if runs_on else "\n")
+                offset += 1
+            last_flow_page = p
             page_start[p] = offset
             flow_pages.append((offset, p))
             flow_parts.append(text)
             for k, s, e in local:
                 heading_pos[k] = (offset + s, offset + e)
             offset += len(text)
-    flow = "\n".join(flow_parts)
+    flow = "".join(flow_parts)
     # Headings that were not found start at the top of their page (or the next content page).
     for k, h in enumerate(headings):
         if k not in heading_pos:

@@ -2,61 +2,20 @@
 
 A passage never spans two sections, a small section stays one passage, and cuts fall
 on sentence boundaries (a single over-long sentence is cut at word boundaries).
+
+The sentences are kept too, in reading order per document: answers quote them, and a
+passage names the range of sentences it holds. Overlapping passages share sentences
+instead of repeating them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ingest.document import PATH_SEP, Document
 from common.settings import PassageSettings
-
-# Abbreviations after which a period does not end a German (or English) sentence.
-_ABBREV = {
-    "z", "b", "u", "a", "d", "h", "e", "v", "o", "g", "s", "bzw", "ca", "vgl", "nr", "abs",
-    "dr", "prof", "usw", "etc", "ggf", "inkl", "insb", "evtl", "sog", "bspw", "mio", "mrd",
-    "jh", "st", "tel", "ff", "art", "bzgl", "zzgl", "max", "min", "dt", "gem", "i", "e.v",
-    "mr", "mrs", "ms", "vs", "e.g", "i.e", "no", "fig", "abb", "kap", "hrsg", "ebd", "f", "rd",
-    "tab", "ä", "u.a", "z.b", "d.h", "i.d.r", "cf", "approx",
-}
-_BOUNDARY = re.compile(r"[.!?…][\"“”»)\]]*\s+(?=[\"„“»(\[]?[A-ZÄÖÜ0-9•])|\n")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` in ``text``, German-aware.
-
-    Abbreviations (``z. B.``, ``u. a.``, ``bzw.``) and ordinals (``am 1. Mai``) do not
-    end a sentence; a line break always does.
-
-    >>> t = "Kommunen sollten z. B. Daten teilen. Am 1. Mai 2021 beginnt es. Gut!"
-    >>> [t[s:e] for s, e in split_sentences(t)]
-    ['Kommunen sollten z. B. Daten teilen.', 'Am 1. Mai 2021 beginnt es.', 'Gut!']
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if m.group(0) != "\n" and text[m.start()] == ".":
-            word = re.search(r"([\w.]+)$", text[start:m.start()])
-            token = word.group(1).casefold() if word else ""
-            if token in _ABBREV or re.fullmatch(r"\d{1,2}", token):
-                continue
-        end = m.start() + len(m.group(0).rstrip())
-        if text[start:end].strip():
-            spans.append(_trim(text, start, end))
-        start = m.end()
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
-    return spans
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+from ingest.document import PATH_SEP, Document
+from text.sentences import split_sentences, trim_span
 
 
 def pack(tokens: Sequence[int], settings: PassageSettings) -> list[tuple[int, int]]:
@@ -127,7 +86,25 @@ def _split_long(text: str, start: int, end: int, n_tokens: int, limit: int) -> l
         space = text.rfind(" ", cuts[-1] + 1, target + 1)
         cuts.append(space if space > cuts[-1] else target)
     cuts.append(end)
-    return [_trim(text, a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+    return [trim_span(text, a, b) for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+
+
+@dataclass
+class Sentence:
+    """One sentence (or one piece of an over-long one) of a section, verbatim."""
+
+    doc_id: str
+    section_idx: int
+    text: str
+    sep: str  # the whitespace up to the next sentence of the section ("" at its end)
+    cont: bool  # a piece that continues the previous sentence (cut for the token budget)
+    pdf_page: int
+    pdf_page_end: int
+    page: str
+    page_end: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -147,15 +124,17 @@ class Passage:
     text: str
     spans: list[dict[str, int]]
     n_tokens: int
+    sentences: tuple[int, int]  # [first, last) in the document's sentence list
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
 def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
-                  settings: PassageSettings) -> list[Passage]:
-    """Cut every section body of ``doc`` into passages."""
+                  settings: PassageSettings) -> tuple[list[Passage], list[Sentence]]:
+    """Cut every section body of ``doc`` into passages; also return its sentences."""
     out: list[Passage] = []
+    sentences: list[Sentence] = []
     for sec in doc.sections:
         body = doc.flow[sec.body_start:sec.end]
         sents = split_sentences(body)
@@ -164,14 +143,26 @@ def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
         counts = count_tokens([body[s:e] for s, e in sents])
         spans: list[tuple[int, int]] = []
         tokens: list[int] = []
+        cont: list[bool] = []
         for (s, e), n in zip(sents, counts):
             if n > settings.max_tokens:
                 parts = _split_long(body, s, e, n, settings.max_tokens)
                 spans.extend(parts)
+                cont.extend([False] + [True] * (len(parts) - 1))
                 tokens.extend(count_tokens([body[a:b] for a, b in parts]))
             else:
                 spans.append((s, e))
+                cont.append(False)
                 tokens.append(n)
+        first_sentence = len(sentences)
+        for i, (a, b) in enumerate(spans):
+            nxt = spans[i + 1][0] if i + 1 < len(spans) else b
+            pages = doc.page_spans(sec.body_start + a, sec.body_start + b)
+            p0, p1 = pages[0]["pdf_page"], pages[-1]["pdf_page"]
+            sentences.append(Sentence(
+                doc_id=doc.doc_id, section_idx=sec.idx, text=body[a:b], sep=body[b:nxt],
+                cont=cont[i], pdf_page=p0, pdf_page_end=p1, page=doc.pages[p0 - 1].label,
+                page_end=doc.pages[p1 - 1].label))
         for pos, (a, b) in enumerate(pack(tokens, settings)):
             start = sec.body_start + spans[a][0]
             end = sec.body_start + spans[b - 1][1]
@@ -186,5 +177,6 @@ def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
                 section_idx=sec.idx, position=pos, pdf_page=p0, pdf_page_end=p1,
                 page=doc.pages[p0 - 1].label, page_end=doc.pages[p1 - 1].label,
                 text=doc.flow[start:end], spans=page_spans, n_tokens=sum(tokens[a:b]),
+                sentences=(first_sentence + a, first_sentence + b),
             ))
-    return out
+    return out, sentences

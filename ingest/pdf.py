@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.clean import furniture_key, is_page_number, normalize_line
 from common.errors import DocumentError
+from ingest.clean import furniture_key, is_page_number, normalize_line
 
 log = logging.getLogger(__name__)
 

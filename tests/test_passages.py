@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from common.settings import PassageSettings
 from index.build import embed_text
 from ingest.catalog import load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
 from ingest.passages import make_passages, pack, split_sentences
 from ingest.pdf import read_pdf
-from common.settings import PassageSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTER = ROOT / "corpus" / "smart-city-charta-2021.pdf"
@@ -103,7 +103,12 @@ def test_passage_text_equals_its_spans_in_the_cleaned_pages(stored, passages):
     assert len(passages) > 50
     for p in passages:
         parts = [pages[s["pdf_page"]][s["start"]:s["end"]] for s in p["spans"]]
-        assert "\n".join(parts) == p["text"], p["id"]
+        # Pages join with one character: a space where a sentence runs on, else "\n".
+        rebuilt = parts[0]
+        for part in parts[1:]:
+            assert p["text"][len(rebuilt)] in " \n", p["id"]
+            rebuilt += p["text"][len(rebuilt)] + part
+        assert rebuilt == p["text"], p["id"]
         assert p["pdf_page"] == p["spans"][0]["pdf_page"]
         assert p["pdf_page_end"] == p["spans"][-1]["pdf_page"]
         labels = {pg["pdf_page"]: pg["label"] for pg in stored.documents[CHARTER_ID]["pages"]}
@@ -144,20 +149,27 @@ def test_passages_cover_all_section_text(stored, passages):
 
 
 def test_passage_sizes_fit_the_budget_and_the_model(stored, passages, embedder):
-    cfg = PassageSettings(**stored.manifest["passage_settings"])
+    cfg = PassageSettings(**stored.manifest.passage_settings)
     counts = embedder.count_tokens([p["text"] for p in passages])
     full = embedder.count_tokens([embed_text(p) for p in passages])
+    last = {}
+    for p in passages:
+        last[p["section_idx"]] = max(last.get(p["section_idx"], 0), p["position"])
     for p, n, n_full in zip(passages, counts, full):
         # The recorded size is the sum over sentences; the text itself may differ a little.
         assert abs(n - p["n_tokens"]) <= 8, p["id"]
-        assert p["n_tokens"] <= 1.25 * cfg.max_tokens, p["id"]
+        # Only a section's last passage may grow past the budget: a small remainder is
+        # merged into it (pack), up to 1.25 times the budget.
+        if p["position"] < last[p["section_idx"]]:
+            assert p["n_tokens"] <= cfg.max_tokens, p["id"]
+        else:
+            assert p["n_tokens"] <= 1.25 * cfg.max_tokens, p["id"]
         # The model sees all of it: nothing is cut off at its sequence limit.
-        assert n_full + 2 <= embedder.max_seq_length, (p["id"], n_full)
-    assert sum(p["n_tokens"] <= cfg.max_tokens for p in passages) >= 0.9 * len(passages)
+        assert n_full + 2 <= embedder.max_tokens, (p["id"], n_full)
 
 
 def test_small_sections_stay_whole_and_large_ones_overlap(stored, passages):
-    cfg = PassageSettings(**stored.manifest["passage_settings"])
+    cfg = PassageSettings(**stored.manifest.passage_settings)
     pages = _page_texts(stored)
     by_section: dict[int, list[dict]] = defaultdict(list)
     for p in passages:
@@ -190,14 +202,14 @@ def test_small_sections_stay_whole_and_large_ones_overlap(stored, passages):
 def test_passage_ids_are_stable_and_unique(stored, passages, embedder):
     ids = [p["id"] for p in passages]
     assert len(set(ids)) == len(ids)
-    sha = stored.manifest["documents"][0]["sha256"]
+    sha = stored.manifest.documents[0]["sha256"]
     assert all(i.startswith(f"{CHARTER_ID}:{sha[:8]}:") for i in ids)
     # Cutting the same PDF again gives the same ids, texts and offsets.
     raw = read_pdf(CHARTER, max_pages=100, timeout_s=60)
     meta = resolve_meta(CHARTER, load_catalog(CHARTER.parent), raw.metadata)
     doc = build_document(raw, CHARTER, meta, sha256_file(CHARTER))
-    cfg = PassageSettings(**stored.manifest["passage_settings"])
-    again = [p.as_dict() for p in make_passages(doc, embedder.count_tokens, cfg)]
+    cfg = PassageSettings(**stored.manifest.passage_settings)
+    again = [p.as_dict() for p in make_passages(doc, embedder.count_tokens, cfg)[0]]
     assert [(p["id"], p["text"], p["spans"]) for p in again] == [
         (p["id"], p["text"], p["spans"]) for p in passages]
 
@@ -209,3 +221,18 @@ def test_the_niemand_sentence_is_in_one_passage_of_section_2_2(passages):
     for p in holders:
         assert p["section_path"][-1].startswith("2.2 ")
         assert p["page"] == "8"
+
+
+def test_a_passage_is_its_sentences_verbatim(charter_searcher):
+    """Sentences are stored once; a passage names their range and is exactly their text."""
+    s = charter_searcher
+    for i, p in enumerate(s.passages):
+        rows = list(s.sentence_rows(s.passage_hit(i)))
+        assert rows, p["id"]
+        text = "".join(s.sentences[r]["text"] + s.sentences[r]["sep"] for r in rows[:-1]) + \
+            s.sentences[rows[-1]]["text"]
+        assert text == p["text"], p["id"]
+        for r in rows:
+            start, end = s.sentence_offsets(i, r)
+            assert p["text"][start:end] == s.sentences[r]["text"]
+    assert len(s.sentences) == s.stored.sentence_embeddings.shape[0]

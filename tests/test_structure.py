@@ -211,8 +211,8 @@ def test_mistitled_outline_keeps_all_text(tmp_path):
 def test_pdf_page_labels_are_kept_apart_from_page_indices(tmp_path, embedder):
     from pypdf import PdfWriter
 
-    from ingest.passages import make_passages
     from common.settings import PassageSettings
+    from ingest.passages import make_passages
 
     plain = text_pdf(tmp_path / "plain.pdf", [
         ["Vorwort", "Wir danken allen Beteiligten für ihre engagierte Mitarbeit am Leitfaden."],
@@ -227,7 +227,7 @@ def test_pdf_page_labels_are_kept_apart_from_page_indices(tmp_path, embedder):
     doc = _document(pdf)
     assert [(p.index, p.label) for p in doc.pages] == [(0, "i"), (1, "1"), (2, "2")]
     assert doc.meta.title == "Radverkehrsleitfaden"
-    passages = make_passages(doc, embedder.count_tokens, PassageSettings())
+    passages, _ = make_passages(doc, embedder.count_tokens, PassageSettings())
     ziele = next(p for p in passages if p.section_path[-1] == "2. Ziele")
     assert (ziele.pdf_page, ziele.page) == (3, "2")
     vorwort = next(p for p in passages if "Wir danken" in p.text)
