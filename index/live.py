@@ -14,9 +14,9 @@ import threading
 import time
 from pathlib import Path
 
+from common.settings import Settings
 from index import store
 from index.search import Hit, Searcher
-from common.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.errors import ChartaError, DocumentError, IndexError_
+from common.settings import Settings
 from index import store
 from index.build import BuildReport, build_index, find_pdfs
+from index.embed import ModelSpec, parse_spec
 from ingest.catalog import load_catalog, resolve_meta
 from ingest.document import sha256_file
-from common.errors import ChartaError, DocumentError, IndexError_
 from ingest.pdf import check_file
-from common.settings import Settings
 
 REMOVED_DIR = ".removed"
 MAX_NAME_BYTES = 120
@@ -191,7 +192,7 @@ def _scan_corpus(settings: Settings) -> list[_DiskDoc]:
     return out
 
 
-def _live_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, str, str]:
+def _live_manifest(index_dir: Path) -> tuple[store.Manifest | None, str, str]:
     """(manifest, generation name, problem) of the live index, without loading vectors."""
     try:
         gen = store.current_generation(index_dir)
@@ -211,11 +212,12 @@ def status(settings: Settings) -> Status:
     """
     result = Status(settings.corpus_dir, settings.index_dir)
     manifest, result.generation, result.problem = _live_manifest(settings.index_dir)
-    indexed = {d["doc_id"]: d for d in (manifest or {}).get("documents", [])}
+    indexed = {d["doc_id"]: d for d in (manifest.documents if manifest else [])}
     if manifest:
-        result.model = manifest["model"]["id"]
-        result.created = manifest.get("created", "")
-        if settings.model and _model_id(settings.model) not in (None, result.model):
+        built = manifest.model
+        result.model = built.describe()
+        result.created = manifest.created
+        if settings.model and _spec(settings.model) not in (None, built):
             result.problem = (f"the index was built with {result.model}, the configured "
                               f"model is {settings.model}; run: python -m ingest rebuild")
     disk = _scan_corpus(settings)
@@ -265,11 +267,9 @@ def status(settings: Settings) -> Status:
     return result
 
 
-def _model_id(spec: str) -> str | None:
-    from index.embed import resolve_model
-
+def _spec(setting: str) -> ModelSpec | None:
     try:
-        return resolve_model(spec).model_id
+        return parse_spec(setting)
     except ChartaError:
         return None
 
@@ -278,7 +278,7 @@ def _model_id(spec: str) -> str | None:
 
 def _indexed_by_sha(settings: Settings) -> dict[str, str]:
     manifest, _, _ = _live_manifest(settings.index_dir)
-    return {e["sha256"]: e["file"] for e in (manifest or {}).get("documents", [])}
+    return {e["sha256"]: e["file"] for e in (manifest.documents if manifest else [])}
 
 
 def _retire(corpus: Path, path: Path) -> Path:
@@ -427,7 +427,7 @@ def _find(doc: str, settings: Settings) -> tuple[list[Path], list[str]]:
     disk = _scan_corpus(settings)
     paths = [d.path for d in disk if doc in (d.doc_id, d.path.name)]
     manifest, _, _ = _live_manifest(settings.index_dir)
-    entries = (manifest or {}).get("documents", [])
+    entries = (manifest.documents if manifest else [])
     ids = [e["doc_id"] for e in entries if doc in (e["doc_id"], e["file"])]
     ids += [d.doc_id for d in disk if d.path in paths and d.doc_id not in ids]
     return paths, ids
@@ -488,7 +488,7 @@ def remove(docs: Iterable[str], settings: Settings, *, dry_run: bool = False,
 
 def _indexed_ids(settings: Settings) -> list[str]:
     manifest, _, _ = _live_manifest(settings.index_dir)
-    return [e["doc_id"] for e in (manifest or {}).get("documents", [])]
+    return [e["doc_id"] for e in (manifest.documents if manifest else [])]
 
 
 def _superseded_by(settings: Settings, ids: list[str]) -> list[tuple[str, str]]:

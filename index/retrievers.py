@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from text.analysis import analyze
-from text.synonyms import expand_query
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +51,11 @@ class BM25:
     def load(cls, folder: Path) -> BM25:
         return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0))
 
-    def scores(self, query: str, synonym_weight: float = 0.0) -> np.ndarray:
-        """BM25 score of every passage; synonyms of the query's words add with their weight
-        (``text.synonyms.expand_query``)."""
+    def scores(self, terms: dict[str, float]) -> np.ndarray:
+        """BM25 score of every passage for weighted query terms (``Query.bm25_terms``)."""
         n = self.retriever.scores["num_docs"]
         total = np.zeros(n, dtype=np.float32)
-        for term, weight in expand_query(query, self.vocab, synonym_weight).items():
+        for term, weight in terms.items():
             total += weight * np.asarray(self.retriever.get_scores([term]), dtype=np.float32)
         return total
 

@@ -1,31 +1,31 @@
-"""Search the index: BM25, dense, dense over the English gloss, or hybrid (all three fused),
-with filters; and the search CLI.
+"""Search the index: BM25, dense, or hybrid (both fused), with filters.
 
     python -m index.search "Muss jeder Bürger Online-Dienste nutzen?" --k 5 --json
-    python -m index.search --queries fragen.txt --k 5 --json
+    python -m index.search --answer --json "Muss jeder Bürger Online-Dienste nutzen?"
+
+The command line sits on top of the answer layer, so it lives in ``answer/cli.py``;
+this module only hands over to it when run as a program.
 """
 
 from __future__ import annotations
 
-import argparse
-import functools
-import json
 import logging
-import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from common.errors import IndexMismatchError, ModelError
+from common.settings import Settings
 from index import store
-from text.analysis import looks_english
-from index.fusion import rrf, score_fusion
-from index.gloss import english_vocab, gloss
+from index.embed import Embedder
+from index.fusion import rrf
+from index.query import Query, analyse
 from index.retrievers import BM25, Dense
-from common.errors import ChartaError, IndexMismatchError
-from common.settings import Settings, load_settings
 
-MODES = ("hybrid", "bm25", "dense", "gloss")
+log = logging.getLogger(__name__)
+
+MODES = ("hybrid", "bm25", "dense", "sentence")
 
 
 @dataclass
@@ -46,59 +46,120 @@ class Hit:
     spans: list[dict[str, int]] = field(default_factory=list)
     bm25_score: float = 0.0
     dense_score: float = 0.0
-    gloss_score: float = 0.0
     edition: str = ""
     year: str = ""
     publisher: str = ""
+    row: int = -1  # the passage's row in this index generation
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class Searcher:
-    """An open index with its retrievers and the model that built it."""
+    """An open index generation with its retrievers and the model that built it."""
 
-    def __init__(self, stored: store.StoredIndex, embedder: Any, settings: Settings) -> None:
+    def __init__(self, stored: store.StoredIndex, embedder: Embedder, settings: Settings) -> None:
         self.stored = stored
         self.embedder = embedder
         self.settings = settings
         self.passages = stored.passages
-        manifest = stored.manifest
-        self.documents = {d["doc_id"]: d for d in manifest["documents"]}
-        self.bm25 = BM25.load(stored.path / "bm25") if self.passages else None
-        self.dense = Dense.load(stored.path / "dense.faiss", manifest["dense"]["kind"])
-        self.gloss = Dense.load(stored.path / "gloss.faiss", manifest["gloss"]["kind"])
+        self.sentences = stored.sentences
+        self.fusion = stored.manifest.fusion
+        self.documents = {d["doc_id"]: d for d in stored.manifest.documents}
+        self.bm25 = BM25.load(stored.path / store.BM25_DIR) if self.passages else None
+        self.dense = Dense.load(stored.path / store.DENSE, stored.manifest.dense_kind)
+        self.sentence_dense = Dense.load(stored.path / store.SENTENCE_DENSE,
+                                         stored.manifest.sentence_dense_kind)
         self._doc_of = np.array([p["doc_id"] for p in self.passages], dtype=object)
+        # Rows of each document's sentences: passages name theirs per document.
+        self._sentence_base = {d["doc_id"]: int(d["sentence_row_start"])
+                               for d in stored.manifest.documents}
+        # The passages (one, or two where they overlap) that hold each sentence.
+        self._passages_of: list[list[int]] = [[] for _ in self.sentences]
+        for i, p in enumerate(self.passages):
+            base = self._sentence_base[p["doc_id"]]
+            for r in range(base + p["sentences"][0], base + p["sentences"][1]):
+                self._passages_of[r].append(i)
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
         """Load the live index and the model it was built with (once per process)."""
-        from index.embed import get_embedder, resolve_model
+        from index.embed import get_embedder, parse_spec
 
         stored = store.load_stored(settings.index_dir)
-        built_with = stored.model_id
-        if settings.model and resolve_model(settings.model).model_id != built_with:
+        built_with = stored.model_spec
+        if settings.model and parse_spec(settings.model) != built_with:
             raise IndexMismatchError(
-                f"the index in {settings.index_dir} was built with {built_with}, but the "
-                f"configured model is {settings.model}; reindex with: python -m ingest "
-                f"--rebuild --model {settings.model}  (or unset CHARTA_MODEL to search "
-                f"with {built_with})")
-        embedder = get_embedder(built_with)
-        dim = stored.manifest["model"]["dimension"]
-        if embedder.dimension != dim:
+                f"the index in {settings.index_dir} was built with {built_with.describe()}, "
+                f"but the configured model is {parse_spec(settings.model).describe()}; "
+                f"reindex with: python -m ingest --rebuild --model {settings.model}  (or unset "
+                f"CHARTA_MODEL to search with {built_with.model})")
+        try:
+            embedder = get_embedder(built_with)
+        except ModelError as exc:
             raise IndexMismatchError(
-                f"model {built_with} now gives {embedder.dimension}-dim vectors but the index "
-                f"has {dim}; rebuild with: {store.REBUILD_HINT}")
+                f"the index in {settings.index_dir} was built with {built_with.describe()}, "
+                f"which cannot be loaded here ({exc}); rebuild with: {store.REBUILD_HINT}"
+            ) from None
+        if embedder.dimension != stored.manifest.dimension:
+            raise IndexMismatchError(
+                f"model {built_with.describe()} now gives {embedder.dimension}-dim vectors but "
+                f"the index has {stored.manifest.dimension}; rebuild with: {store.REBUILD_HINT}")
         return cls(stored, embedder, settings)
-
-    @functools.cached_property
-    def english_vocab(self) -> frozenset[str]:
-        """What English questions can meet: stems of the passages' English gloss."""
-        return english_vocab(p["text"] for p in self.passages)
 
     @property
     def generation(self) -> str:
         return self.stored.generation
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """The BM25 vocabulary: every term the indexed text contains."""
+        return self.bm25.vocab if self.bm25 is not None else {}
+
+    def analyse(self, question: str, english: bool | None = None) -> Query:
+        """The question analysed with this index's model."""
+        return analyse(question, self.embedder, english)
+
+    def passage_hit(self, row: int) -> Hit:
+        """The passage in ``row`` as a hit (rank 0: not from a ranking)."""
+        return self._hit(row, 0, 0.0, 0.0, 0.0)
+
+    def passages_of(self, doc_id: str) -> range:
+        """Passage rows of one document."""
+        d = self.documents[doc_id]
+        return range(int(d["row_start"]), int(d["row_end"]))
+
+    def sentence_offsets(self, passage_row: int, sentence_row: int) -> tuple[int, int] | None:
+        """Where sentence ``sentence_row`` lies in the text of passage ``passage_row``."""
+        p = self.passages[passage_row]
+        base = self._sentence_base[p["doc_id"]]
+        first, last = p["sentences"]
+        if not base + first <= sentence_row < base + last:
+            return None
+        pos = 0
+        for r in range(base + first, sentence_row):
+            pos += len(self.sentences[r]["text"]) + len(self.sentences[r]["sep"])
+        return pos, pos + len(self.sentences[sentence_row]["text"])
+
+    def sentence_rows(self, hit: Hit) -> range:
+        """Rows in :attr:`sentences` of the sentences a hit's passage holds."""
+        p = self.passages[hit.row]
+        base = self._sentence_base[p["doc_id"]]
+        first, last = p["sentences"]
+        return range(base + first, base + last)
+
+    def section_sentence_rows(self, row: int) -> range:
+        """Rows of all sentences in the same section as sentence ``row``."""
+        s = self.sentences[row]
+        a = row
+        while a > 0 and self.sentences[a - 1]["doc_id"] == s["doc_id"] and \
+                self.sentences[a - 1]["section_idx"] == s["section_idx"]:
+            a -= 1
+        b = row + 1
+        while b < len(self.sentences) and self.sentences[b]["doc_id"] == s["doc_id"] and \
+                self.sentences[b]["section_idx"] == s["section_idx"]:
+            b += 1
+        return range(a, b)
 
     def _mask(self, doc_ids: list[str] | None, section: str | None,
               include_superseded: bool) -> np.ndarray | None:
@@ -113,7 +174,7 @@ class Searcher:
             mask = sec if mask is None else (mask & sec)
         return mask
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+    def search(self, query: Query | str, k: int = 10, mode: str = "hybrid",
                doc_ids: list[str] | None = None, section: str | None = None,
                include_superseded: bool = False) -> list[Hit]:
         """Top-``k`` passages for ``query``, best first."""
@@ -121,70 +182,57 @@ class Searcher:
             raise ValueError(f"mode={mode!r} is not one of {list(MODES)}")
         if k < 1:
             raise ValueError(f"k={k} must be at least 1")
-        query = " ".join(query.split())
+        if isinstance(query, str):
+            query = analyse(query, None if mode == "bm25" else self.embedder)
         if not query or not self.passages:
             return []
         mask = self._mask(doc_ids, section, include_superseded)
         n = len(self.passages)
         pool = n if mask is not None else min(n, max(self.settings.candidates, k))
-        english = looks_english(query)
-        weights = self._weights(english)
-        # Hybrid skips a retriever whose weight is 0 (e.g. CHARTA_GLOSS_WEIGHT=0): one
-        # forward pass less per question.
+        weights = self.fusion.weights(query.english)
+        # Hybrid skips a ranking weighted 0.
         wanted = {r for r in weights if mode == r or (mode == "hybrid" and weights[r] > 0)}
         bm25_scores: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
-        gloss_scores: dict[int, float] = {}
+        sentence_scores: dict[int, float] = {}
         if "bm25" in wanted and self.bm25 is not None:
-            synonyms = 0.0 if english else self.settings.fusion.synonym_weight
-            scores = self.bm25.scores(query, synonyms)
+            synonyms = 0.0 if query.english else self.fusion.synonyms
+            scores = self.bm25.scores(query.bm25_terms(self.vocab, synonyms))
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
             top = np.argsort(-scores, kind="stable")[:pool]
             bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
-        if "dense" in wanted:
-            qvec = self.embedder.query_vector(query)
+        qvec = None
+        if mode != "bm25":
+            qvec = query.vector if query.vector is not None else \
+                self.embedder.query_vector(query.text)
+        if qvec is not None and "dense" in wanted:
             ids, sims = self.dense.search(qvec, pool)
             dense_scores = {int(i): float(s) for i, s in zip(ids, sims)
                             if mask is None or mask[i]}
-        glossed = (query if english else gloss(query)) if "gloss" in wanted else ""
-        if glossed:
-            ids, sims = self.gloss.search(self.embedder.query_vector(glossed), pool)
-            gloss_scores = {int(i): float(s) for i, s in zip(ids, sims)
-                            if mask is None or mask[i]}
-        scores_by = {"bm25": bm25_scores, "dense": dense_scores, "gloss": gloss_scores}
+        if qvec is not None and "sentence" in wanted:
+            # A passage is as good as its best sentence; a pool of sentences a few times
+            # the passage pool reaches about as many passages.
+            ids, sims = self.sentence_dense.search(qvec, 4 * pool)
+            for r, sim in zip(ids, sims):
+                for i in self._passages_of[int(r)]:
+                    if (mask is None or mask[i]) and sim > sentence_scores.get(i, -2.0):
+                        sentence_scores[i] = float(sim)
+        by_name = {"bm25": bm25_scores, "dense": dense_scores, "sentence": sentence_scores}
         if mode == "hybrid":
-            ranked = self._fuse(scores_by, weights)
+            rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items()}
+            ranked = rrf(rankings, weights, k=self.fusion.rrf_k)
         else:
-            ranked = _best_first(scores_by[mode])
+            ranked = _best_first(by_name[mode])
         hits = []
         for rank, (i, score) in enumerate(ranked[:k], start=1):
             dense = dense_scores.get(i)
-            if dense is None and mode != "bm25":
-                dense = self._cosine(i, query)
-            hits.append(self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0,
-                                  gloss_scores.get(i, 0.0)))
+            if dense is None and qvec is not None:
+                dense = float(self.stored.embeddings[i] @ qvec)
+            hits.append(self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0))
         return hits
 
-    def _weights(self, english: bool) -> dict[str, float]:
-        f = self.settings.fusion
-        return {"bm25": f.bm25_weight,
-                "dense": f.dense_weight_en if english else f.dense_weight,
-                "gloss": f.gloss_weight_en if english else f.gloss_weight}
-
-    def _fuse(self, scores: dict[str, dict[int, float]],
-              weights: dict[str, float]) -> list[tuple[int, float]]:
-        f = self.settings.fusion
-        if f.method == "score":
-            return score_fusion(scores, weights)
-        rankings = {name: [i for i, _ in _best_first(s)] for name, s in scores.items()}
-        return rrf(rankings, weights, k=f.rrf_k)
-
-    def _cosine(self, i: int, query: str) -> float:
-        return float(self.stored.embeddings[i] @ self.embedder.query_vector(query))
-
-    def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float,
-             gloss_score: float = 0.0) -> Hit:
+    def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
         p = self.passages[i]
         doc = self.documents.get(p["doc_id"], {})
         return Hit(
@@ -193,9 +241,8 @@ class Searcher:
             pdf_page_end=p["pdf_page_end"], section=p["section"], text=p["text"],
             passage_id=p["id"], section_path=p["section_path"], spans=p["spans"],
             bm25_score=round(bm25, 4), dense_score=round(dense, 4),
-            gloss_score=round(gloss_score, 4),
             edition=doc.get("edition", ""), year=str(doc.get("year", "")),
-            publisher=doc.get("publisher", ""))
+            publisher=doc.get("publisher", ""), row=i)
 
 
 def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
@@ -203,65 +250,9 @@ def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
 
 
-def _format_hit(hit: Hit) -> str:
-    pages = hit.page if hit.page == hit.page_end else f"{hit.page}–{hit.page_end}"
-    text = hit.text if len(hit.text) <= 300 else hit.text[:297].rstrip() + "…"
-    title = f"{hit.title} ({hit.edition})" if hit.edition else hit.title
-    return (f"{hit.rank}. {title} › {hit.section}, S. {pages} "
-            f"[{hit.file}#page={hit.pdf_page}] (score {hit.score:.4f})\n   {text}")
+if __name__ == "__main__":  # the entry point may reach up to the layer above
+    import sys
 
+    from answer.cli import main
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m index.search", description="Search the Charta-Lotse index.")
-    parser.add_argument("question", nargs="?", help="the question (German or English)")
-    parser.add_argument("--queries", metavar="FILE",
-                        help="a file with one question per line ('-' for stdin)")
-    parser.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--mode", choices=MODES, default="hybrid")
-    parser.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
-                        help="only this document (repeatable)")
-    parser.add_argument("--section", help="only this section (heading path prefix)")
-    parser.add_argument("--include-superseded", action="store_true",
-                        help="also search documents superseded by a newer edition")
-    parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")
-    parser.add_argument("--model", help="expected embedding model (CHARTA_MODEL)")
-    args = parser.parse_args(argv)
-    if bool(args.question) == bool(args.queries):
-        parser.error("give either a QUESTION or --queries FILE")
-    if args.k < 1:
-        parser.error(f"--k must be at least 1, got {args.k}")
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    try:
-        settings = load_settings(index_dir=args.index_dir, model=args.model)
-        if args.queries:
-            fh = sys.stdin if args.queries == "-" else open(args.queries, encoding="utf-8")
-            with fh:
-                questions = [line.strip() for line in fh if line.strip()]
-        else:
-            questions = [args.question]
-        searcher = Searcher.open(settings)
-        for q in questions:
-            hits = searcher.search(q, k=args.k, mode=args.mode, doc_ids=args.docs,
-                                   section=args.section,
-                                   include_superseded=args.include_superseded)
-            if args.json:
-                print(json.dumps({"query": q, "hits": [h.to_json() for h in hits]},
-                                 ensure_ascii=False), flush=True)
-            else:
-                if len(questions) > 1:
-                    print(f"## {q}")
-                print("\n".join(_format_hit(h) for h in hits) if hits
-                      else "Keine passenden Textstellen gefunden.")
-    except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except (ChartaError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -2,20 +2,23 @@
 
 Layout of ``index_dir``::
 
-    CURRENT                 name of the live generation (replaced atomically)
-    .lock                   held by a running build
-    gen-<time>-<rand>/      one complete index
-        manifest.json       format version, model, dimension, passage settings, documents
-        passages.jsonl      one passage per line, row i = vector i
-        embeddings.npy      float32, L2-normalised, one row per passage
-        dense.faiss         FAISS index over the embeddings (flat or HNSW)
-        gloss_embeddings.npy, gloss.faiss
-                            the same for the passages' English gloss (index/gloss.py)
-        bm25/               bm25s index (JSON + .npy)
-        documents.jsonl     per document: cleaned page texts and the section tree
+    CURRENT                     name of the live generation (replaced atomically)
+    .lock                       held by a running build
+    gen-<time>-<rand>/          one complete index
+        manifest.json           format version, model, analyser, fusion, documents
+        passages.jsonl          one passage per line, row i = vector i
+        embeddings.npy          float32, L2-normalised, one row per passage
+        dense.faiss             FAISS index over the embeddings (flat or HNSW)
+        sentences.jsonl         every sentence of every document, in reading order
+        sentence_embeddings.npy float32, L2-normalised, one row per sentence
+        sentence_dense.faiss    FAISS index over the sentence embeddings
+        bm25/                   bm25s index (JSON + .npy)
+        documents.jsonl         per document: cleaned page texts and the section tree
 
-A build writes a new generation next to the live one and then replaces ``CURRENT``;
-a crash or ``kill -9`` at any moment leaves the previous generation live. No pickle.
+:func:`write_generation` and :func:`load_stored` are the two halves of the format;
+change them together. A build writes a new generation next to the live one and then
+replaces ``CURRENT``; a crash or ``kill -9`` at any moment leaves the previous
+generation live. No pickle.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
@@ -30,18 +34,77 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from common.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
+from index.embed import ModelSpec
+from index.fusion import FusionProfile
+from index.retrievers import BM25, Dense
 
 FORMAT_NAME = "charta-lotse-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 LOCK = ".lock"
+MANIFEST = "manifest.json"
+PASSAGES = "passages.jsonl"
+EMBEDDINGS = "embeddings.npy"
+DENSE = "dense.faiss"
+SENTENCES = "sentences.jsonl"
+SENTENCE_EMBEDDINGS = "sentence_embeddings.npy"
+SENTENCE_DENSE = "sentence_dense.faiss"
+BM25_DIR = "bm25"
+DOCUMENTS = "documents.jsonl"
 REBUILD_HINT = "python -m ingest --rebuild"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Manifest:
+    """What an index generation says about itself (``manifest.json``)."""
+
+    model: ModelSpec
+    dimension: int
+    max_tokens: int
+    passage_settings: dict[str, int]
+    analyzer: str  # hash of the BM25 analysis (text/analysis.py and its word data)
+    dense_kind: str  # "flat" or "hnsw"
+    fusion: FusionProfile
+    documents: list[dict[str, Any]]
+    passages: int = 0
+    sentences: int = 0
+    sentence_dense_kind: str = "flat"
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "created": self.created,
+            "model": {**self.model.as_dict(), "dimension": self.dimension,
+                      "max_tokens": self.max_tokens},
+            "passage_settings": self.passage_settings, "analyzer": self.analyzer,
+            "dense": {"kind": self.dense_kind, "metric": "inner_product", "normalized": True},
+            "sentence_dense": {"kind": self.sentence_dense_kind, "metric": "inner_product",
+                               "normalized": True},
+            "fusion": self.fusion.as_dict(),
+            "counts": {"documents": len(self.documents), "passages": self.passages,
+                       "sentences": self.sentences},
+            "documents": self.documents,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        return cls(
+            model=ModelSpec.from_dict(data["model"]), dimension=int(data["model"]["dimension"]),
+            max_tokens=int(data["model"]["max_tokens"]),
+            passage_settings=dict(data["passage_settings"]), analyzer=str(data["analyzer"]),
+            dense_kind=str(data["dense"]["kind"]), fusion=FusionProfile.from_dict(data["fusion"]),
+            documents=list(data["documents"]), passages=int(data["counts"]["passages"]),
+            sentences=int(data["counts"]["sentences"]),
+            sentence_dense_kind=str(data["sentence_dense"]["kind"]), created=str(data["created"]))
 
 
 @dataclass
@@ -49,15 +112,20 @@ class StoredIndex:
     """Everything of an index generation except the retrievers."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     passages: list[dict[str, Any]]
     embeddings: np.ndarray
-    gloss_embeddings: np.ndarray
+    sentences: list[dict[str, Any]]
+    sentence_embeddings: np.ndarray
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
+    def model_spec(self) -> ModelSpec:
+        return self.manifest.model
+
+    @property
     def model_id(self) -> str:
-        return self.manifest["model"]["id"]
+        return self.model_spec.describe()
 
     @property
     def generation(self) -> str:
@@ -73,43 +141,97 @@ def current_generation(index_dir: Path) -> Path:
         raise IndexNotFoundError(
             f"no index in {index_dir}; build it with: python -m ingest") from None
     gen = index_dir / name
-    if not name or "/" in name or not (gen / "manifest.json").is_file():
+    if not name or "/" in name or not (gen / MANIFEST).is_file():
         raise IndexNotFoundError(
             f"{pointer} names a missing generation {name!r}; rebuild with: {REBUILD_HINT}")
     return gen
 
 
-def read_manifest(gen: Path) -> dict[str, Any]:
+def read_manifest(gen: Path) -> Manifest:
+    """The manifest of a generation; a different format or version is refused."""
     try:
-        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        data = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexMismatchError(f"{gen / 'manifest.json'} is unreadable ({exc}); "
+        raise IndexMismatchError(f"{gen / MANIFEST} is unreadable ({exc}); "
                                  f"rebuild with: {REBUILD_HINT}") from None
-    if manifest.get("format") != FORMAT_NAME:
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise IndexMismatchError(f"{gen} is not a Charta-Lotse index; rebuild with: {REBUILD_HINT}")
-    version = manifest.get("format_version")
+    version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index {gen} has format version {version}, this version of Charta-Lotse reads "
             f"version {FORMAT_VERSION}; rebuild it with: {REBUILD_HINT}")
-    return manifest
+    try:
+        return Manifest.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; "
+                                 f"rebuild with: {REBUILD_HINT}") from None
+
+
+def write_generation(index_dir: Path, manifest: Manifest, passages: list[dict[str, Any]],
+                     embeddings: np.ndarray, sentences: list[dict[str, Any]],
+                     sentence_embeddings: np.ndarray, documents: list[dict[str, Any]],
+                     hnsw_threshold: int) -> Path:
+    """Write a complete generation and make it live; returns its folder.
+
+    Raises OSError (or FAISS's RuntimeError) on a failed write; the caller turns that
+    into :class:`IndexWriteError` after :func:`discard`.
+    """
+    dense = Dense.build(embeddings, hnsw_threshold)
+    sentence_dense = Dense.build(sentence_embeddings, hnsw_threshold)
+    manifest.dense_kind = dense.kind
+    manifest.sentence_dense_kind = sentence_dense.kind
+    manifest.passages, manifest.sentences = len(passages), len(sentences)
+    gen = new_generation(index_dir)
+    try:
+        write_jsonl(gen / PASSAGES, passages)
+        write_jsonl(gen / SENTENCES, sentences)
+        write_jsonl(gen / DOCUMENTS, documents)
+        np.save(gen / EMBEDDINGS, embeddings, allow_pickle=False)
+        np.save(gen / SENTENCE_EMBEDDINGS, sentence_embeddings, allow_pickle=False)
+        dense.save(gen / DENSE)
+        sentence_dense.save(gen / SENTENCE_DENSE)
+        if passages:
+            BM25.build(passages).save(gen / BM25_DIR)
+        # The manifest goes last, renamed into place whole: a generation without one
+        # is incomplete by definition.
+        tmp = gen / (MANIFEST + ".part")
+        tmp.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2),
+                       encoding="utf-8")
+        tmp.replace(gen / MANIFEST)
+        publish(index_dir, gen)
+    except BaseException:
+        if current_generation_name(index_dir) != gen.name:
+            discard(index_dir, gen)
+        raise
+    return gen
 
 
 def load_stored(index_dir: Path) -> StoredIndex:
-    """Load the live generation's manifest, passages, vectors and documents."""
+    """Load the live generation's manifest, passages, sentences, vectors and documents."""
     gen = current_generation(index_dir)
     manifest = read_manifest(gen)
-    passages = read_jsonl(gen / "passages.jsonl")
-    embeddings = np.load(gen / "embeddings.npy", allow_pickle=False)
-    gloss_embeddings = np.load(gen / "gloss_embeddings.npy", allow_pickle=False)
-    dim = manifest["model"]["dimension"]
-    for name, array in (("embeddings", embeddings), ("gloss_embeddings", gloss_embeddings)):
-        if array.shape != (len(passages), dim):
+    passages = read_jsonl(gen / PASSAGES)
+    sentences = read_jsonl(gen / SENTENCES)
+    embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False)
+    sentence_embeddings = np.load(gen / SENTENCE_EMBEDDINGS, allow_pickle=False)
+    dim = manifest.dimension
+    for name, array, rows in (("embeddings", embeddings, len(passages)),
+                              ("sentence_embeddings", sentence_embeddings, len(sentences))):
+        if array.shape != (rows, dim):
             raise IndexMismatchError(
-                f"index {gen} is inconsistent ({array.shape} {name} for {len(passages)} "
-                f"passages of dimension {dim}); rebuild with: {REBUILD_HINT}")
-    documents = {d["doc_id"]: d for d in read_jsonl(gen / "documents.jsonl")}
-    return StoredIndex(gen, manifest, passages, embeddings, gloss_embeddings, documents)
+                f"index {gen} is inconsistent ({array.shape} {name} for {rows} rows of "
+                f"dimension {dim}); rebuild with: {REBUILD_HINT}")
+    documents = {d["doc_id"]: d for d in read_jsonl(gen / DOCUMENTS)}
+    return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings,
+                       documents)
+
+
+def current_generation_name(index_dir: Path) -> str | None:
+    try:
+        return current_generation(index_dir).name
+    except IndexNotFoundError:
+        return None
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -168,8 +290,12 @@ def publish(index_dir: Path, gen: Path, keep: int = 2) -> None:
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, index_dir / CURRENT)
-    _fsync_dir(index_dir)
-    prune(index_dir, keep=keep)
+    # From here on the new generation is live: a failure to tidy up is not a failed build.
+    try:
+        _fsync_dir(index_dir)
+        prune(index_dir, keep=keep)
+    except OSError as exc:
+        log.warning("index %s published, but tidying up failed: %s", gen.name, exc)
 
 
 def discard(index_dir: Path, gen: Path) -> None:

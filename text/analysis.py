@@ -13,10 +13,9 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
-
-ANALYZER_NAME = "german-snowball-compounds-v3"
 
 GERMAN_STOPWORDS = frozenset("""
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
@@ -49,6 +48,7 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 _LINKERS = ("", "s", "es", "n", "en", "e")
 _MIN_PART = 4
 _MIN_ZIPF = 3.0
+_MAX_COMPOUND = 48
 _stemmer = Stemmer.Stemmer("german")
 
 
@@ -76,6 +76,33 @@ def looks_english(text: str) -> bool:
     return en > de
 
 
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry its topic: not stopwords, not numbers, 3+ letters.
+
+    >>> content_words("Muss jeder Bürger Online-Dienste nutzen?")
+    ['Bürger', 'Online-Dienste', 'nutzen']
+    """
+    return [w for w in WORD.findall(text)
+            if len(w) >= 3 and not w.isdigit() and w.casefold() not in STOPWORDS]
+
+
+def analyzer_version() -> str:
+    """A hash of everything BM25 analysis depends on: this module's source (stopwords,
+    rules) and the word frequencies used to split compounds. An index built with another
+    analysis is rebuilt instead of silently mixing two.
+
+    >>> len(analyzer_version())
+    12
+    """
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(version("wordfreq").encode())
+    digest.update(version("PyStemmer").encode())
+    return digest.hexdigest()[:12]
+
+
 def fold(word: str) -> str:
     """Lowercase and fold umlauts, so ``Bürger``, ``Buerger`` and ``burger`` stem alike.
 
@@ -101,7 +128,9 @@ def split_compound(word: str) -> tuple[str, ...]:
     ()
     """
     word = word.casefold()
-    if len(word) < 2 * _MIN_PART:
+    # Longer "words" are not German compounds but pasted junk; splitting them would cost
+    # time that grows with the square of their length.
+    if len(word) < 2 * _MIN_PART or len(word) > _MAX_COMPOUND:
         return ()
     best: tuple[float, tuple[str, ...]] = (zipf(word), ())
     for i in range(_MIN_PART, len(word) - _MIN_PART + 1):

@@ -11,13 +11,11 @@ Measured with ``python -m eval`` (German set, hybrid): see the README's table.
 from __future__ import annotations
 
 import gzip
-from collections import Counter
-from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from text.analysis import STOPWORDS, WORD, analyze, stem
+from text.analysis import stem
 
 DATA = Path(__file__).resolve().parent / "data" / "de_synonyms.txt.gz"
 
@@ -82,35 +80,3 @@ def synonym_stems(word: str) -> frozenset[str]:
     True
     """
     return frozenset(stem(w) for w in synonyms_of(word))
-
-
-def expand_query(query: str, vocab: Container[str], weight: float) -> dict[str, float]:
-    """BM25 terms of ``query`` with their weights, synonyms included.
-
-    The question's own terms weigh 1 per occurrence. Each word's synonyms whose stems
-    occur in ``vocab`` (and are not already query terms) share ``weight``: each gets
-    ``weight / sqrt(n)`` for ``n`` such stems, so a word with many synonyms does not
-    drown the others.
-
-    >>> expand_query("Messfühler", {"messfuhl", "sensor"}, 0.5)
-    {'messfuhl': 1.0, 'sensor': 0.5}
-    >>> expand_query("Messfühler", {"sensor"}, 0.0)
-    {}
-    >>> expand_query("Online-Dienste", {"onlin", "dien", "dienstleist"}, 0.5)
-    {'onlin': 1.0, 'dien': 1.0, 'dienstleist': 0.5}
-    """
-    terms: dict[str, float] = {t: float(n) for t, n in Counter(analyze(query)).items()
-                               if t in vocab}
-    if weight <= 0:
-        return terms
-    words = [m.group(0) for m in WORD.finditer(query)]
-    # "Online-Dienste": the list has no entry for the whole word, but for its parts (as
-    # ``analyze`` indexes them). Compound parts are not expanded: measured, they add noise.
-    words += [part for w in words if "-" in w for part in w.split("-") if part]
-    for word in words:
-        if word.casefold() in STOPWORDS:
-            continue
-        extra = sorted(t for t in synonym_stems(word) if t in vocab and t not in terms)
-        for t in extra:
-            terms[t] = max(terms.get(t, 0.0), weight / len(extra) ** 0.5)
-    return terms
