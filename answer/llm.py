@@ -17,14 +17,14 @@ extractive answer and says why.
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from common.errors import ConfigError, LLMError
+from common.errors import LLMError
+from common.settings import Settings
 
 DEFAULT_TIMEOUT_S = 30.0
 MAX_TOKENS = 400
@@ -50,33 +50,21 @@ class LLMConfig:
         return url if url.endswith("/chat/completions") else url + "/chat/completions"
 
 
-def config_from_env(env: Mapping[str, str] | None = None) -> LLMConfig | None:
-    """The configured endpoint, or None when ``CHARTA_LLM_URL`` is unset.
+def config_from_settings(settings: Settings) -> LLMConfig | None:
+    """The configured endpoint, or None when ``CHARTA_LLM_URL`` is unset (validated with
+    the other settings at startup).
 
-    >>> config_from_env({}) is None
+    >>> from common.settings import load_settings
+    >>> config_from_settings(load_settings({})) is None
     True
-    >>> config_from_env({"CHARTA_LLM_URL": "http://127.0.0.1:8080/v1",
-    ...                  "CHARTA_LLM_MODEL": "m"}).endpoint
+    >>> config_from_settings(load_settings({"CHARTA_LLM_URL": "http://127.0.0.1:8080/v1",
+    ...                                     "CHARTA_LLM_MODEL": "m"})).endpoint
     'http://127.0.0.1:8080/v1/chat/completions'
     """
-    env = os.environ if env is None else env
-    url = (env.get("CHARTA_LLM_URL") or "").strip()
-    if not url:
+    if not settings.llm_url:
         return None
-    model = (env.get("CHARTA_LLM_MODEL") or "").strip()
-    if not model:
-        raise ConfigError("CHARTA_LLM_URL is set but CHARTA_LLM_MODEL is empty; "
-                          "set the model name the server knows")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"CHARTA_LLM_URL={url!r} must start with http:// or https://")
-    raw = (env.get("CHARTA_LLM_TIMEOUT") or "").strip()
-    try:
-        timeout = float(raw) if raw else DEFAULT_TIMEOUT_S
-    except ValueError:
-        raise ConfigError(f"CHARTA_LLM_TIMEOUT={raw!r} is not a number of seconds") from None
-    if timeout <= 0:
-        raise ConfigError(f"CHARTA_LLM_TIMEOUT={raw!r} must be positive")
-    return LLMConfig(url, model, (env.get("CHARTA_LLM_KEY") or "").strip(), timeout)
+    return LLMConfig(settings.llm_url, settings.llm_model, settings.llm_key,
+                     settings.llm_timeout_s)
 
 
 @dataclass

@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.metrics import load_questions, percentile
 from common.settings import PROJECT_ROOT, load_settings
+from eval.metrics import load_questions, percentile
 
 
 def _run_ingest(corpus: Path, index_dir: Path) -> tuple[float, float, str]:

@@ -76,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.rounds < 1:
         parser.error("--users and --rounds must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    from app import build_app, ensure_index
     from common.errors import ChartaError
     from common.settings import load_settings
+    from index.build import ensure_index
+    from web.layout import build_app
 
     try:
         settings = load_settings(index_dir=args.index_dir)

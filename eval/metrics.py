@@ -14,14 +14,25 @@ from ingest.structure import heading_label
 QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 
 
+KINDS = ("answerable", "unanswerable", "followup")
+
+
 @dataclass(frozen=True)
 class Question:
+    """A gold question. A follow-up is asked right after ``previous`` in one conversation;
+    its gold sections and phrases belong to the follow-up itself."""
+
     id: str
     lang: str
-    kind: str  # "answerable" or "unanswerable"
+    kind: str  # one of KINDS
     question: str
     gold_sections: tuple[str, ...]
-    answer_contains: str | None
+    answer_contains: tuple[str, ...]  # any one of these phrases makes an answer correct
+    previous: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != "unanswerable"
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -30,9 +41,26 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
         for line in fh:
             if line.strip():
                 d = json.loads(line)
+                if d["kind"] not in KINDS:
+                    raise ValueError(f"{path}: question {d['id']} has kind={d['kind']!r}, "
+                                     f"allowed: {list(KINDS)}")
+                phrases = d.get("answer_contains") or ()
+                phrases = (phrases,) if isinstance(phrases, str) else tuple(phrases)
                 out.append(Question(d["id"], d["lang"], d["kind"], d["question"],
-                                    tuple(d.get("gold_sections") or ()), d.get("answer_contains")))
+                                    tuple(d.get("gold_sections") or ()), phrases,
+                                    d.get("previous")))
     return out
+
+
+def contains_gold(q: Question, text: str) -> bool:
+    """True when ``text`` holds one of the question's gold phrases.
+
+    >>> q = Question("x", "de", "answerable", "?", ("2.2",), ("zur Nutzung  gezwungen",))
+    >>> contains_gold(q, "Niemand soll zur Nutzung gezwungen werden."), contains_gold(q, "Nein.")
+    (True, False)
+    """
+    body = normalize(text)
+    return any(normalize(p) in body for p in q.answer_contains if p.strip())
 
 
 def normalize(text: str) -> str:
@@ -56,8 +84,7 @@ def score_question(q: Question, hits: Sequence[dict[str, Any]]) -> dict[str, flo
     """Metrics for one answerable question given its best-first hits (dicts)."""
     first = next((i for i, h in enumerate(hits[:10], 1)
                   if in_gold_section(h["section_path"], q.gold_sections)), None)
-    phrase = normalize(q.answer_contains or "")
-    contains = bool(phrase) and any(phrase in normalize(h["text"]) for h in hits[:5])
+    contains = any(contains_gold(q, h["text"]) for h in hits[:5])
     return {
         "hit@1": float(first == 1),
         "hit@5": float(first is not None and first <= 5),

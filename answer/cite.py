@@ -1,0 +1,80 @@
+"""Citations as a reader finds them: document, edition, section label, printed page."""
+
+from __future__ import annotations
+
+import re
+
+from index.search import Hit
+from ingest.structure import heading_label
+
+FOREWORD = "Vorwort"
+
+
+def section_label(section_path: list[str], title: str = "") -> str:
+    """The label a reader looks for: ``3.2``, ``III.f)``, ``I``, or ``Vorwort`` for the
+    text before the first heading of a document (its section is named after the
+    document); the heading's title when it has no number.
+
+    >>> section_label(["3. Digitale Transformation …", "3.2 Daten …"])
+    '3.2'
+    >>> section_label(["III. Akteursspezifische Handlungsempfehlungen", "f) Pilotieren"])
+    'III.f)'
+    >>> section_label(["I. Präambel"]), section_label(["Smart City Charta"], "Smart City Charta")
+    ('I', 'Vorwort')
+    """
+    if not section_path:
+        return ""
+    last = section_path[-1]
+    if title and last == title and len(section_path) == 1:
+        return FOREWORD
+    label = heading_label(last)
+    if label == last:
+        return last
+    if re.fullmatch(r"[a-z]\)", label) and len(section_path) > 1:
+        parent = heading_label(section_path[-2])
+        if parent != section_path[-2]:
+            return parent + label
+    if re.fullmatch(r"[0-9IVXLC]+\.", label):
+        label = label[:-1]
+    return label
+
+
+def page_label(hit: Hit) -> str:
+    """The printed page, or range: ``S. 10`` or ``S. 10–11``."""
+    if hit.page_end and hit.page_end != hit.page:
+        return f"S. {hit.page}–{hit.page_end}"
+    return f"S. {hit.page}"
+
+
+def place(section_path: list[str], title: str) -> str:
+    """``Abschnitt 3.2`` or ``Vorwort``.
+
+    >>> place(["2.2 Teilhabe"], "Charta"), place(["Charta"], "Charta")
+    ('Abschnitt 2.2', 'Vorwort')
+    """
+    label = section_label(section_path, title)
+    if not label:
+        return ""
+    return label if label == FOREWORD else f"Abschnitt {label}"
+
+
+def citation(hit: Hit, pages: str | None = None) -> str:
+    """A ready-to-copy citation naming the document, its edition, section and page.
+
+    >>> h = Hit(1, 0, "d", "Smart City Charta", "f", "10", "10", 10, 10, "3. X › 3.2 Daten",
+    ...         "", "p", section_path=["3. X", "3.2 Daten"], edition="Fassung 2021",
+    ...         year="2021", publisher="BBSR")
+    >>> citation(h)
+    'Smart City Charta (BBSR, Fassung 2021), Abschnitt 3.2, S. 10'
+    """
+    source = ", ".join(x for x in (hit.publisher, _edition(hit)) if x)
+    head = f"{hit.title} ({source})" if source else hit.title
+    where = place(hit.section_path or [s for s in hit.section.split(" › ") if s], hit.title)
+    return ", ".join([head] + ([where] if where else []) + [pages or page_label(hit)])
+
+
+def _edition(hit: Hit) -> str:
+    edition, year = hit.edition.strip(), str(hit.year or "").strip()
+    if edition and year and year not in edition:
+        return f"{edition}, {year}"
+    return edition or year

@@ -1,0 +1,108 @@
+"""The search and answer command line, ``python -m index.search``.
+
+    python -m index.search "FRAGE" [--k N] [--json] [--mode hybrid|bm25|dense]
+    python -m index.search --queries FILE --json       # one JSON object per line
+    python -m index.search --answer [--json] "FRAGE"
+    python -m index.search --answer --json --queries FILE
+
+``--answer`` runs the same function the app calls (:func:`answer.pipeline.ask`); each
+JSON object then holds ``question``, ``status`` (answered | passages | not_covered),
+``answer`` (the text exactly as shown), ``sentences`` and ``hits``. Lines of a
+queries file are separate questions, not a conversation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from common.errors import ChartaError
+from common.settings import load_settings
+from index.search import MODES, Hit, Searcher
+
+NOT_COVERED_TEXT = "Die Dokumente beantworten diese Frage nicht."
+PASSAGES_TEXT = "Diese Stellen passen am ehesten:"
+
+
+def _format_hit(hit: Hit) -> str:
+    pages = hit.page if hit.page == hit.page_end else f"{hit.page}–{hit.page_end}"
+    text = hit.text if len(hit.text) <= 300 else hit.text[:297].rstrip() + "…"
+    title = f"{hit.title} ({hit.edition})" if hit.edition else hit.title
+    return (f"{hit.rank}. {title} › {hit.section}, S. {pages} "
+            f"[{hit.file}#page={hit.pdf_page}] (score {hit.score:.4f})\n   {text}")
+
+
+def _format_answer(answer) -> str:
+    from answer.answer import ANSWERED, PASSAGES
+
+    if answer.status == ANSWERED:
+        lines = [answer.text, ""] + [f"[{p.marker}] {p.citation}" for p in answer.passages]
+    elif answer.status == PASSAGES:
+        lines = [PASSAGES_TEXT] + [f"[{p.marker}] {p.citation}\n   {p.hit.text[:300]}"
+                                   for p in answer.passages]
+    else:
+        lines = [NOT_COVERED_TEXT]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m index.search", description="Search or ask the Charta-Lotse index.")
+    parser.add_argument("question", nargs="?", help="the question (German or English)")
+    parser.add_argument("--queries", metavar="FILE",
+                        help="a file with one question per line ('-' for stdin)")
+    parser.add_argument("--answer", action="store_true",
+                        help="answer the question as the app does, instead of listing passages")
+    parser.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
+    parser.add_argument("--json", action="store_true", help="print JSON, one object per question")
+    parser.add_argument("--mode", choices=MODES, default="hybrid")
+    parser.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
+                        help="only this document (repeatable)")
+    parser.add_argument("--section", help="only this section (heading path prefix)")
+    parser.add_argument("--include-superseded", action="store_true",
+                        help="also search documents superseded by a newer edition")
+    parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")
+    parser.add_argument("--model", help="expected embedding model (CHARTA_MODEL)")
+    args = parser.parse_args(argv)
+    if bool(args.question) == bool(args.queries):
+        parser.error("give either a QUESTION or --queries FILE")
+    if args.k < 1:
+        parser.error(f"--k must be at least 1, got {args.k}")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        settings = load_settings(index_dir=args.index_dir, model=args.model)
+        if args.queries:
+            fh = sys.stdin if args.queries == "-" else open(args.queries, encoding="utf-8")
+            with fh:
+                questions = [line.strip() for line in fh if line.strip()]
+        else:
+            questions = [args.question]
+        searcher = Searcher.open(settings)
+        for q in questions:
+            if args.answer:
+                from answer.pipeline import ask
+
+                answer = ask(searcher, q)
+                print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json
+                      else _format_answer(answer), flush=True)
+                continue
+            hits = searcher.search(q, k=args.k, mode=args.mode, doc_ids=args.docs,
+                                   section=args.section,
+                                   include_superseded=args.include_superseded)
+            if args.json:
+                print(json.dumps({"query": q, "hits": [h.to_json() for h in hits]},
+                                 ensure_ascii=False), flush=True)
+            else:
+                if len(questions) > 1:
+                    print(f"## {q}")
+                print("\n".join(_format_hit(h) for h in hits) if hits
+                      else "Keine passenden Textstellen gefunden.")
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except (ChartaError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

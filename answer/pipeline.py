@@ -1,0 +1,165 @@
+"""The one answer pipeline: the app, the command line, the eval and the tests call
+:func:`ask`.
+
+    question ─ analyse once (index.query) ─ hybrid search ─ score the sentences of the
+    top passages ─ build the span ─ decide the outcome ─ Answer
+
+With a follow-up the previous question comes in ``history`` (see answer/followup.py).
+An operator-configured language model may rephrase an ``answered`` outcome; its text
+is checked against the passages (answer/llm.py) and the extractive answer stays the
+fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from answer import followup, llm
+from answer.answer import ANSWERED, PASSAGES, Answer, AnswerSentence, CitedPassage
+from answer.cite import citation
+from answer.compose import Span, build_span, score_candidates
+from answer.decide import Decision, Evidence, evidence, load_decision
+from index.query import Query
+from index.search import Hit, Searcher
+
+log = logging.getLogger(__name__)
+
+RETRIEVED = 8  # passages retrieved per question
+SHOWN = 3  # passages shown when there is no composed answer
+
+
+@dataclass
+class Attempt:
+    """One search for a question and what the decision made of it."""
+
+    query: Query
+    hits: list[Hit]
+    span: Span | None
+    evidence: Evidence
+    status: str
+    confidence: float
+    followup: bool = False  # searched together with the previous question
+
+
+def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, Evidence]:
+    """Search and compose for one analysed query; what the decision will look at."""
+    hits = searcher.search(query, k=RETRIEVED)
+    span = build_span(searcher, score_candidates(searcher, query, hits))
+    return hits, span, evidence(query, hits, span, searcher.vocab)
+
+
+def attempt(searcher: Searcher, query: Query, decision: Decision) -> Attempt:
+    """Search, compose and decide for one analysed query."""
+    hits, span, ev = examine(searcher, query)
+    status, confidence = decision.outcome(ev, span is not None)
+    return Attempt(query, hits, span, ev, status, confidence)
+
+
+def span_text(span: Span | None) -> str:
+    """The quoted sentences of a span, as one text."""
+    return span.text if span is not None else ""
+
+
+def ask(searcher: Searcher, question: str, history: Sequence[str] = (),
+        llm_config: llm.LLMConfig | None = None, decision: Decision | None = None) -> Answer:
+    """Answer ``question``; ``history`` holds the earlier questions of the conversation."""
+    question = " ".join(question.split())
+    if not question:
+        raise ValueError("the question is empty")
+    decision = decision or load_decision()
+    result = resolve(searcher, question, history, decision)
+    answer = to_answer(searcher, question, result)
+    if llm_config is not None and answer.answered:
+        _generate(answer, result.hits[:4], llm_config)
+    return answer
+
+
+def resolve(searcher: Searcher, question: str, history: Sequence[str],
+            decision: Decision) -> Attempt:
+    """The attempt that answers ``question`` in its conversation."""
+    own = searcher.analyse(question)
+    if not history:
+        return attempt(searcher, own, decision)
+    combined = searcher.analyse(followup.with_context(question, history[-1]), own.english)
+    if not followup.own_content(own):
+        return _followup(attempt(searcher, combined, decision))
+    alone = attempt(searcher, own, decision)
+    if alone.status == ANSWERED or not followup.leans_back(question):
+        return alone
+    together = attempt(searcher, combined, decision)
+    return _followup(together) if together.status == ANSWERED else alone
+
+
+def _followup(a: Attempt) -> Attempt:
+    a.followup = True
+    return a
+
+
+def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
+    """The :class:`Answer` an attempt amounts to."""
+    answer = Answer(question=question, status=a.status, query=a.query.text,
+                    followup=a.followup, confidence=a.confidence)
+    if a.status == ANSWERED and a.span is not None:
+        _quote(searcher, answer, a.span, a.hits)
+    elif a.status == PASSAGES:
+        # Mark in each passage what fits best: the span where it lies, else the passage's
+        # best sentence.
+        best = {c.hit_index: c.row for c in reversed(a.span.candidates)} if a.span else {}
+        for n, hit in enumerate(a.hits[:SHOWN], start=1):
+            rows = a.span.rows if a.span and a.span.best.hit_index == n - 1 else \
+                [best[n - 1]] if n - 1 in best else []
+            marks = [searcher.sentence_offsets(hit.row, r) for r in rows]
+            answer.passages.append(CitedPassage(n, hit, citation(hit), [m for m in marks if m]))
+    return answer
+
+
+def _quote(searcher: Searcher, answer: Answer, span: Span, hits: list[Hit]) -> None:
+    """The span's sentences with marker 1, cited by the passage that holds them all."""
+    hit = _covering_passage(searcher, span.rows, hits[span.best.hit_index])
+    highlights = []
+    for row in span.rows:
+        s = searcher.sentences[row]
+        where = searcher.sentence_offsets(hit.row, row)
+        start, end = where if where else (-1, -1)
+        if where:
+            highlights.append(where)
+        answer.sentences.append(AnswerSentence(
+            text=s["text"], marker=1, passage_id=hit.passage_id, page=s["page"],
+            page_end=s["page_end"], section=hit.section, start=start, end=end))
+    first, last = searcher.sentences[span.rows[0]], searcher.sentences[span.rows[-1]]
+    pages = f"S. {first['page']}" if first["page"] == last["page_end"] else \
+        f"S. {first['page']}–{last['page_end']}"
+    answer.passages.append(CitedPassage(1, hit, citation(hit, pages), highlights))
+
+
+def _covering_passage(searcher: Searcher, rows: list[int], best: Hit) -> Hit:
+    """The retrieved passage if it holds every quoted sentence, else the first passage of
+    the document that does (overlapping passages usually have one)."""
+    if all(searcher.sentence_offsets(best.row, r) for r in rows):
+        return best
+    for i in searcher.passages_of(best.doc_id):
+        if all(searcher.sentence_offsets(i, r) for r in rows):
+            hit = searcher.passage_hit(i)
+            hit.rank, hit.score = best.rank, best.score
+            return hit
+    return best
+
+
+def _generate(answer: Answer, hits: list[Hit], cfg: llm.LLMConfig) -> None:
+    """Let the language model rephrase; keep the extractive answer when it fails."""
+    try:
+        checked = llm.generate(answer.question, [h.text for h in hits], cfg)
+    except llm.LLMError as exc:
+        log.warning("language model not used: %s", exc)
+        answer.llm_error = str(exc)
+        return
+    highlights = {p.hit.passage_id: p.highlights for p in answer.passages}
+    answer.mode = "llm"
+    answer.llm_model = cfg.model
+    answer.generated_text = checked.text
+    answer.passages = [CitedPassage(n, h, citation(h), highlights.get(h.passage_id, []))
+                       for n, h in enumerate(hits, start=1)]
+    answer.llm_removed = list(checked.removed_markers)
+    answer.llm_unquoted = bool(checked.unquoted)
