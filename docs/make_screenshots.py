@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    from app import ensure_index
     from common.settings import load_settings
+    from index.build import ensure_index
 
     settings = load_settings(index_dir=args.index_dir)
     ensure_index(settings)

@@ -22,7 +22,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_app(settings) -> Iterator[str]:
     """The app over ``settings`` on a free local port; yields its base URL."""
-    from app import build_app
+    from web.layout import build_app
 
     demo = build_app(settings)
     port = free_port()

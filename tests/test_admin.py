@@ -11,10 +11,10 @@ import pytest
 from conftest import CHARTER, charter_corpus, make_settings, write_excerpt
 from gradio_client import Client, handle_file
 
-from web.admin import build_admin_tab
-from index.live import LiveSearcher
 from index import maintain
+from index.live import LiveSearcher
 from tests.app_fixtures import free_port
+from web.admin import build_admin_tab
 
 TOKEN = "geheim-123"
 

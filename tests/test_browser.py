@@ -128,8 +128,21 @@ def test_keyboard_alone_reaches_the_answer(page):
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Fragen"
     page.keyboard.press("Enter")
-    page.locator("#antwort .lotse-answer").wait_for(timeout=30_000)
+    # Answered, or the fitting passages: either way the cited section shows.
+    page.locator("#antwort .lotse-answer, #antwort .lotse-passages").wait_for(timeout=30_000)
     assert "Abschnitt 3.2, S. 10" in page.locator("#belegstellen").inner_text()
+
+
+def test_a_question_the_charter_cannot_answer_says_so(page):
+    reload(page)
+    page.get_by_label("Ihre Frage").fill("Wie wird das Wetter morgen in Bonn?")
+    page.get_by_role("button", name="Fragen", exact=True).click()
+    notice = page.locator("#antwort .lotse-notice")
+    notice.wait_for(timeout=30_000)
+    assert "Die Dokumente beantworten diese Frage nicht." in notice.inner_text()
+    assert page.locator("#belegstellen .lotse-card").count() == 0
+    violations = run_axe(page)
+    assert not violations, describe(violations)
 
 
 def test_browse_view_and_english_switch(page):

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from index.live import LiveSearcher
-from index import maintain
 from common.errors import ChartaError, IndexLockedError
 from common.settings import Settings
+from index import maintain
+from index.live import LiveSearcher
 
 log = logging.getLogger(__name__)
 

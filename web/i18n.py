@@ -49,12 +49,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "clear_collection": ("Sammlung leeren", "Clear collection"),
     "open_pdf": ("PDF auf Seite {page} öffnen", "Open PDF at page {page}"),
     "citation": ("Zitiervorschlag", "Citation"),
-    "not_covered": (("Die Dokumente beantworten diese Frage nicht. Unten stehen die "
-                    "nächstliegenden Textstellen – sie sind keine Antwort auf Ihre Frage."),
-                    ("The documents do not cover this question. Below are the closest passages "
-                    "– they do not answer your question.")),
-    "closest": ("Nächstliegende Textstellen (keine Antwort)",
-                "Closest passages (not an answer)"),
+    "not_covered": ("Die Dokumente beantworten diese Frage nicht.",
+                    "The documents do not answer this question."),
+    "not_covered_next": (("Formulieren Sie die Frage anders, suchen Sie im Reiter „Suchen“ "
+                          "nach Stichworten oder blättern Sie im Reiter „Blättern“ durch das "
+                          "Inhaltsverzeichnis."),
+                         ("Try other words, search for keywords in the “Search” tab, or browse "
+                          "the table of contents in the “Browse” tab.")),
+    "passages_intro": ("Diese Stellen passen am ehesten.", "These passages fit best."),
+    "passages_note": (("Eine sichere Antwort aus einem Satz gibt es hier nicht. Lesen Sie die "
+                       "markierten Sätze in ihrem Zusammenhang."),
+                      ("There is no answer we can give with confidence. Read the marked "
+                       "sentences in their context.")),
+    "closest": ("Passende Stellen", "Fitting passages"),
     "followup_note": (("Anschlussfrage: gesucht wurde im Zusammenhang mit der vorigen Frage "
                       "(„{query}“)."),
                       ("Follow-up question: searched together with the previous question "

@@ -1,0 +1,131 @@
+"""HTML of the page's dynamic parts: answers, passage cards, sections, the collection.
+
+Pure functions of library values, testable without Gradio. Every text that comes from
+a document, a question or a language model is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import quote
+
+from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, CitedPassage
+from answer.cite import page_label
+from web.i18n import t
+
+PDF_ROUTE = "/dokumente"
+
+
+def esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def pdf_url(file: str, page: int) -> str:
+    """The one way to link a served PDF at a page; the name is fully URL-encoded.
+
+    >>> pdf_url("Leitfaden #2 (100%).pdf", 7)
+    '/dokumente/Leitfaden%20%232%20%28100%25%29.pdf#page=7'
+    """
+    return f"{PDF_ROUTE}/{quote(file, safe='')}#page={int(page)}"
+
+
+def highlighted(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> str:
+    """``text`` escaped, with ``<mark>`` around each span.
+
+    >>> highlighted("a <b> c", [(2, 5)])
+    'a <mark>&lt;b&gt;</mark> c'
+    """
+    out, pos = [], 0
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
+        if start < pos or start < 0:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f"<mark>{esc(text[start:end])}</mark>")
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
+    hit = item.hit
+    head = f"[{item.marker}] " if numbered else ""
+    section = " › ".join(hit.section_path) if hit.section_path else hit.section
+    link = t("open_pdf", lang, page=hit.page)
+    return (
+        f'<article class="lotse-card" id="quelle-{item.marker}" lang="de">'
+        f"<h3>{esc(head + hit.title)}</h3>"
+        f'<p class="meta">{esc(section)} · {esc(page_label(hit))}</p>'
+        f"<blockquote>{highlighted(hit.text, item.highlights)}</blockquote>"
+        f'<p><a href="{esc(pdf_url(hit.file, hit.pdf_page))}" target="_blank" '
+        f'rel="noopener">{esc(link)}</a></p>'
+        f"<p>{esc(t('citation', lang))}: <code>{esc(item.citation)}</code></p>"
+        "</article>")
+
+
+def render_answer(answer: Answer, lang: str) -> str:
+    """The answer box: the answer, or why there is none; each outcome looks different."""
+    parts = []
+    if answer.followup:
+        parts.append(f'<p class="lotse-note">{esc(t("followup_note", lang, query=answer.query))}'
+                     "</p>")
+    if answer.status == NOT_COVERED:
+        parts.append(f'<div class="lotse-notice" role="status"><p><strong>'
+                     f'{esc(t("not_covered", lang))}</strong></p>'
+                     f'<p>{esc(t("not_covered_next", lang))}</p></div>')
+        return "".join(parts)
+    if answer.status == PASSAGES:
+        parts.append(f'<div class="lotse-passages" role="status"><p><strong>'
+                     f'{esc(t("passages_intro", lang))}</strong></p>'
+                     f'<p>{esc(t("passages_note", lang))}</p></div>')
+        return "".join(parts)
+    if answer.mode == "llm":
+        text = esc(answer.generated_text)
+        text = re.sub(r"\[(\d+(?:, \d+)*)\]", r'<span class="marker">[\1]</span>', text)
+        parts.append(f'<div class="lotse-answer" lang="de"><p>{text}</p></div>')
+        notes = [t("llm_note", lang, model=answer.llm_model)]
+        if answer.llm_removed:
+            notes.append(t("llm_removed", lang, markers=", ".join(answer.llm_removed)))
+        if answer.llm_unquoted:
+            notes.append(t("llm_unquoted", lang))
+        parts.append(f'<p class="lotse-note" role="status">{esc(" ".join(notes))}</p>')
+        return "".join(parts)
+    sentences = " ".join(
+        f'{esc(" ".join(s.text.split()))} <span class="marker">[{s.marker}]</span>'
+        for s in answer.sentences)
+    parts.append(f'<div class="lotse-answer" lang="de"><p>{sentences}</p></div>')
+    parts.append(f'<p class="lotse-note">{esc(t("extractive_note", lang))}</p>')
+    if answer.llm_error:
+        parts.append(f'<p class="lotse-note" role="status">'
+                     f'{esc(t("llm_fallback", lang, reason=answer.llm_error))}</p>')
+    return "".join(parts)
+
+
+def render_cards(answer: Answer, lang: str) -> str:
+    if not answer.passages:
+        return ""
+    title = t("sources", lang) if answer.status == ANSWERED else t("closest", lang)
+    cards = "".join(render_card(p, lang) for p in answer.passages)
+    return f'<section aria-label="{esc(title)}"><h2>{esc(title)}</h2>{cards}</section>'
+
+
+def render_collection(items: list[CitedPassage], lang: str) -> str:
+    if not items:
+        return f"<p>{esc(t('collection_empty', lang))}</p>"
+    return (f"<p>{esc(t('collected', lang, n=len(items)))}</p>"
+            + "".join(render_card(i, lang) for i in items))
+
+
+def render_section(title: str, pieces: list[dict[str, Any]], file: str, lang: str) -> str:
+    """A section's text, page by page, each page linked to the PDF.
+
+    ``pieces``: ``{"pdf_page", "label", "text"}`` in reading order.
+    """
+    parts = [f"<h2>{esc(title)}</h2>"]
+    for piece in pieces:
+        parts.append(f'<p><a class="pageref" href="{esc(pdf_url(file, piece["pdf_page"]))}" '
+                     f'target="_blank" rel="noopener">{esc(t("page", lang))} '
+                     f'{esc(piece["label"])}</a></p>'
+                     f'<div class="lotse-section" lang="de">{esc(piece["text"].strip())}</div>')
+    return "".join(parts)
