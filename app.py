@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from common.errors import ChartaError
@@ -34,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.help_settings:
         print(help_text())
         return 0
+    # Many visitors at once: each question embeds on one core, side by side, instead of
+    # every question taking all cores in turn (and idle engine threads must not spin).
+    # Set before the model's OpenMP runtime starts; an operator's own values win.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for noisy in ("httpx", "urllib3", "sentence_transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -3,6 +3,7 @@
     python -m eval                    # retrieval: BM25, dense, hybrid per language
     python -m eval --answers          # answers: correct / honest / wrong, declined
     python -m eval --answers --fit    # refit the answer decision on the dev set first
+    python -m eval --answers --spans  # where answers are lost: passage, sentence, span
     python -m eval --sweep [--lang en]  # fusion weights for this index's model
     python -m eval --misses           # German questions hybrid misses in the top 5
     python -m eval --questions eval/questions_heldout.jsonl   # the held-out set
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="evaluate the answers an official sees, not the rankings")
     parser.add_argument("--fit", action="store_true",
                         help="with --answers: refit the answer decision on these questions")
+    parser.add_argument("--spans", action="store_true",
+                        help="with --answers: where a gold phrase is lost (passage, "
+                             "candidates, best sentence, span)")
     parser.add_argument("--sweep", action="store_true", help="grid over fusion weights")
     parser.add_argument("--lang", default="de", choices=("de", "en"),
                         help="language of the questions --sweep tunes for")
@@ -134,6 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.answers:
             from eval import answers
 
+            if args.spans:
+                report = answers.span_report(searcher, questions)
+                print(json.dumps(report, indent=1) if args.json else "\n".join(
+                    f"{lang} (n={r['n']}): gold phrase in the top passage {r['top_passage']:.1%}, "
+                    f"among the candidate sentences {r['candidates']:.1%}, in the best "
+                    f"sentence {r['best_sentence']:.1%}, in the span {r['span']:.1%}"
+                    for lang, r in report.items()))
+                return 0
             decision = None
             if args.fit:
                 decision = answers.fit(searcher, questions, str(args.questions.name))

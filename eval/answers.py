@@ -143,6 +143,29 @@ def choose_covered_threshold(probs: Sequence[float], covered: Sequence[bool]) ->
     return round((lower + pos[allowed]) / 2, 4)
 
 
+def span_report(searcher: Searcher, questions: Sequence[Question]) -> dict[str, Any]:
+    """Where the answers are lost, per language, over the answerable questions: is a gold
+    phrase in the top passage, among the candidate sentences, in the best sentence, in
+    the span (whatever the decision makes of it)?"""
+    out: dict[str, Any] = {}
+    for lang in sorted({q.lang for q in questions}):
+        qs = [q for q in questions if q.kind == "answerable" and q.lang == lang]
+        if not qs:
+            continue
+        counts = dict.fromkeys(("top_passage", "candidates", "best_sentence", "span"), 0)
+        for q in qs:
+            hits, span, _ = examine(searcher, searcher.analyse(q.question))
+            sentences = searcher.sentences
+            counts["top_passage"] += bool(hits) and contains_gold(q, hits[0].text)
+            if span is not None:
+                counts["candidates"] += any(contains_gold(q, sentences[c.row]["text"])
+                                            for c in span.candidates)
+                counts["best_sentence"] += contains_gold(q, sentences[span.best.row]["text"])
+                counts["span"] += contains_gold(q, span.text)
+        out[lang] = {"n": len(qs), **{k: round(v / len(qs), 3) for k, v in counts.items()}}
+    return out
+
+
 def thresholds(evidence: Sequence[Evidence], right: Sequence[bool],
                covered: Sequence[bool]) -> tuple[Logistic, Logistic, float, float]:
     """Both models and both thresholds, fitted on one set of questions."""

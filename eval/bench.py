@@ -7,7 +7,10 @@ Measures, on a temporary copy of the corpus and a temporary index folder:
 * seconds per page and per passage of the full ingest;
 * warm query latency p50/p95 per retriever, in-process, over the gold questions
   (each question embedded afresh: the query cache is cleared per mode);
-* peak memory of the searching process.
+* warm answer latency p50/p95 (``answer.pipeline.ask``, question embedded afresh);
+* peak memory of the searching process;
+* startup: ``python -m index.search`` for one question (wall time and peak memory of the
+  process) and ``python app.py`` until its page answers (time and peak memory).
 """
 
 from __future__ import annotations
@@ -47,6 +50,47 @@ def _run_ingest(corpus: Path, index_dir: Path) -> tuple[float, float, str]:
     return seconds, peak / 1024, summary
 
 
+def _startup(index_dir: Path) -> dict[str, float]:
+    """Fresh processes over ``index_dir``: one CLI question, and the app until it serves."""
+    env = dict(os.environ, CHARTA_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1")
+    code = ("import resource, runpy, sys\n"
+            "sys.argv = ['index.search', 'Muss jeder Bürger Online-Dienste nutzen?', '--k', '3']\n"
+            "try:\n    runpy.run_module('index.search', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, check=False)
+    cli_s = time.perf_counter() - started
+    cli_mb = next((int(line.split()[1]) / 1024 for line in proc.stdout.splitlines()
+                   if line.startswith("PEAK_KB")), 0.0)
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.perf_counter()
+    app = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], env=env,
+                           cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        while app.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        app_s = time.perf_counter() - started
+        status = Path(f"/proc/{app.pid}/status").read_text()
+        app_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    return {"cli_startup_s": cli_s, "cli_peak_mb": cli_mb, "app_ready_s": app_s,
+            "app_peak_mb": app_mb}
+
+
 def bench(corpus: Path, repeats: int = 3) -> dict:
     from index.search import MODES, Searcher
 
@@ -58,8 +102,8 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
         settings = load_settings(index_dir=index_dir)
         searcher = Searcher.open(settings)
         manifest = searcher.stored.manifest
-        pages = sum(d["pages"] for d in manifest["documents"])
-        passages = manifest["counts"]["passages"]
+        pages = sum(d["pages"] for d in manifest.documents)
+        passages = manifest.passages
         questions = [q.question for q in load_questions()]
         latency: dict[str, dict[str, float]] = {}
         searcher.search("Aufwärmen der Modelle", 5)  # first-call costs are not "warm"
@@ -73,9 +117,22 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
                     times.append((time.perf_counter() - t0) * 1000)
             latency[mode] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
                              "n": len(times)}
+        from answer.pipeline import ask
+
+        ask(searcher, "Aufwärmen der Entscheidung")
+        times = []
+        for _ in range(repeats):
+            searcher.embedder.query_vector.cache_clear()
+            for q in questions:
+                t0 = time.perf_counter()
+                ask(searcher, q)
+                times.append((time.perf_counter() - t0) * 1000)
+        latency["answer"] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
+                             "n": len(times)}
+        startup = _startup(index_dir)
         return {
             "model": searcher.stored.model_id,
-            "documents": len(manifest["documents"]),
+            "documents": len(manifest.documents),
             "pages": pages,
             "passages": passages,
             "ingest_full_s": full_s,
@@ -87,6 +144,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
             "search_process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "cpus": os.cpu_count(),
             "ingest_summary": summary,
+            **startup,
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -105,6 +163,10 @@ def table(r: dict) -> str:
         rows.append((f"warm query latency, {mode}",
                      f"p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})"))
     rows.append(("peak memory of the searching process", f"{r['search_process_peak_mb']:.0f} MB"))
+    rows.append(("`python -m index.search` for one question (new process)",
+                 f"{r['cli_startup_s']:.1f} s, peak {r['cli_peak_mb']:.0f} MB"))
+    rows.append(("`python app.py` until the page answers",
+                 f"{r['app_ready_s']:.1f} s, peak {r['app_peak_mb']:.0f} MB"))
     out = ["| measure | value |", "|---|---|"]
     out += [f"| {a} | {b} |" for a, b in rows]
     return "\n".join(out)

@@ -1,10 +1,11 @@
 """``python -m eval.bench_app``: answer times with many simultaneous users.
 
-Starts the app in-process on a free local port (over CHARTA_INDEX_DIR, or --index-dir),
-then N users (default 20) each ask R questions (default 5) at the same moment through
-the Gradio API, each with their own session; every user asks different questions of
-eval/questions.jsonl. Prints p50/p95/max answer time per
-question as a table. A measurement, not a test; it sends traffic only to 127.0.0.1.
+Starts ``python app.py`` in its own process on a free local port (over
+CHARTA_INDEX_DIR, or --index-dir), as it is deployed, then N users (default 20) each
+ask R questions (default 5) at the same moment through the Gradio API, each with their
+own session; every user asks different questions of eval/questions.jsonl. Prints
+p50/p95/max answer time per question as a table. A measurement, not a test; it sends
+traffic only to 127.0.0.1. The users' clients run in this process, on the same cores.
 
     python -m eval.bench_app [--users 20] [--rounds 5] [--index-dir DIR]
 """
@@ -13,12 +14,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
+from common.settings import PROJECT_ROOT
 from eval.metrics import load_questions, percentile
 
 
@@ -66,6 +71,23 @@ def run(url: str, users: int, rounds: int) -> tuple[list[float], list[str], floa
     return times, errors, time.perf_counter() - wall
 
 
+def _start_app(index_dir: str | None, port: int) -> subprocess.Popen:
+    """``python app.py`` in a process of its own, as it is deployed; waits until it serves."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    if index_dir:
+        env["CHARTA_INDEX_DIR"] = index_dir
+    app = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], env=env,
+                           cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    while app.poll() is None:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return app
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"the app did not start (exit code {app.returncode})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench_app",
                                      description=__doc__.split("\n")[0])
@@ -76,32 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.rounds < 1:
         parser.error("--users and --rounds must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    from common.errors import ChartaError
-    from common.settings import load_settings
-    from index.build import ensure_index
-    from web.layout import build_app
-
-    try:
-        settings = load_settings(index_dir=args.index_dir)
-        ensure_index(settings)
-        demo = build_app(settings)
-    except ChartaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     port = _free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
-                quiet=True)
+    app = _start_app(args.index_dir, port)
     try:
         url = f"http://127.0.0.1:{port}"
         run(url, 1, 1)  # warm-up: the first request pays one-time start costs
         times, errors, wall = run(url, args.users, args.rounds)
     finally:
-        demo.close()
+        app.terminate()
+        app.wait(timeout=30)
     if not times:
         print(f"all {len(errors)} requests failed; first: {errors[:1]}", file=sys.stderr)
         return 1
-    print(f"{args.users} simultaneous users × {args.rounds} questions, index "
-          f"{settings.index_dir}")
+    print(f"{args.users} simultaneous users × {args.rounds} questions")
     print("| users | answers | errors | p50 s | p95 s | max s | mean s | answers/s |")
     print("|---|---|---|---|---|---|---|---|")
     print(f"| {args.users} | {len(times)} | {len(errors)} | {statistics.median(times):.2f} | "

