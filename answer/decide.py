@@ -41,6 +41,8 @@ from text.analysis import analyze, stem, zipf
 log = logging.getLogger(__name__)
 
 DECISION_FILE = Path(__file__).resolve().parent / "decision.json"
+RANKINGS = ("bm25", "dense", "sentence")
+UNRANKED = 100  # the place given to a passage a ranking did not reach
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Evidence:
     fused_top: float  # fused retrieval score of the best passage
     unknown: float  # rarity (0–1) of the rarest question word the index never uses
     english: float  # 1 for an English question
+    agreement: float  # -log of the span passage's ranks summed over the three rankings:
+    # high when BM25, passage and sentence vectors all put it first
     number_missing: float  # 1 when the question asks how many/much/long or when, and the
     # span holds no number: a span without a number cannot answer that
 
@@ -132,8 +136,10 @@ def evidence(query: Query, hits: Sequence[Hit], span: Span | None,
     wants_number = asks_for_number(query.text)
     if span is None:
         return Evidence(0.0, dense_passage, 0.0, 0.0, 0.0, fused, unknown, english,
-                        float(wants_number))
+                        -math.log(3 * UNRANKED), float(wants_number))
     best, cands = span.best, span.candidates
+    ranks = hits[best.hit_index].ranks
+    agreement = -math.log(sum(ranks.get(name, UNRANKED) for name in RANKINGS))
     missing = wants_number and not has_number(span.text)
     outside = [c.score for c in cands if c.row not in span.rows]
     # With nothing to compare, a fixed difference stands in (about the median one).
@@ -141,7 +147,8 @@ def evidence(query: Query, hits: Sequence[Hit], span: Span | None,
         dense_top=best.dense, dense_passage=dense_passage, lexical_top=best.lexical,
         margin=best.score - max(outside, default=best.score - 0.05),
         gap=best.score - cands[1].score if len(cands) > 1 else 0.05, fused_top=fused,
-        unknown=unknown, english=english, number_missing=float(missing))
+        unknown=unknown, english=english, agreement=agreement,
+        number_missing=float(missing))
 
 
 @dataclass(frozen=True)
@@ -181,7 +188,7 @@ def fit_logistic(rows: Sequence[Evidence], labels: Sequence[bool],
                  iterations: int = 50) -> Logistic:
     """L2-regularised logistic regression by Newton's method on standardised features.
 
-    >>> rows = [Evidence(d, 0, 0, 0, 0, 0, 0, 0, 0) for d in (0.1, 0.2, 0.8, 0.9)]
+    >>> rows = [Evidence(d, 0, 0, 0, 0, 0, 0, 0, 0, 0) for d in (0.1, 0.2, 0.8, 0.9)]
     >>> m = fit_logistic(rows, [False, False, True, True], ["dense_top"], l2=0.1)
     >>> m.probability(rows[0]) < 0.5 < m.probability(rows[3])
     True

@@ -46,6 +46,8 @@ class Hit:
     spans: list[dict[str, int]] = field(default_factory=list)
     bm25_score: float = 0.0
     dense_score: float = 0.0
+    # The passage's place in each ranking that was run (1 = first; absent: not reached).
+    ranks: dict[str, int] = field(default_factory=dict)
     edition: str = ""
     year: str = ""
     publisher: str = ""
@@ -219,17 +221,21 @@ class Searcher:
                     if (mask is None or mask[i]) and sim > sentence_scores.get(i, -2.0):
                         sentence_scores[i] = float(sim)
         by_name = {"bm25": bm25_scores, "dense": dense_scores, "sentence": sentence_scores}
+        rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items() if s}
         if mode == "hybrid":
-            rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items()}
             ranked = rrf(rankings, weights, k=self.fusion.rrf_k)
         else:
             ranked = _best_first(by_name[mode])
+        place = {name: {i: n for n, i in enumerate(rows, start=1)}
+                 for name, rows in rankings.items()}
         hits = []
         for rank, (i, score) in enumerate(ranked[:k], start=1):
             dense = dense_scores.get(i)
             if dense is None and qvec is not None:
                 dense = float(self.stored.embeddings[i] @ qvec)
-            hits.append(self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0))
+            hit = self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0)
+            hit.ranks = {name: at[i] for name, at in place.items() if i in at}
+            hits.append(hit)
         return hits
 
     def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
