@@ -110,7 +110,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
         for mode in MODES:
             times = []
             for _ in range(repeats):
-                searcher.embedder.query_vector.cache_clear()
+                searcher.embedder.forget_queries()
                 for q in questions:
                     t0 = time.perf_counter()
                     searcher.search(q, 10, mode)
@@ -122,7 +122,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
         ask(searcher, "Aufwärmen der Entscheidung")
         times = []
         for _ in range(repeats):
-            searcher.embedder.query_vector.cache_clear()
+            searcher.embedder.forget_queries()
             for q in questions:
                 t0 = time.perf_counter()
                 ask(searcher, q)

@@ -50,6 +50,7 @@ class DocResult:
     passages: int = 0
     seconds: float = 0.0
     reason: str = ""
+    unreadable: int = 0  # pages whose text could not be extracted
 
     def line(self) -> str:
         if self.status in ("failed", "kept", "duplicate"):
@@ -60,7 +61,8 @@ class DocResult:
         if self.status in ("new", "changed") and not self.pages:  # planned (dry run)
             return f"+ {self.file}: to be indexed ({self.status})"
         mark = "=" if self.status == "unchanged" else "✓"
-        return (f"{mark} {self.file}: {self.pages} pages, {self.passages} passages, "
+        lost = f" ({self.unreadable} unreadable)" if self.unreadable else ""
+        return (f"{mark} {self.file}: {self.pages} pages{lost}, {self.passages} passages, "
                 f"{self.seconds:.1f} s ({self.status})")
 
 
@@ -192,7 +194,8 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         if st == "unchanged":
             old = prev_docs[meta.doc_id]
             report.results.append(DocResult(path.name, st, meta.doc_id, old["pages"],
-                                            old["passages"]))
+                                            old["passages"],
+                                            unreadable=old.get("unreadable_pages", 0)))
     for doc_id in removed:
         report.results.append(DocResult(prev_docs[doc_id]["file"], "removed", doc_id))
     if nothing_to_do or dry_run:
@@ -271,7 +274,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         entry = {
             "doc_id": meta.doc_id, "file": path.name, "source_path": str(path),
             "sha256": sha, **meta.public(), "pdf_metadata": raw.metadata,
-            "pages": len(doc.pages),
+            "pages": len(doc.pages), "unreadable_pages": raw.failed_pages,
             "passages": len(passages), "sections": len(doc.sections),
             "structure": doc.structure,
             "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -285,8 +288,10 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         sentence_vectors_out.append(sentence_vectors)
         manifest_docs.append(entry)
         docs_out.append(_document_record(doc))
+        for note in raw.notes:
+            log.warning("%s: %s", path.name, note)
         result = DocResult(path.name, status, meta.doc_id, len(doc.pages), len(passages),
-                           time.perf_counter() - t0)
+                           time.perf_counter() - t0, unreadable=raw.failed_pages)
         report.results.append(result)
         progress(result.line())
 

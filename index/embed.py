@@ -81,6 +81,9 @@ class Embedder(Protocol):
 
     def query_vector(self, text: str) -> np.ndarray: ...
 
+    def forget_queries(self) -> None:
+        """Empty the query-vector cache (benchmarks measure uncached queries)."""
+
 
 def parse_spec(setting: str | None) -> ModelSpec:
     """The model a ``CHARTA_MODEL`` value names (no loading, no network)."""
@@ -101,7 +104,14 @@ class _QueryCache:
     """Query vectors cached per model: search and answers ask for the same question."""
 
     def _setup_cache(self) -> None:
-        self.query_vector = lru_cache(maxsize=2048)(self._query_vector)
+        self._cached = lru_cache(maxsize=2048)(self._query_vector)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question's vector, computed once per text (search and answers share it)."""
+        return self._cached(text)
+
+    def forget_queries(self) -> None:
+        self._cached.cache_clear()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -243,10 +253,10 @@ class SentenceTransformerEmbedder(_QueryCache):
             raise ModelError(f"model {spec.model} could not be loaded: {exc}") from None
         self.spec = spec
         self.query_prefix, self.passage_prefix = _prefixes(spec.model)
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or \
+        get_dim: Any = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())
-        self.max_tokens = int(self.model.max_seq_length)
+        self.max_tokens = int(self.model.max_seq_length or 512)
         self._lock = threading.Lock()
         self._setup_cache()
         log.info("loaded %s (%d dims) in %.1f s", spec.describe(), self.dimension,

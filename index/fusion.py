@@ -73,7 +73,9 @@ class FusionProfile:
         unknown = set(data) - set(known)
         if unknown:
             raise ValueError(f"unknown fusion settings {sorted(unknown)}; allowed: {sorted(known)}")
-        return cls(**{k: (int(v) if k == "rrf_k" else float(v)) for k, v in data.items()})
+        values: dict[str, Any] = {k: (int(v) if k == "rrf_k" else float(v))
+                                  for k, v in data.items()}
+        return cls(**values)
 
 
 # Chosen with ``python -m eval --sweep`` on the German and English dev questions; see

@@ -72,6 +72,7 @@ class Dense:
         import faiss
 
         n, dim = vectors.shape
+        index: Any
         if n >= hnsw_threshold:
             index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 200
@@ -95,7 +96,8 @@ class Dense:
 
         index = faiss.read_index(str(path))
         if kind == "hnsw":
-            faiss.downcast_index(index).hnsw.efSearch = 128
+            hnsw: Any = faiss.downcast_index(index)
+            hnsw.hnsw.efSearch = 128
         return cls(index, kind)
 
     def search(self, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

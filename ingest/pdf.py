@@ -38,7 +38,8 @@ class RawPdf:
     footer_numbers: list[int | None]  # a page number printed in the head/foot zone, if any
     outline: list[tuple[int, str, int]]  # (level, title, 0-based page index)
     metadata: dict[str, str] = field(default_factory=dict)
-    failed_pages: int = 0
+    failed_pages: int = 0  # pages whose text could not be extracted
+    notes: list[str] = field(default_factory=list)  # what else could not be read, and why
 
 
 def check_file(path: Path, max_file_mb: float) -> None:
@@ -156,6 +157,11 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
     fragments: list[list[tuple[float, str]]] = []
     heights: list[float] = []
     failed = 0
+    notes: list[str] = []
+    # pypdf reports a broken content stream as a log warning and returns no text: listen.
+    problems = _Problems()
+    logging.getLogger("pypdf").addHandler(problems)
+    logging.getLogger("pypdf").setLevel(logging.WARNING)
     for page in reader.pages:
         frags: list[tuple[float, str]] = []
         try:
@@ -171,10 +177,16 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
                     y = -1.0
                 frags.append((y, text))
 
+        problems.messages.clear()
         try:
             page.extract_text(visitor_text=visit)
-        except Exception:
+            if problems.messages and not any(text.strip() for _, text in frags):
+                raise ValueError(problems.messages[0])
+        except Exception as exc:  # pypdf raises many types on broken content streams
             failed += 1
+            if failed <= 3:
+                notes.append(f"page {len(fragments) + 1}: text unreadable "
+                             f"({type(exc).__name__}: {_short(exc)})")
             frags.clear()
         fragments.append(frags)
         heights.append(height)
@@ -182,12 +194,24 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
     return RawPdf(
         page_count=count,
         pages=pages,
-        page_labels=_page_labels(reader, count),
+        page_labels=_page_labels(reader, count, notes),
         footer_numbers=numbers,
-        outline=_outline(reader),
-        metadata=_metadata(reader),
+        outline=_outline(reader, notes),
+        metadata=_metadata(reader, notes),
         failed_pages=failed,
+        notes=notes,
     )
+
+
+class _Problems(logging.Handler):
+    """Collects what pypdf warns about while one page is read."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def _drop_positional_furniture(fragments: list[list[tuple[float, str]]],
@@ -234,18 +258,19 @@ def _drop_positional_furniture(fragments: list[list[tuple[float, str]]],
     return pages, numbers
 
 
-def _page_labels(reader: Any, count: int) -> list[str] | None:
+def _page_labels(reader: Any, count: int, notes: list[str]) -> list[str] | None:
     try:
         root = reader.trailer["/Root"]
         if "/PageLabels" not in root:
             return None
         labels = list(reader.page_labels)
-    except Exception:
+    except Exception as exc:  # a broken /PageLabels tree: printed numbers are the fallback
+        notes.append(f"page labels unreadable ({type(exc).__name__}: {_short(exc)})")
         return None
     return labels if len(labels) == count else None
 
 
-def _outline(reader: Any) -> list[tuple[int, str, int]]:
+def _outline(reader: Any, notes: list[str]) -> list[tuple[int, str, int]]:
     entries: list[tuple[int, str, int]] = []
     seen: set[int] = set()
 
@@ -262,19 +287,21 @@ def _outline(reader: Any) -> list[tuple[int, str, int]]:
             try:
                 title = normalize_line(str(item.title or ""))
                 page = reader.get_destination_page_number(item)
-            except Exception:
+            except Exception as exc:  # one broken entry; the others still count
+                if len(notes) < 10:
+                    notes.append(f"outline entry unreadable ({type(exc).__name__})")
                 continue
             if title and page is not None and page >= 0:
                 entries.append((level, title, int(page)))
 
     try:
         walk(reader.outline, 1)
-    except Exception:
-        return entries
+    except Exception as exc:  # the entries read so far still help
+        notes.append(f"outline unreadable ({type(exc).__name__}: {_short(exc)})")
     return entries
 
 
-def _metadata(reader: Any) -> dict[str, str]:
+def _metadata(reader: Any, notes: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     try:
         meta = reader.metadata or {}
@@ -282,8 +309,8 @@ def _metadata(reader: Any) -> dict[str, str]:
             value = meta.get(key)
             if value:
                 out[key.strip("/").lower()] = re.sub(r"\s+", " ", str(value)).strip()
-    except Exception:
-        pass
+    except Exception as exc:  # title and year then come from the catalog or file name
+        notes.append(f"metadata unreadable ({type(exc).__name__}: {_short(exc)})")
     return out
 
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages into .venv, Debian's chromium for the
-# browser test, axe-core from npm) and run the whole suite. Extra arguments go to pytest.
+# browser test, axe-core from npm), check lint and types, and run the whole suite. Extra
+# arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 
 if ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -18,6 +20,9 @@ if [ -f package-lock.json ]; then
 fi
 
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# Lint and types first: a quick failure beats a slow one.
+.venv/bin/python -m ruff check .
+.venv/bin/python -m mypy
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

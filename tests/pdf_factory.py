@@ -41,11 +41,12 @@ def _assemble(objects: list[bytes], root: int, extra_trailer: bytes = b"") -> by
 
 
 def text_pdf(path: Path, pages: list[list[str]], *, footer: str | None = None,
-             title: str | None = None) -> Path:
+             title: str | None = None, broken: frozenset[int] = frozenset()) -> Path:
     """Write an A4 PDF whose page i shows the lines ``pages[i]`` top-down.
 
     ``footer`` (``{n}`` becomes the page number) is printed at the bottom of every
-    page, like a running footer.
+    page, like a running footer. The content streams of the pages in ``broken``
+    (0-based) claim a compression they do not have, so their text cannot be read.
     """
     n = len(pages)
     # Objects: 1 catalog, 2 page tree, 3 font, 4 info, then per page: page, content.
@@ -70,7 +71,8 @@ def text_pdf(path: Path, pages: list[list[str]], *, footer: str | None = None,
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>"
             .encode())
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream
+        flate = " /Filter /FlateDecode" if i in broken else ""
+        objects.append(f"<< /Length {len(stream)}{flate} >>\nstream\n".encode() + stream
                        + b"\nendstream")
     path.write_bytes(_assemble(objects, root=1, extra_trailer=b"/Info 4 0 R "))
     return path

@@ -153,6 +153,23 @@ def test_no_extractable_text_is_reported_and_others_indexed(tmp_path):
     assert report.written and report.documents == 1
 
 
+def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pages = [[f"Seite {n}: Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern."]
+             for n in ("eins", "zwei", "drei", "vier", "fünf")]
+    pf.text_pdf(corpus / "teilweise.pdf", pages, broken=frozenset({1, 3}))
+    raw = _parse(corpus / "teilweise.pdf")
+    assert raw.failed_pages == 2
+    assert raw.notes[0].startswith("page 2: text unreadable")
+    report = build_index([corpus], _settings(tmp_path))
+    (result,) = report.results
+    assert result.status == "new" and result.unreadable == 2
+    assert result.line().startswith("✓ teilweise.pdf: 5 pages (2 unreadable), ")
+    entry = store.load_stored(_settings(tmp_path).index_dir).manifest.documents[0]
+    assert entry["unreadable_pages"] == 2
+
+
 def test_password_from_the_catalog_opens_the_pdf(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

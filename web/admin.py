@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -104,7 +105,7 @@ def build_admin_tab(live: LiveSearcher, settings: Settings, token: str) -> None:
         yield "\n".join(lines), gr.skip()
 
         progress: queue.Queue[str] = queue.Queue()
-        outcome: dict[str, object] = {}
+        outcome: dict[str, Any] = {}
 
         def work() -> None:
             try:

@@ -435,11 +435,11 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 if key == "_header":
                     updates.append(gr.update(value=f"# {t('app_title', lg)}\n{t('intro', lg)}"))
                 else:
-                    updates.append(gr.update(**{attr: t(key, lg)}))
+                    updates.append(gr.update(**{attr: t(key, lg)}))  # type: ignore[arg-type]
             return [lg, *updates]
 
         lang_radio.change(relabel, lang_radio, [lang, *[c for c, _, _ in texts]],
-                          api_name=False)
+                          api_name=False)  # type: ignore[arg-type]
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=512)
     return demo
