@@ -186,7 +186,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     wanted = {meta.doc_id for _, meta, _, _ in plan} | kept_ids
     removed = [d for d in prev_docs if d not in wanted]
     meta_changed = any(
-        st == "unchanged" and _meta_dict(meta) != _meta_dict_of(prev_docs[meta.doc_id])
+        st == "unchanged" and meta.public() != _meta_of(prev_docs[meta.doc_id])
         for _, meta, _, st in plan)
     nothing_to_do = (prev is not None and not rebuild and not removed and not meta_changed
                      and all(st == "unchanged" for *_, st in plan))
@@ -244,7 +244,7 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
     for path, meta, sha, status in plan:
         if status == "unchanged":
             keep_previous(meta.doc_id)
-            if _meta_dict(meta) != _meta_dict_of(manifest_docs[-1]):
+            if meta.public() != _meta_of(manifest_docs[-1]):
                 _apply_meta(manifest_docs[-1], passages_out, meta)
             continue
         t0 = time.perf_counter()
@@ -343,11 +343,7 @@ def _failed(path: Path, meta: DocMeta, exc: DocumentError, prev_docs: dict) -> D
     return DocResult(path.name, status, meta.doc_id, reason=exc.reason)
 
 
-def _meta_dict(meta: DocMeta) -> dict[str, str]:
-    return meta.public()
-
-
-def _meta_dict_of(entry: dict[str, Any]) -> dict[str, str]:
+def _meta_of(entry: dict[str, Any]) -> dict[str, str]:
     return {k: entry.get(k, "") for k in DocMeta("", "").public()}
 
 

@@ -494,10 +494,3 @@ def _indexed_ids(settings: Settings) -> list[str]:
 def _superseded_by(settings: Settings, ids: list[str]) -> list[tuple[str, str]]:
     rows = status(settings).rows if ids else []
     return [(r.doc_id, r.title) for r in rows if r.superseded_by in ids]
-
-
-def rebuild(settings: Settings, *, dry_run: bool = False, progress: Progress | None = None,
-            lock_wait_s: float = 0.0) -> BuildReport:
-    """Re-parse and re-embed every PDF of the corpus (e.g. after a model change)."""
-    return build_index([settings.corpus_dir], settings, rebuild=True, progress=progress,
-                       dry_run=dry_run, lock_wait_s=lock_wait_s)

@@ -41,7 +41,6 @@ class DocMeta:
     license: str = ""
     superseded_by: str = ""
     password: str = ""
-    from_catalog: bool = False
 
     def public(self) -> dict[str, str]:
         """Everything but the password, for the index manifest."""
@@ -101,7 +100,6 @@ def resolve_meta(file: Path, catalog: dict[str, dict[str, str]],
         license=entry.get("license", ""),
         superseded_by=entry.get("superseded_by", ""),
         password=entry.get("password", ""),
-        from_catalog=bool(entry),
     )
 
 

@@ -96,3 +96,18 @@ def workspace(corpus_copy, charter_index):
     """A corpus holding the charter and an index of it, copied from the session index."""
     shutil.copytree(charter_index.index_dir, corpus_copy.index_dir)
     return corpus_copy
+
+
+# Tests that build an index, start the app or a browser, or run other processes are
+# "slow": `pytest -m "not slow"` is the quick loop (pure functions and doctests).
+_SLOW_FIXTURES = {"charter_index", "charter_searcher", "workspace", "corpus_copy", "embedder"}
+_SLOW_MODULES = {"test_failure_modes", "test_hot_reload", "test_maintenance_cli", "test_admin",
+                 "test_browser", "test_app_api", "test_pipeline", "test_bad_input"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module else ""
+        if name in _SLOW_MODULES or _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

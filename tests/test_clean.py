@@ -287,6 +287,7 @@ def test_charter_list_items_are_bullets_not_tofu(charter_searcher):
     assert not any(re.search("[\x00-\x08\x0b-\x1f\x7f\ue000-\uf8ff]", t) for t in texts)
 
 
+@pytest.mark.slow
 def test_credit_lines_and_toc_pages_stay_out_of_the_index(tmp_path):
     from conftest import make_settings
     from pdf_factory import text_pdf

@@ -98,7 +98,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "What does “{heading}” mean for small municipalities?"),
     "example_who": ("Wer ist nach {label} gefordert, und was soll getan werden?",
                     "Who is called upon in {label}, and what should be done?"),
-    "all_documents": ("alle Dokumente", "all documents"),
     "whole_document": ("ganzes Dokument", "whole document"),
 }
 
