@@ -51,6 +51,7 @@ class DocResult:
     seconds: float = 0.0
     reason: str = ""
     unreadable: int = 0  # pages whose text could not be extracted
+    meta: DocMeta | None = field(default=None, repr=False)  # what the catalog says of it
 
     def line(self) -> str:
         if self.status in ("failed", "kept", "duplicate"):
@@ -107,48 +108,80 @@ def find_pdfs(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
-def _previous(settings: Settings) -> store.StoredIndex | None:
+def _previous_manifest(settings: Settings) -> store.Manifest | None:
     try:
-        return store.load_stored(settings.index_dir)
+        return store.read_manifest(store.current_generation(settings.index_dir))
     except IndexError_ as exc:
         if not isinstance(exc, store.IndexNotFoundError):
             log.warning("ignoring the existing index: %s", exc)
         return None
 
 
-def _model_spec(settings: Settings, prev: store.StoredIndex | None):
-    # Without an explicit choice an update keeps the model the index was built with.
-    if settings.model:
-        return settings.model
-    return prev.model_spec if prev else None
+@dataclass
+class PlannedDoc:
+    """A PDF among the inputs that can be indexed, and how it relates to the index."""
+
+    path: Path
+    meta: DocMeta
+    sha256: str
+    status: str  # "new", "changed" (file differs) or "unchanged"
+    catalog: dict[str, Any]  # the catalog of its folder
+    meta_changed: bool = False  # unchanged file whose catalog entry differs
 
 
-def build_index(paths: list[Path], settings: Settings, *, rebuild: bool = False,
-                progress: Callable[[str], None] | None = None,
-                dry_run: bool = False, lock_wait_s: float = 0.0) -> BuildReport:
-    """Make the index reflect exactly the PDFs under ``paths``."""
-    with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
-        return _build(paths, settings, rebuild=rebuild, progress=progress or (lambda _: None),
-                      dry_run=dry_run)
+@dataclass
+class BuildPlan:
+    """What a build would do; computed from files, catalogs and the manifest only."""
+
+    docs: list[PlannedDoc] = field(default_factory=list)
+    rejected: list[DocResult] = field(default_factory=list)  # failed, kept, duplicate
+    removed: list[str] = field(default_factory=list)  # indexed doc ids no longer in the inputs
+    indexed: dict[str, dict[str, Any]] = field(default_factory=dict)  # manifest entries reused
+    rebuild: str = ""  # why everything is parsed and embedded again ("" when it is not)
+    has_index: bool = False
+    previous_model: Any = None  # the ModelSpec of the index, kept by an update without --model
+
+    @property
+    def kept(self) -> list[str]:
+        return [r.doc_id for r in self.rejected if r.status == "kept"]
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return (self.has_index and not self.rebuild and not self.removed
+                and all(d.status == "unchanged" and not d.meta_changed for d in self.docs))
 
 
-def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
-           progress: Callable[[str], None], dry_run: bool) -> BuildReport:
-    started = time.perf_counter()
-    report = BuildReport()
-    prev = _previous(settings)
-    passage_settings = settings.passages.as_dict()
-    analyzer = analyzer_version()
-    if prev and (prev.manifest.passage_settings != passage_settings
-                 or prev.manifest.analyzer != analyzer
-                 or (settings.model and _same_model(settings.model, prev) is False)):
-        rebuild = True
-    prev_docs = {d["doc_id"]: d for d in prev.manifest.documents} if prev and not rebuild else {}
+def rebuild_reason(settings: Settings, manifest: store.Manifest | None,
+                   asked: bool = False) -> str:
+    """Why the next build must parse and embed everything again ("" when it need not)."""
+    if manifest is None:
+        return ""
+    if asked:
+        return "a rebuild was asked for"
+    if manifest.passage_settings != settings.passages.as_dict():
+        return "the passage settings changed"
+    if manifest.analyzer != analyzer_version():
+        return "the text analysis changed"
+    if settings.model and _same_model(settings.model, manifest) is False:
+        return "another embedding model is configured"
+    return ""
 
-    plan: list[tuple[Path, DocMeta, str, str]] = []  # (path, meta, sha, status)
-    seen_sha: dict[str, str] = {}
-    seen_ids: dict[str, str] = {}
-    catalogs: dict[Path, dict] = {}
+
+def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest | None,
+               rebuild: str = "") -> BuildPlan:
+    """Compare the PDFs under ``paths`` with the index described by ``manifest``.
+
+    Nothing is parsed or embedded: files are checked, hashed and matched by document id.
+    ``python -m ingest status`` shows this plan; a build carries it out. With a
+    ``rebuild`` reason nothing of the index is reused.
+    """
+    plan = BuildPlan(has_index=manifest is not None, rebuild=rebuild,
+                     previous_model=manifest.model if manifest is not None else None)
+    if manifest is not None and not plan.rebuild:
+        plan.indexed = {d["doc_id"]: d for d in manifest.documents}
+    prev = plan.indexed
+    found: list[tuple[Path, DocMeta, str, dict[str, Any]]] = []
+    catalogs: dict[Path, dict[str, Any]] = {}
     for path in find_pdfs(paths):
         folder = path.parent
         if folder not in catalogs:
@@ -157,140 +190,168 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         try:
             check_file(path, settings.max_file_mb)
             sha = sha256_file(path)
-            old = prev_docs.get(meta.doc_id)
-            if old and old["sha256"] == sha:
-                # Same file as indexed: its PDF metadata is known without parsing again.
-                meta = resolve_meta(path, catalogs[folder], old.get("pdf_metadata"))
         except DocumentError as exc:
-            report.results.append(_failed(path, meta, exc, prev_docs))
+            plan.rejected.append(_failed(path, meta, exc, prev))
             continue
+        except OSError as exc:
+            plan.rejected.append(_failed(path, meta, DocumentError(
+                path.name, f"unreadable ({exc.strerror})"), prev))
+            continue
+        old = prev.get(meta.doc_id)
+        if old and old["sha256"] == sha:
+            # Same file as indexed: its PDF metadata is known without parsing again.
+            meta = resolve_meta(path, catalogs[folder], old.get("pdf_metadata"))
+        found.append((path, meta, sha, catalogs[folder]))
+    # The indexed version of a content wins over a copy under another name.
+    found.sort(key=lambda f: (prev.get(f[1].doc_id, {}).get("sha256") != f[2], str(f[0])))
+    seen_sha: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
+    for path, meta, sha, catalog in found:
         if sha in seen_sha:
-            report.results.append(DocResult(path.name, "duplicate", meta.doc_id, reason=(
-                f"same content as {seen_sha[sha]}, not indexed twice")))
+            plan.rejected.append(DocResult(path.name, "duplicate", meta.doc_id, reason=(
+                f"same content as {seen_sha[sha]}, not indexed twice"), meta=meta))
             continue
         if meta.doc_id in seen_ids:
-            report.results.append(DocResult(path.name, "failed", meta.doc_id, reason=(
+            plan.rejected.append(DocResult(path.name, "failed", meta.doc_id, reason=(
                 f"document id {meta.doc_id!r} is already used by {seen_ids[meta.doc_id]}; "
-                "give one of them another 'id' in catalog.toml")))
+                "give one of them another 'id' in catalog.toml"), meta=meta))
             continue
         seen_sha[sha] = path.name
         seen_ids[meta.doc_id] = path.name
-        old = prev_docs.get(meta.doc_id)
+        old = prev.get(meta.doc_id)
         if old and old["sha256"] == sha:
-            status = "unchanged"
+            plan.docs.append(PlannedDoc(path, meta, sha, "unchanged", catalog,
+                                        meta.public() != _meta_of(old)))
         else:
-            status = "changed" if old else "new"
-        plan.append((path, meta, sha, status))
+            plan.docs.append(PlannedDoc(path, meta, sha, "changed" if old else "new", catalog))
+    plan.docs.sort(key=lambda d: str(d.path))
+    wanted = {d.meta.doc_id for d in plan.docs} | set(plan.kept)
+    plan.removed = [d for d in prev if d not in wanted]
+    return plan
 
-    kept_ids = {r.doc_id for r in report.results if r.status == "kept"}
-    wanted = {meta.doc_id for _, meta, _, _ in plan} | kept_ids
-    removed = [d for d in prev_docs if d not in wanted]
-    meta_changed = any(
-        st == "unchanged" and meta.public() != _meta_of(prev_docs[meta.doc_id])
-        for _, meta, _, st in plan)
-    nothing_to_do = (prev is not None and not rebuild and not removed and not meta_changed
-                     and all(st == "unchanged" for *_, st in plan))
-    for path, meta, _, st in plan:
-        if st == "unchanged":
-            old = prev_docs[meta.doc_id]
-            report.results.append(DocResult(path.name, st, meta.doc_id, old["pages"],
+
+def build_index(paths: list[Path], settings: Settings, *, rebuild: bool = False,
+                progress: Callable[[str], None] | None = None,
+                dry_run: bool = False, lock_wait_s: float = 0.0) -> BuildReport:
+    """Make the index reflect exactly the PDFs under ``paths``."""
+    with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
+        started = time.perf_counter()
+        manifest = _previous_manifest(settings)
+        plan = plan_build(paths, settings, manifest, rebuild_reason(settings, manifest, rebuild))
+        report = _apply(plan, settings, progress or (lambda _: None), dry_run)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+class _Generation:
+    """The new generation being put together, document by document."""
+
+    def __init__(self) -> None:
+        self.manifest_docs: list[dict[str, Any]] = []
+        self.documents: list[dict[str, Any]] = []
+        self.passages: list[dict[str, Any]] = []
+        self.vectors: list[np.ndarray] = []
+        self.sentences: list[dict[str, Any]] = []
+        self.sentence_vectors: list[np.ndarray] = []
+
+    def add(self, entry: dict[str, Any], document: dict[str, Any], passages: list[dict[str, Any]],
+            vectors: np.ndarray, sentences: list[dict[str, Any]],
+            sentence_vectors: np.ndarray) -> dict[str, Any]:
+        entry = {**entry, "row_start": len(self.passages),
+                 "row_end": len(self.passages) + len(passages),
+                 "sentence_row_start": len(self.sentences),
+                 "sentence_row_end": len(self.sentences) + len(sentences)}
+        self.manifest_docs.append(entry)
+        self.documents.append(document)
+        self.passages.extend(passages)
+        self.vectors.append(vectors)
+        self.sentences.extend(sentences)
+        self.sentence_vectors.append(sentence_vectors)
+        return entry
+
+    def keep(self, prev: store.StoredIndex, entry: dict[str, Any]) -> dict[str, Any]:
+        """Carry a document over from the previous generation unchanged."""
+        rows = range(entry["row_start"], entry["row_end"])
+        srows = range(entry["sentence_row_start"], entry["sentence_row_end"])
+        return self.add(entry, prev.documents[entry["doc_id"]],
+                        [prev.passages[i] for i in rows], prev.embeddings[list(rows)],
+                        [prev.sentences[i] for i in srows],
+                        prev.sentence_embeddings[list(srows)])
+
+
+def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
+           dry_run: bool) -> BuildReport:
+    report = BuildReport(results=list(plan.rejected))
+    for d in plan.docs:
+        if d.status == "unchanged":
+            old = plan.indexed[d.meta.doc_id]
+            report.results.append(DocResult(d.path.name, d.status, d.meta.doc_id, old["pages"],
                                             old["passages"],
                                             unreadable=old.get("unreadable_pages", 0)))
-    for doc_id in removed:
-        report.results.append(DocResult(prev_docs[doc_id]["file"], "removed", doc_id))
-    if nothing_to_do or dry_run:
+    for doc_id in plan.removed:
+        report.results.append(DocResult(plan.indexed[doc_id]["file"], "removed", doc_id))
+    if plan.nothing_to_do or dry_run:
         if dry_run:
-            for path, meta, _, st in plan:
-                if st != "unchanged":
-                    report.results.append(DocResult(path.name, st, meta.doc_id))
-        report.documents = len(prev.manifest.documents) if prev else 0
-        report.passages = len(prev.passages) if prev else 0
-        report.seconds = time.perf_counter() - started
-        report.generation = prev.generation if prev else ""
+            report.results += [DocResult(d.path.name, d.status, d.meta.doc_id)
+                               for d in plan.docs if d.status != "unchanged"]
+        manifest = _previous_manifest(settings) if plan.has_index else None
+        if manifest is not None:
+            report.documents, report.passages = len(manifest.documents), manifest.passages
+            report.generation = store.current_generation(settings.index_dir).name
         for r in report.results:
             progress(r.line())
         return report
     for r in report.results:
         progress(r.line())
 
-    model = _LazyModel(_model_spec(settings, prev))
-    prev_rows = _rows_by_doc(prev) if prev else {}
-    docs_out: list[dict[str, Any]] = []
-    passages_out: list[dict[str, Any]] = []
-    vectors_out: list[np.ndarray] = []
-    sentences_out: list[dict[str, Any]] = []
-    sentence_vectors_out: list[np.ndarray] = []
-    manifest_docs: list[dict[str, Any]] = []
-
-    def keep_previous(doc_id: str) -> None:
-        assert prev is not None
-        entry = dict(prev_docs[doc_id])
-        rows = prev_rows[doc_id]
-        srows = list(range(entry["sentence_row_start"], entry["sentence_row_end"]))
-        entry["row_start"] = len(passages_out)
-        entry["sentence_row_start"] = len(sentences_out)
-        passages_out.extend(prev.passages[i] for i in rows)
-        vectors_out.append(prev.embeddings[rows])
-        sentences_out.extend(prev.sentences[i] for i in srows)
-        sentence_vectors_out.append(prev.sentence_embeddings[srows])
-        entry["row_end"] = len(passages_out)
-        entry["sentence_row_end"] = len(sentences_out)
-        manifest_docs.append(entry)
-        docs_out.append(prev.documents[doc_id])
-
-    for doc_id in sorted(kept_ids):
-        if doc_id in prev_docs:
-            keep_previous(doc_id)
-    for path, meta, sha, status in plan:
-        if status == "unchanged":
-            keep_previous(meta.doc_id)
-            if meta.public() != _meta_of(manifest_docs[-1]):
-                _apply_meta(manifest_docs[-1], passages_out, meta)
+    # Vectors of the previous generation are read only when something is carried over.
+    prev = store.load_stored(settings.index_dir) if plan.indexed else None
+    model = _LazyModel(settings.model or plan.previous_model)
+    out = _Generation()
+    for doc_id in sorted(plan.kept):
+        if prev is not None and doc_id in plan.indexed:
+            out.keep(prev, plan.indexed[doc_id])
+    for d in plan.docs:
+        if d.status == "unchanged" and prev is not None:
+            entry = out.keep(prev, plan.indexed[d.meta.doc_id])
+            if d.meta_changed:
+                _apply_meta(entry, out.passages, d.meta)
             continue
         t0 = time.perf_counter()
         try:
-            raw = read_pdf(path, max_pages=settings.max_pages, timeout_s=settings.parse_timeout_s,
-                           passwords=(meta.password,) if meta.password else ())
-            meta = resolve_meta(path, catalogs[path.parent], raw.metadata)
-            doc = build_document(raw, path, meta, sha)
+            raw = read_pdf(d.path, max_pages=settings.max_pages,
+                           timeout_s=settings.parse_timeout_s,
+                           passwords=(d.meta.password,) if d.meta.password else ())
+            meta = resolve_meta(d.path, d.catalog, raw.metadata)
+            doc = build_document(raw, d.path, meta, d.sha256)
             embedder = model.get()
             cut, cut_sentences = make_passages(doc, embedder.count_tokens, settings.passages)
             passages = [p.as_dict() for p in cut]
             sentences = [s.as_dict() for s in cut_sentences]
             if not passages:
-                raise DocumentError(path.name, "no passages could be made from its text")
+                raise DocumentError(d.path.name, "no passages could be made from its text")
             # A progress bar for long embedding runs, only where someone watches a terminal.
             show = sys.stderr.isatty() and len(passages) > 200
             vectors = embedder.encode_passages([embed_text(p) for p in passages], progress=show)
             sentence_vectors = embedder.encode_passages(
                 [sentence_embed_text(s) for s in sentences], progress=show)
         except DocumentError as exc:
-            result = _failed(path, meta, exc, prev_docs)
+            result = _failed(d.path, d.meta, exc, plan.indexed)
             report.results.append(result)
             progress(result.line())
-            if result.status == "kept":
-                keep_previous(meta.doc_id)
+            if result.status == "kept" and prev is not None:
+                out.keep(prev, plan.indexed[d.meta.doc_id])
             continue
-        entry = {
-            "doc_id": meta.doc_id, "file": path.name, "source_path": str(path),
-            "sha256": sha, **meta.public(), "pdf_metadata": raw.metadata,
-            "pages": len(doc.pages), "unreadable_pages": raw.failed_pages,
-            "passages": len(passages), "sections": len(doc.sections),
-            "structure": doc.structure,
-            "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "row_start": len(passages_out), "row_end": len(passages_out) + len(passages),
-            "sentence_row_start": len(sentences_out),
-            "sentence_row_end": len(sentences_out) + len(sentences),
-        }
-        passages_out.extend(passages)
-        vectors_out.append(vectors)
-        sentences_out.extend(sentences)
-        sentence_vectors_out.append(sentence_vectors)
-        manifest_docs.append(entry)
-        docs_out.append(_document_record(doc))
         for note in raw.notes:
-            log.warning("%s: %s", path.name, note)
-        result = DocResult(path.name, status, meta.doc_id, len(doc.pages), len(passages),
+            log.warning("%s: %s", d.path.name, note)
+        out.add({"doc_id": meta.doc_id, "file": d.path.name, "source_path": str(d.path),
+                 "sha256": d.sha256, **meta.public(), "pdf_metadata": raw.metadata,
+                 "pages": len(doc.pages), "unreadable_pages": raw.failed_pages,
+                 "passages": len(passages), "sections": len(doc.sections),
+                 "structure": doc.structure,
+                 "indexed_at": datetime.now(UTC).isoformat(timespec="seconds")},
+                _document_record(doc), passages, vectors, sentences, sentence_vectors)
+        result = DocResult(d.path.name, d.status, meta.doc_id, len(doc.pages), len(passages),
                            time.perf_counter() - t0, unreadable=raw.failed_pages)
         report.results.append(result)
         progress(result.line())
@@ -304,18 +365,17 @@ def _build(paths: list[Path], settings: Settings, *, rebuild: bool,
         spec, dim, max_tokens = prev.model_spec, prev.manifest.dimension, prev.manifest.max_tokens
     empty = np.zeros((0, dim), dtype=np.float32)
     manifest = store.Manifest(
-        model=spec, dimension=dim, max_tokens=max_tokens, passage_settings=passage_settings,
-        analyzer=analyzer, dense_kind="", fusion=profile_for(spec.backend, spec.model),
-        documents=manifest_docs)
+        model=spec, dimension=dim, max_tokens=max_tokens,
+        passage_settings=settings.passages.as_dict(), analyzer=analyzer_version(),
+        dense_kind="", fusion=profile_for(spec.backend, spec.model), documents=out.manifest_docs)
     gen = _write_generation(
-        settings, manifest, passages_out,
-        np.concatenate(vectors_out) if vectors_out else empty, sentences_out,
-        np.concatenate(sentence_vectors_out) if sentence_vectors_out else empty, docs_out)
+        settings, manifest, out.passages,
+        np.concatenate(out.vectors) if out.vectors else empty, out.sentences,
+        np.concatenate(out.sentence_vectors) if out.sentence_vectors else empty, out.documents)
     report.written = True
     report.generation = gen.name
-    report.documents = len(manifest_docs)
-    report.passages = len(passages_out)
-    report.seconds = time.perf_counter() - started
+    report.documents = len(out.manifest_docs)
+    report.passages = len(out.passages)
     return report
 
 
@@ -329,18 +389,18 @@ def sentence_embed_text(sentence: dict[str, Any]) -> str:
     return str(sentence["text"])
 
 
-def _same_model(setting: str, prev: store.StoredIndex) -> bool | None:
+def _same_model(setting: str, manifest: store.Manifest) -> bool | None:
     from index.embed import parse_spec
 
     try:
-        return parse_spec(setting) == prev.model_spec
+        return parse_spec(setting) == manifest.model
     except ChartaError:
         return None
 
 
 def _failed(path: Path, meta: DocMeta, exc: DocumentError, prev_docs: dict) -> DocResult:
     status = "kept" if meta.doc_id in prev_docs else "failed"
-    return DocResult(path.name, status, meta.doc_id, reason=exc.reason)
+    return DocResult(path.name, status, meta.doc_id, reason=exc.reason, meta=meta)
 
 
 def _meta_of(entry: dict[str, Any]) -> dict[str, str]:
@@ -351,13 +411,6 @@ def _apply_meta(entry: dict[str, Any], passages: list[dict[str, Any]], meta: Doc
     entry.update(meta.public())
     for p in passages[entry["row_start"]:entry["row_end"]]:
         p["title"] = meta.title
-
-
-def _rows_by_doc(prev: store.StoredIndex) -> dict[str, list[int]]:
-    rows: dict[str, list[int]] = {}
-    for i, p in enumerate(prev.passages):
-        rows.setdefault(p["doc_id"], []).append(i)
-    return rows
 
 
 def _document_record(doc) -> dict[str, Any]:
@@ -374,7 +427,7 @@ def _document_record(doc) -> dict[str, Any]:
 class _LazyModel:
     """The embedder, loaded only when a document actually needs embedding."""
 
-    def __init__(self, spec: str | None) -> None:
+    def __init__(self, spec: Any) -> None:
         self.spec = spec
         self.loaded = None
 

@@ -23,7 +23,7 @@ from typing import Any
 from common.errors import ChartaError, DocumentError, IndexError_
 from common.settings import Settings
 from index import store
-from index.build import BuildReport, build_index, find_pdfs
+from index.build import BuildReport, build_index, find_pdfs, plan_build, rebuild_reason
 from index.embed import ModelSpec, parse_spec
 from ingest.catalog import load_catalog, resolve_meta
 from ingest.document import sha256_file
@@ -31,7 +31,6 @@ from ingest.pdf import check_file
 
 REMOVED_DIR = ".removed"
 MAX_NAME_BYTES = 120
-_META_KEYS = ("title", "publisher", "year", "edition", "source", "license", "superseded_by")
 STATES = ("ok", "new", "changed", "missing", "duplicate", "invalid")
 
 Progress = Callable[[str], None]
@@ -212,54 +211,56 @@ def status(settings: Settings) -> Status:
     """
     result = Status(settings.corpus_dir, settings.index_dir)
     manifest, result.generation, result.problem = _live_manifest(settings.index_dir)
-    indexed = {d["doc_id"]: d for d in (manifest.documents if manifest else [])}
     if manifest:
-        built = manifest.model
-        result.model = built.describe()
+        result.model = manifest.model.describe()
         result.created = manifest.created
-        if settings.model and _spec(settings.model) not in (None, built):
+        if settings.model and _spec(settings.model) not in (None, manifest.model):
             result.problem = (f"the index was built with {result.model}, the configured "
                               f"model is {settings.model}; run: python -m ingest rebuild")
-    disk = _scan_corpus(settings)
-    on_disk = {d.doc_id: d for d in disk}
-    indexed_sha = {e["sha256"]: e["file"] for e in indexed.values()}
-
-    for doc_id, e in indexed.items():
-        row = StatusRow("ok", doc_id, e["file"], e.get("title", ""), e.get("edition", ""),
-                        str(e.get("year", "")), e.get("pages"), e.get("passages"),
-                        e["sha256"], e.get("indexed_at", ""), e.get("superseded_by", ""))
-        d = on_disk.get(doc_id)
-        if d is None:
-            row.state = "missing"
-            row.note = "not in the corpus folder; the next build drops it"
-        elif d.problem:
-            row.state = "changed"
-            row.note = f"file on disk cannot be indexed: {d.problem} (indexed version stays)"
-        elif d.sha256 != e["sha256"]:
-            row.state = "changed"
-            row.note = "file on disk differs from the indexed version"
-        elif (resolve_meta(d.path, d.catalog, e.get("pdf_metadata")).public()
-              != {k: str(e.get(k, "")) for k in _META_KEYS}):
-            row.state = "changed"
-            row.note = "catalog entry differs from the indexed metadata"
-        result.rows.append(row)
-
-    seen_sha = dict(indexed_sha)
-    for d in disk:
-        if d.doc_id in indexed:
+        elif reason := rebuild_reason(settings, manifest):
+            result.problem = f"{reason}; run: python -m ingest rebuild"
+    # The same plan a build would carry out; here only read, never applied.
+    corpus = [settings.corpus_dir] if settings.corpus_dir.is_dir() else []
+    plan = plan_build(corpus, settings, manifest)
+    rows: dict[str, StatusRow] = {}
+    for doc_id, e in plan.indexed.items():
+        rows[doc_id] = StatusRow(
+            "ok", doc_id, e["file"], e.get("title", ""), e.get("edition", ""),
+            str(e.get("year", "")), e.get("pages"), e.get("passages"), e["sha256"],
+            e.get("indexed_at", ""), e.get("superseded_by", ""))
+    for doc_id in plan.removed:
+        rows[doc_id].state = "missing"
+        rows[doc_id].note = "not in the corpus folder; the next build drops it"
+    fresh: list[StatusRow] = []
+    for d in plan.docs:
+        if d.status == "new":
+            fresh.append(StatusRow("new", d.meta.doc_id, d.path.name, d.meta.title,
+                                   d.meta.edition, d.meta.year, sha256=d.sha256,
+                                   superseded_by=d.meta.superseded_by))
+        elif d.status == "changed":
+            rows[d.meta.doc_id].state = "changed"
+            rows[d.meta.doc_id].note = "file on disk differs from the indexed version"
+        elif d.meta_changed:
+            rows[d.meta.doc_id].state = "changed"
+            rows[d.meta.doc_id].note = "catalog entry differs from the indexed metadata"
+    for r in plan.rejected:
+        if r.status == "kept":
+            rows[r.doc_id].state = "changed"
+            rows[r.doc_id].note = (f"file on disk cannot be indexed: {r.reason} "
+                                   "(indexed version stays)")
             continue
-        row = StatusRow("new", d.doc_id, d.path.name, d.title, d.edition, d.year,
-                        sha256=d.sha256, superseded_by=d.superseded_by)
-        if d.problem:
-            row.state, row.note = "invalid", d.problem
-        elif d.sha256 in seen_sha:
-            row.state = "duplicate"
-            row.note = f"same content as {seen_sha[d.sha256]}; not indexed twice"
-        else:
-            seen_sha[d.sha256] = d.path.name
-        result.rows.append(row)
-
-    known = set(indexed) | set(on_disk)
+        if r.doc_id in rows and r.file == rows[r.doc_id].file:
+            rows[r.doc_id].state = "changed"
+            rows[r.doc_id].note = f"file on disk differs from the indexed version ({r.reason})"
+            continue
+        meta = r.meta
+        fresh.append(StatusRow("duplicate" if r.status == "duplicate" else "invalid", r.doc_id,
+                               r.file, meta.title if meta else "", meta.edition if meta else "",
+                               meta.year if meta else "", note=r.reason.replace(
+                                   ", not indexed twice", "; not indexed twice"),
+                               superseded_by=meta.superseded_by if meta else ""))
+    result.rows = [*rows.values(), *fresh]
+    known = {row.doc_id for row in result.rows}
     for row in result.rows:
         if row.superseded_by and row.superseded_by not in known:
             extra = f"superseded by unknown document {row.superseded_by!r}"

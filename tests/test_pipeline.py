@@ -370,3 +370,18 @@ def test_missing_generation_is_reported(charter_index, tmp_path):
     with pytest.raises(store.IndexNotFoundError) as err:
         store.load_stored(settings.index_dir)
     assert "python -m ingest" in str(err.value)
+
+
+def test_an_index_built_with_another_analysis_is_rebuilt(charter_index, tmp_path, monkeypatch):
+    """An edited stopword list (any change to text/analysis.py or its word data) changes
+    the analyser's hash; the next build re-analyses everything instead of mixing two."""
+    settings = _copy_index(charter_index, tmp_path)
+    before = store.load_stored(settings.index_dir).manifest.analyzer
+    report = build_index([settings.corpus_dir], settings)
+    assert not report.written  # same analysis: nothing to do
+    import index.build
+
+    monkeypatch.setattr(index.build, "analyzer_version", lambda: "0123456789ab")
+    report = build_index([settings.corpus_dir], settings)
+    assert report.written and [r.status for r in report.results] == ["new"]
+    assert store.load_stored(settings.index_dir).manifest.analyzer == "0123456789ab" != before

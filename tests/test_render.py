@@ -1,0 +1,48 @@
+"""The page's HTML, without Gradio: escaping, links, and how each outcome looks."""
+
+from __future__ import annotations
+
+from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentence, CitedPassage
+from index.search import Hit
+from web.render import pdf_url, render_answer, render_card, render_cards, render_section
+
+
+def _hit(file: str = "charta.pdf", text: str = "Niemand soll gezwungen werden.") -> Hit:
+    return Hit(1, 0.1, "d", "Charta", file, "8", "8", 8, 8, "2.2 Teilhabe", text, "p1",
+               section_path=["2.2 Teilhabe"])
+
+
+def test_every_pdf_link_is_encoded_the_same_way():
+    # File names with #, ? or % broke the Browse tab's hand-made links.
+    name = "Leitfaden #2 (100%)?.pdf"
+    url = pdf_url(name, 3)
+    assert url == "/dokumente/Leitfaden%20%232%20%28100%25%29%3F.pdf#page=3"
+    card = render_card(CitedPassage(1, _hit(file=name), "Charta, S. 8"), "de")
+    section = render_section("2.2 Teilhabe", [{"pdf_page": 3, "label": "3", "text": "x"}],
+                             name, "de")
+    assert f'href="{url}"' in section and f'href="{pdf_url(name, 8)}"' in card
+
+
+def test_document_text_is_escaped_everywhere():
+    evil = '<script>alert(1)</script> <img src="https://evil.example/x.png">'
+    item = CitedPassage(1, _hit(text=evil), evil, [(0, 8)])
+    html = render_card(item, "de") + render_section(evil, [{"pdf_page": 1, "label": evil,
+                                                             "text": evil}], "a.pdf", "de")
+    assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
+
+
+def test_each_outcome_looks_different():
+    hit = _hit()
+    answered = Answer("Frage?", ANSWERED, sentences=[AnswerSentence(
+        "Niemand soll gezwungen werden.", 1, "p1", "8", "8", "2.2", 0, 30)],
+        passages=[CitedPassage(1, hit, "Charta, Abschnitt 2.2, S. 8", [(0, 30)])])
+    passages = Answer("Frage?", PASSAGES, passages=[CitedPassage(1, hit, "Charta, S. 8")])
+    declined = Answer("Frage?", NOT_COVERED)
+    a, p, n = (render_answer(x, "de") for x in (answered, passages, declined))
+    assert 'class="lotse-answer"' in a and "Niemand soll gezwungen werden." in a and "[1]" in a
+    assert "Diese Stellen passen am ehesten." in p and "lotse-answer" not in p
+    assert "Die Dokumente beantworten diese Frage nicht." in n and "Suchen" in n
+    assert "Belegstellen" in render_cards(answered, "de")
+    assert "Passende Stellen" in render_cards(passages, "de")
+    assert render_cards(declined, "de") == ""
+    assert "The documents do not answer this question." in render_answer(declined, "en")
