@@ -16,7 +16,7 @@ import os
 import sys
 
 from common.errors import ChartaError
-from common.settings import help_text, load_settings
+from common.settings import add_help_settings, load_settings
 
 log = logging.getLogger("charta.app")
 
@@ -29,12 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", help="corpus folder with the PDFs (CHARTA_CORPUS_DIR)")
     parser.add_argument("--share", action="store_true",
                         help="also open a public Gradio share link (off unless asked)")
-    parser.add_argument("--help-settings", action="store_true",
-                        help="list every CHARTA_* setting with its default and exit")
+    add_help_settings(parser)
     args = parser.parse_args(argv)
-    if args.help_settings:
-        print(help_text())
-        return 0
     # Many visitors at once: each question embeds on one core, side by side, instead of
     # every question taking all cores in turn (and idle engine threads must not spin).
     # Set before the model's OpenMP runtime starts; an operator's own values win.

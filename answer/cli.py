@@ -19,7 +19,7 @@ import logging
 import sys
 
 from common.errors import ChartaError
-from common.settings import help_text, load_settings
+from common.settings import add_help_settings, load_settings
 from index.search import MODES, Hit, Searcher
 
 NOT_COVERED_TEXT = "Die Dokumente beantworten diese Frage nicht."
@@ -65,12 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also search documents superseded by a newer edition")
     parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")
     parser.add_argument("--model", help="expected embedding model (CHARTA_MODEL)")
-    parser.add_argument("--help-settings", action="store_true",
-                        help="list every CHARTA_* setting with its default and exit")
+    add_help_settings(parser)
     args = parser.parse_args(argv)
-    if args.help_settings:
-        print(help_text())
-        return 0
     if bool(args.question) == bool(args.queries):
         parser.error("give either a QUESTION or --queries FILE")
     if args.k < 1:

@@ -15,6 +15,7 @@ common.errors.ConfigError: CHARTA_LLM_TIMEOUT='soon' is not a number (seconds th
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -185,3 +186,18 @@ def help_text() -> str:
         lines.append(f"  {s.variable:<24} default {shown}")
         lines.append(f"  {'':<24} {s.help}")
     return "\n".join(lines)
+
+
+class _HelpSettings(argparse.Action):
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="list every CHARTA_* setting with its default and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(help_text())
+        parser.exit()
+
+
+def add_help_settings(parser: argparse.ArgumentParser) -> None:
+    """``--help-settings`` on a command: print :func:`help_text` and exit, like ``--help``."""
+    parser.add_argument("--help-settings", action=_HelpSettings)

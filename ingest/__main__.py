@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from common.errors import ChartaError, IndexLockedError
-from common.settings import Settings, help_text, load_settings
+from common.settings import Settings, add_help_settings, load_settings
 
 COMMANDS = ("status", "add", "remove", "rebuild")
 _VALUE_OPTIONS = {"--index-dir", "--corpus", "--model", "--wait"}
@@ -54,8 +54,7 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
                "command, write ./status.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     plain.add_argument("paths", nargs="*", metavar="PATH")
-    plain.add_argument("--help-settings", action="store_true",
-                       help="list every CHARTA_* setting with its default and exit")
+    add_help_settings(plain)
     _common(plain)
     plain.add_argument("--rebuild", action="store_true",
                        help="re-parse and re-embed everything (e.g. after a model change)")
@@ -124,9 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command, rest = split_command(argv)
     args = _parsers()[command].parse_args(rest)
-    if getattr(args, "help_settings", False):
-        print(help_text())
-        return 0
     if command and Path(command).exists():
         print(f"note: running the command {command!r}; to index the file or folder of that "
               f"name write ./{command}", file=sys.stderr)

@@ -212,3 +212,10 @@ def test_empty_question_is_a_clear_error(client):
 
     with pytest.raises(AppError, match="Bitte geben Sie eine Frage ein"):
         client.predict("   ", api_name="/ask")
+
+
+def test_an_overlong_question_is_refused_with_a_clear_message(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Die Frage ist zu lang"):
+        client.predict("Datenhoheit " * 200, api_name="/ask")

@@ -151,3 +151,16 @@ def test_help_settings_lists_every_variable_with_default_and_help():
     for s in SETTINGS:
         assert s.variable in text and s.help in text
     assert "default 200.0" in text and "data/index" in text
+
+
+@pytest.mark.parametrize("command", ["app", "ingest", "search"])
+def test_every_command_prints_the_settings_table(command, capsys):
+    from answer.cli import main as search_main
+    from app import main as app_main
+    from ingest.__main__ import main as ingest_main
+
+    main = {"app": app_main, "ingest": ingest_main, "search": search_main}[command]
+    with pytest.raises(SystemExit) as done:
+        main(["--help-settings"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == help_text()

@@ -84,6 +84,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "nicht als Zitat gezeigt."),
                      "Text given as a quote that is in no passage is not shown as a quote."),
     "empty_question": ("Bitte geben Sie eine Frage ein.", "Please enter a question."),
+    "question_too_long": ("Die Frage ist zu lang (höchstens {limit} Zeichen).",
+                          "The question is too long (at most {limit} characters)."),
     "empty_query": ("Bitte geben Sie Suchbegriffe ein.", "Please enter search terms."),
     "no_results": ("Keine passenden Textstellen gefunden.", "No matching passages found."),
     "page": ("S.", "p."),
