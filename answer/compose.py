@@ -23,6 +23,8 @@ at most :data:`MAX_SENTENCES` sentences. Sentences already run across page break
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -133,16 +135,18 @@ class SentenceTerms:
         return terms
 
 
-_terms_of: dict[int, SentenceTerms] = {}
+# Weakly keyed: a searcher (an index generation) that is replaced takes its terms along.
+_terms_of: weakref.WeakKeyDictionary[Searcher, SentenceTerms] = weakref.WeakKeyDictionary()
+_terms_lock = threading.Lock()
 
 
 def sentence_terms(searcher: Searcher) -> SentenceTerms:
     """The term cache of a searcher (one per index generation)."""
-    key = id(searcher)
-    if key not in _terms_of:
-        _terms_of.clear()  # a new generation replaces the old one
-        _terms_of[key] = SentenceTerms(searcher)
-    return _terms_of[key]
+    with _terms_lock:
+        terms = _terms_of.get(searcher)
+        if terms is None:
+            terms = _terms_of[searcher] = SentenceTerms(searcher)
+        return terms
 
 
 def score_candidates(searcher: Searcher, query: Query, hits: Sequence[Hit],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from answer import followup, llm
 from answer.answer import ANSWERED, PASSAGES, Answer, AnswerSentence, CitedPassage
@@ -82,19 +82,20 @@ def resolve(searcher: Searcher, question: str, history: Sequence[str],
     own = searcher.analyse(question)
     if not history:
         return attempt(searcher, own, decision)
-    combined = searcher.analyse(followup.with_context(question, history[-1]), own.english)
+
+    def with_previous() -> Attempt:
+        # The follow-up keeps its own language: an English question after a German one
+        # is searched and weighted as English.
+        combined = searcher.analyse(followup.with_context(question, history[-1]), own.english)
+        return replace(attempt(searcher, combined, decision), followup=True)
+
     if not followup.own_content(own):
-        return _followup(attempt(searcher, combined, decision))
+        return with_previous()
     alone = attempt(searcher, own, decision)
     if alone.status == ANSWERED or not followup.leans_back(question):
         return alone
-    together = attempt(searcher, combined, decision)
-    return _followup(together) if together.status == ANSWERED else alone
-
-
-def _followup(a: Attempt) -> Attempt:
-    a.followup = True
-    return a
+    together = with_previous()
+    return together if together.status == ANSWERED else alone
 
 
 def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
