@@ -27,6 +27,7 @@ from index.search import Hit, Searcher
 log = logging.getLogger(__name__)
 
 RETRIEVED = 8  # passages retrieved per question
+_warned: set[str] = set()
 SHOWN = 3  # passages shown when there is no composed answer
 
 
@@ -69,6 +70,11 @@ def ask(searcher: Searcher, question: str, history: Sequence[str] = (),
     if not question:
         raise ValueError("the question is empty")
     decision = decision or load_decision()
+    if decision.model != searcher.stored.model_id and decision.model not in _warned:
+        _warned.add(decision.model)
+        log.warning("the answer decision was fitted for %s, this index uses %s; measure and "
+                    "refit with: python -m eval --answers --fit", decision.model,
+                    searcher.stored.model_id)
     result = resolve(searcher, question, history, decision)
     answer = to_answer(searcher, question, result)
     if llm_config is not None and answer.answered:
