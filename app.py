@@ -13,12 +13,33 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 from common.errors import ChartaError
-from common.settings import add_help_settings, load_settings
+from common.settings import Settings, add_help_settings, load_settings
 
 log = logging.getLogger("charta.app")
+
+
+def _first_build(settings: Settings) -> None:
+    """On the first start, build the index in a child process that may use every core
+    (this process embeds questions one core each)."""
+    from index import store
+
+    if store.current_generation_name(settings.index_dir) is not None:
+        return
+    log.warning("no index in %s yet; building it from %s (once) …", settings.index_dir,
+                settings.corpus_dir)
+    if not settings.corpus_dir.is_dir():
+        raise ChartaError(f"corpus folder {settings.corpus_dir} does not exist; "
+                          "put the PDFs there or pass --corpus DIR")
+    subprocess.run([sys.executable, "-m", "ingest", "--corpus", str(settings.corpus_dir),
+                    "--index-dir", str(settings.index_dir), "--wait", "600"],
+                   cwd=Path(__file__).resolve().parent, check=False)
+    if store.current_generation_name(settings.index_dir) is None:
+        raise ChartaError(f"no document in {settings.corpus_dir} could be indexed")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,21 +52,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="also open a public Gradio share link (off unless asked)")
     add_help_settings(parser)
     args = parser.parse_args(argv)
-    # Many visitors at once: each question embeds on one core, side by side, instead of
-    # every question taking all cores in turn (and idle engine threads must not spin).
-    # Set before the model's OpenMP runtime starts; an operator's own values win.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for noisy in ("httpx", "urllib3", "sentence_transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(index_dir=args.index_dir, corpus_dir=args.corpus)
-        from index.build import ensure_index
+        _first_build(settings)
+        # Many visitors at once: each question embeds on one core, side by side, instead
+        # of every question taking all cores in turn (and idle engine threads must not
+        # spin). Set before the model's OpenMP runtime starts; an operator's values win.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from index.live import LiveSearcher
         from web.layout import build_app
 
-        ensure_index(settings)
         live = LiveSearcher(settings)
         # Model, index, word lists and the answer decision load now, not while the
         # first visitor waits.
