@@ -32,6 +32,7 @@ import numpy as np
 
 from index.query import Query
 from index.search import Hit, Searcher
+from ingest.passages import Sentence
 from text.analysis import analyze
 
 RANK_WEIGHT = 0.04
@@ -62,19 +63,20 @@ def opens_with_anaphor(text: str) -> bool:
     return bool(_ANAPHOR.match(text)) or (text[:1].islower())
 
 
-def quotable(sentence: dict) -> bool:
+def quotable(sentence: Sentence) -> bool:
     """A sentence that may open or carry an answer: a whole sentence or a list item.
 
     Lines without a sentence end (headings, signatures, captions) and pieces of a cut
     sentence are context at most.
 
-    >>> quotable({"text": "Niemand soll gezwungen werden.", "cont": False})
-    True
-    >>> quotable({"text": "Dr. Markus Eltges Leiter des Bundesinstituts", "cont": False})
+    >>> def s(text): return Sentence("d", 0, text, "", False, 1, 1, "1", "1")
+    >>> quotable(s("Niemand soll gezwungen werden.")), quotable(s("• der Leipzig Charta,"))
+    (True, True)
+    >>> quotable(s("Dr. Markus Eltges Leiter des Bundesinstituts"))
     False
     """
-    text = sentence["text"]
-    if sentence.get("cont") or len(text) < 20:
+    text = sentence.text
+    if sentence.cont or len(text) < 20:
         return False
     return bool(_ENDS.search(text)) or text.startswith(_BULLET)
 
@@ -131,7 +133,7 @@ class SentenceTerms:
     def __getitem__(self, row: int) -> frozenset[str]:
         terms = self._terms.get(row)
         if terms is None:
-            terms = self._terms[row] = frozenset(analyze(self.sentences[row]["text"]))
+            terms = self._terms[row] = frozenset(analyze(self.sentences[row].text))
         return terms
 
 
@@ -182,7 +184,7 @@ def build_span(searcher: Searcher, cands: list[Candidate]) -> Span | None:
 
     def fits(row: int) -> bool:
         return row in section and len(rows) < MAX_SENTENCES and \
-            sum(len(sentences[r]["text"]) for r in rows) + len(sentences[row]["text"]) \
+            sum(len(sentences[r].text) for r in rows) + len(sentences[row].text) \
             <= MAX_SPAN_CHARS
 
     def close(row: int, margin: float) -> bool:
@@ -191,8 +193,8 @@ def build_span(searcher: Searcher, cands: list[Candidate]) -> Span | None:
     # The sentence before: needed (two steps at most), or nearly as good.
     for _ in range(2):
         first = sentences[rows[0]]
-        needed = bool(first.get("cont")) or first["text"].startswith(_BULLET) or \
-            opens_with_anaphor(first["text"])
+        needed = bool(first.cont) or first.text.startswith(_BULLET) or \
+            opens_with_anaphor(first.text)
         if not fits(rows[0] - 1) or not (needed or (len(rows) == 1 and
                                                     close(rows[0] - 1, PREV_MARGIN))):
             break
@@ -200,7 +202,7 @@ def build_span(searcher: Searcher, cands: list[Candidate]) -> Span | None:
     # The sentence after: the rest of a cut sentence, a list's first item, or nearly as good.
     if fits(rows[-1] + 1):
         last, nxt = sentences[rows[-1]], sentences[rows[-1] + 1]
-        announces = last["text"].rstrip().endswith(":") and nxt["text"].startswith(_BULLET)
-        if nxt.get("cont") or announces or close(rows[-1] + 1, NEXT_MARGIN):
+        announces = last.text.rstrip().endswith(":") and nxt.text.startswith(_BULLET)
+        if nxt.cont or announces or close(rows[-1] + 1, NEXT_MARGIN):
             rows.append(rows[-1] + 1)
-    return Span(rows, best, cands, " ".join(" ".join(sentences[r]["text"].split()) for r in rows))
+    return Span(rows, best, cands, " ".join(" ".join(sentences[r].text.split()) for r in rows))

@@ -133,11 +133,11 @@ def _quote(searcher: Searcher, answer: Answer, span: Span, hits: list[Hit]) -> N
         if where:
             highlights.append(where)
         answer.sentences.append(AnswerSentence(
-            text=s["text"], marker=1, passage_id=hit.passage_id, page=s["page"],
-            page_end=s["page_end"], section=hit.section, start=start, end=end))
+            text=s.text, marker=1, passage_id=hit.passage_id, page=s.page,
+            page_end=s.page_end, section=hit.section, start=start, end=end))
     first, last = searcher.sentences[span.rows[0]], searcher.sentences[span.rows[-1]]
-    pages = f"S. {first['page']}" if first["page"] == last["page_end"] else \
-        f"S. {first['page']}–{last['page_end']}"
+    pages = f"S. {first.page}" if first.page == last.page_end else \
+        f"S. {first.page}–{last.page_end}"
     answer.passages.append(CitedPassage(1, hit, citation(hit, pages), highlights))
 
 

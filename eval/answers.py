@@ -158,9 +158,9 @@ def span_report(searcher: Searcher, questions: Sequence[Question]) -> dict[str, 
             sentences = searcher.sentences
             counts["top_passage"] += bool(hits) and contains_gold(q, hits[0].text)
             if span is not None:
-                counts["candidates"] += any(contains_gold(q, sentences[c.row]["text"])
+                counts["candidates"] += any(contains_gold(q, sentences[c.row].text)
                                             for c in span.candidates)
-                counts["best_sentence"] += contains_gold(q, sentences[span.best.row]["text"])
+                counts["best_sentence"] += contains_gold(q, sentences[span.best.row].text)
                 counts["span"] += contains_gold(q, span.text)
         out[lang] = {"n": len(qs), **{k: round(v / len(qs), 3) for k, v in counts.items()}}
     return out

@@ -34,7 +34,7 @@ from index import store
 from index.fusion import profile_for
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
-from ingest.passages import make_passages
+from ingest.passages import Passage, Sentence, make_passages
 from ingest.pdf import check_file, read_pdf
 from text.analysis import analyzer_version
 
@@ -249,13 +249,13 @@ class _Generation:
     def __init__(self) -> None:
         self.manifest_docs: list[dict[str, Any]] = []
         self.documents: list[dict[str, Any]] = []
-        self.passages: list[dict[str, Any]] = []
+        self.passages: list[Passage] = []
         self.vectors: list[np.ndarray] = []
-        self.sentences: list[dict[str, Any]] = []
+        self.sentences: list[Sentence] = []
         self.sentence_vectors: list[np.ndarray] = []
 
-    def add(self, entry: dict[str, Any], document: dict[str, Any], passages: list[dict[str, Any]],
-            vectors: np.ndarray, sentences: list[dict[str, Any]],
+    def add(self, entry: dict[str, Any], document: dict[str, Any], passages: list[Passage],
+            vectors: np.ndarray, sentences: list[Sentence],
             sentence_vectors: np.ndarray) -> dict[str, Any]:
         entry = {**entry, "row_start": len(self.passages),
                  "row_end": len(self.passages) + len(passages),
@@ -325,9 +325,7 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
             meta = resolve_meta(d.path, d.catalog, raw.metadata)
             doc = build_document(raw, d.path, meta, d.sha256)
             embedder = model.get()
-            cut, cut_sentences = make_passages(doc, embedder.count_tokens, settings.passages)
-            passages = [p.as_dict() for p in cut]
-            sentences = [s.as_dict() for s in cut_sentences]
+            passages, sentences = make_passages(doc, embedder.count_tokens, settings.passages)
             if not passages:
                 raise DocumentError(d.path.name, "no passages could be made from its text")
             # A progress bar for long embedding runs, only where someone watches a terminal.
@@ -379,14 +377,14 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
     return report
 
 
-def embed_text(passage: dict[str, Any]) -> str:
+def embed_text(passage: Passage) -> str:
     """What the embedding model sees: the section heading, then the passage text."""
-    return passage["section_path"][-1] + "\n" + passage["text"]
+    return passage.section_path[-1] + "\n" + passage.text
 
 
-def sentence_embed_text(sentence: dict[str, Any]) -> str:
+def sentence_embed_text(sentence: Sentence) -> str:
     """What the embedding model sees of a sentence: the sentence alone."""
-    return str(sentence["text"])
+    return sentence.text
 
 
 def _same_model(setting: str, manifest: store.Manifest) -> bool | None:
@@ -407,10 +405,10 @@ def _meta_of(entry: dict[str, Any]) -> dict[str, str]:
     return {k: entry.get(k, "") for k in DocMeta("", "").public()}
 
 
-def _apply_meta(entry: dict[str, Any], passages: list[dict[str, Any]], meta: DocMeta) -> None:
+def _apply_meta(entry: dict[str, Any], passages: list[Passage], meta: DocMeta) -> None:
     entry.update(meta.public())
     for p in passages[entry["row_start"]:entry["row_end"]]:
-        p["title"] = meta.title
+        p.title = meta.title
 
 
 def _document_record(doc) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,13 +22,21 @@ def _bm25s():
     return bm25s
 
 
-def bm25_text(passage: dict[str, Any]) -> str:
+class Indexable(Protocol):
+    """What BM25 reads of a passage."""
+
+    title: str
+    section: str
+    text: str
+
+
+def bm25_text(passage: Indexable) -> str:
     """What BM25 sees of a passage: document title, heading path, then its text.
 
     The title makes words like "Charta" in "Was sagt die Charta zu …?" common to every
     passage of the charter (low IDF) instead of pulling the foreword to the top.
     """
-    return passage["title"] + "\n" + passage["section"] + "\n" + passage["text"]
+    return passage.title + "\n" + passage.section + "\n" + passage.text
 
 
 class BM25:
@@ -38,7 +47,7 @@ class BM25:
         self.vocab = retriever.vocab_dict
 
     @classmethod
-    def build(cls, passages: list[dict[str, Any]]) -> BM25:
+    def build(cls, passages: Sequence[Indexable]) -> BM25:
         retriever = _bm25s().BM25(k1=1.2, b=0.75)
         corpus = [analyze(bm25_text(p)) or [""] for p in passages]
         retriever.index(corpus, show_progress=False)

@@ -72,15 +72,15 @@ class Searcher:
         self.dense = Dense.load(stored.path / store.DENSE, stored.manifest.dense_kind)
         self.sentence_dense = Dense.load(stored.path / store.SENTENCE_DENSE,
                                          stored.manifest.sentence_dense_kind)
-        self._doc_of = np.array([p["doc_id"] for p in self.passages], dtype=object)
+        self._doc_of = np.array([p.doc_id for p in self.passages], dtype=object)
         # Rows of each document's sentences: passages name theirs per document.
         self._sentence_base = {d["doc_id"]: int(d["sentence_row_start"])
                                for d in stored.manifest.documents}
         # The passages (one, or two where they overlap) that hold each sentence.
         self._passages_of: list[list[int]] = [[] for _ in self.sentences]
         for i, p in enumerate(self.passages):
-            base = self._sentence_base[p["doc_id"]]
-            for r in range(base + p["sentences"][0], base + p["sentences"][1]):
+            base = self._sentence_base[p.doc_id]
+            for r in range(base + p.sentences[0], base + p.sentences[1]):
                 self._passages_of[r].append(i)
 
     @classmethod
@@ -134,32 +134,32 @@ class Searcher:
     def sentence_offsets(self, passage_row: int, sentence_row: int) -> tuple[int, int] | None:
         """Where sentence ``sentence_row`` lies in the text of passage ``passage_row``."""
         p = self.passages[passage_row]
-        base = self._sentence_base[p["doc_id"]]
-        first, last = p["sentences"]
+        base = self._sentence_base[p.doc_id]
+        first, last = p.sentences
         if not base + first <= sentence_row < base + last:
             return None
         pos = 0
         for r in range(base + first, sentence_row):
-            pos += len(self.sentences[r]["text"]) + len(self.sentences[r]["sep"])
-        return pos, pos + len(self.sentences[sentence_row]["text"])
+            pos += len(self.sentences[r].text) + len(self.sentences[r].sep)
+        return pos, pos + len(self.sentences[sentence_row].text)
 
     def sentence_rows(self, hit: Hit) -> range:
         """Rows in :attr:`sentences` of the sentences a hit's passage holds."""
         p = self.passages[hit.row]
-        base = self._sentence_base[p["doc_id"]]
-        first, last = p["sentences"]
+        base = self._sentence_base[p.doc_id]
+        first, last = p.sentences
         return range(base + first, base + last)
 
     def section_sentence_rows(self, row: int) -> range:
         """Rows of all sentences in the same section as sentence ``row``."""
         s = self.sentences[row]
         a = row
-        while a > 0 and self.sentences[a - 1]["doc_id"] == s["doc_id"] and \
-                self.sentences[a - 1]["section_idx"] == s["section_idx"]:
+        while a > 0 and self.sentences[a - 1].doc_id == s.doc_id and \
+                self.sentences[a - 1].section_idx == s.section_idx:
             a -= 1
         b = row + 1
-        while b < len(self.sentences) and self.sentences[b]["doc_id"] == s["doc_id"] and \
-                self.sentences[b]["section_idx"] == s["section_idx"]:
+        while b < len(self.sentences) and self.sentences[b].doc_id == s.doc_id and \
+                self.sentences[b].section_idx == s.section_idx:
             b += 1
         return range(a, b)
 
@@ -171,7 +171,7 @@ class Searcher:
                         if e.get("superseded_by") and not (doc_ids and d in doc_ids)}
         mask = np.isin(self._doc_of, list(allowed)) if allowed != set(self.documents) else None
         if section:
-            sec = np.array([p["section"] == section or p["section"].startswith(section + " › ")
+            sec = np.array([p.section == section or p.section.startswith(section + " › ")
                             for p in self.passages])
             mask = sec if mask is None else (mask & sec)
         return mask
@@ -240,12 +240,12 @@ class Searcher:
 
     def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
         p = self.passages[i]
-        doc = self.documents.get(p["doc_id"], {})
+        doc = self.documents.get(p.doc_id, {})
         return Hit(
-            rank=rank, score=round(score, 6), doc_id=p["doc_id"], title=doc.get("title", p["title"]),
-            file=p["file"], page=p["page"], page_end=p["page_end"], pdf_page=p["pdf_page"],
-            pdf_page_end=p["pdf_page_end"], section=p["section"], text=p["text"],
-            passage_id=p["id"], section_path=p["section_path"], spans=p["spans"],
+            rank=rank, score=round(score, 6), doc_id=p.doc_id, title=doc.get("title", p.title),
+            file=p.file, page=p.page, page_end=p.page_end, pdf_page=p.pdf_page,
+            pdf_page_end=p.pdf_page_end, section=p.section, text=p.text,
+            passage_id=p.id, section_path=p.section_path, spans=p.spans,
             bm25_score=round(bm25, 4), dense_score=round(dense, 4),
             edition=doc.get("edition", ""), year=str(doc.get("year", "")),
             publisher=doc.get("publisher", ""), row=i)

@@ -44,6 +44,7 @@ from common.errors import IndexLockedError, IndexMismatchError, IndexNotFoundErr
 from index.embed import ModelSpec
 from index.fusion import FusionProfile
 from index.retrievers import BM25, Dense
+from ingest.passages import Passage, Sentence
 
 FORMAT_NAME = "charta-lotse-index"
 FORMAT_VERSION = 3
@@ -113,9 +114,9 @@ class StoredIndex:
 
     path: Path
     manifest: Manifest
-    passages: list[dict[str, Any]]
+    passages: list[Passage]
     embeddings: np.ndarray
-    sentences: list[dict[str, Any]]
+    sentences: list[Sentence]
     sentence_embeddings: np.ndarray
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -168,8 +169,8 @@ def read_manifest(gen: Path) -> Manifest:
                                  f"rebuild with: {REBUILD_HINT}") from None
 
 
-def write_generation(index_dir: Path, manifest: Manifest, passages: list[dict[str, Any]],
-                     embeddings: np.ndarray, sentences: list[dict[str, Any]],
+def write_generation(index_dir: Path, manifest: Manifest, passages: list[Passage],
+                     embeddings: np.ndarray, sentences: list[Sentence],
                      sentence_embeddings: np.ndarray, documents: list[dict[str, Any]],
                      hnsw_threshold: int) -> Path:
     """Write a complete generation and make it live; returns its folder.
@@ -184,8 +185,8 @@ def write_generation(index_dir: Path, manifest: Manifest, passages: list[dict[st
     manifest.passages, manifest.sentences = len(passages), len(sentences)
     gen = new_generation(index_dir)
     try:
-        write_jsonl(gen / PASSAGES, passages)
-        write_jsonl(gen / SENTENCES, sentences)
+        write_jsonl(gen / PASSAGES, [p.as_dict() for p in passages])
+        write_jsonl(gen / SENTENCES, [s.as_dict() for s in sentences])
         write_jsonl(gen / DOCUMENTS, documents)
         np.save(gen / EMBEDDINGS, embeddings, allow_pickle=False)
         np.save(gen / SENTENCE_EMBEDDINGS, sentence_embeddings, allow_pickle=False)
@@ -211,8 +212,8 @@ def load_stored(index_dir: Path) -> StoredIndex:
     """Load the live generation's manifest, passages, sentences, vectors and documents."""
     gen = current_generation(index_dir)
     manifest = read_manifest(gen)
-    passages = read_jsonl(gen / PASSAGES)
-    sentences = read_jsonl(gen / SENTENCES)
+    passages = [Passage.from_dict(row) for row in read_jsonl(gen / PASSAGES)]
+    sentences = [Sentence.from_dict(row) for row in read_jsonl(gen / SENTENCES)]
     embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False)
     sentence_embeddings = np.load(gen / SENTENCE_EMBEDDINGS, allow_pickle=False)
     dim = manifest.dimension

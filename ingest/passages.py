@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from common.settings import PassageSettings
 from ingest.document import PATH_SEP, Document
@@ -103,8 +104,12 @@ class Sentence:
     page: str
     page_end: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sentence:
+        return cls(**data)
 
 
 @dataclass
@@ -126,8 +131,13 @@ class Passage:
     n_tokens: int
     sentences: tuple[int, int]  # [first, last) in the document's sentence list
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        first, last = data["sentences"]
+        return cls(**{**data, "sentences": (int(first), int(last))})
 
 
 def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],

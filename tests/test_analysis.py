@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -86,7 +88,7 @@ def _scores(index: BM25, text: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def bm25():
-    return BM25.build([{"title": "", "section": "", "text": t} for t in PASSAGES])
+    return BM25.build([SimpleNamespace(title="", section="", text=t) for t in PASSAGES])
 
 
 @pytest.mark.parametrize("query", ["Trinkwasser", "Wasserversorgung", "trinkwasser versorgung"])
@@ -119,8 +121,10 @@ def test_stopword_only_query_scores_nothing(bm25):
 
 def test_heading_path_is_indexed_with_the_text():
     index = BM25.build([
-        {"title": "", "section": "3.2 Datenhoheit behalten", "text": "Kommunen prüfen ihre Rolle."},
-        {"title": "", "section": "2.1 Transparenz stärken", "text": "Kommunen informieren offen."},
+        SimpleNamespace(title="", section="3.2 Datenhoheit behalten",
+                        text="Kommunen prüfen ihre Rolle."),
+        SimpleNamespace(title="", section="2.1 Transparenz stärken",
+                        text="Kommunen informieren offen."),
     ])
     scores = _scores(index, "Datenhoheit")
     assert scores[0] > 0 and scores[1] == 0

@@ -104,34 +104,34 @@ def test_an_english_follow_up_to_a_german_question_is_searched_as_english(charte
 
 def test_a_sentence_that_refers_back_brings_its_predecessor(charter_searcher):
     rows = [i for i, s in enumerate(charter_searcher.sentences)
-            if s["text"].startswith("Er ist die Grundvoraussetzung")]
+            if s.text.startswith("Er ist die Grundvoraussetzung")]
     assert rows, "the charter's sentence about broadband"
     row = rows[0]
-    assert opens_with_anaphor(charter_searcher.sentences[row]["text"])
+    assert opens_with_anaphor(charter_searcher.sentences[row].text)
     query = charter_searcher.analyse("Grundvoraussetzung digitaler Kommunen")
     hits = charter_searcher.search(query, k=8)
     cands = [c for c in score_candidates(charter_searcher, query, hits) if c.row == row]
     span = build_span(charter_searcher, cands + [])
     assert span is not None and span.rows[:2] == [row - 1, row]
-    assert "Breitband" in charter_searcher.sentences[row - 1]["text"]  # what "Er" is
+    assert "Breitband" in charter_searcher.sentences[row - 1].text  # what "Er" is
 
 
 def test_a_sentence_across_a_page_break_stays_whole_and_cites_both_pages(charter_searcher):
-    across = [s for s in charter_searcher.sentences if s["page"] != s["page_end"]]
+    across = [s for s in charter_searcher.sentences if s.page != s.page_end]
     assert across, "the charter has sentences running across a page break"
     s = across[0]
-    assert s["text"].endswith((".", "!", "?")) and s["text"][0].isupper(), s["text"]
-    answer = ask(charter_searcher, s["text"])
-    quoted = [q for q in answer.sentences if q.text == s["text"]]
+    assert s.text.endswith((".", "!", "?")) and s.text[0].isupper(), s.text
+    answer = ask(charter_searcher, s.text)
+    quoted = [q for q in answer.sentences if q.text == s.text]
     if quoted:  # answered with it: its pages are a range
-        assert quoted[0].pages == f"S. {s['page']}–{s['page_end']}"
-    assert any(s["text"] in p.hit.text for p in answer.passages)
+        assert quoted[0].pages == f"S. {s.page}–{s.page_end}"
+    assert any(s.text in p.hit.text for p in answer.passages)
 
 
 def test_signatures_and_photo_credits_are_never_quoted(charter_searcher):
-    texts = [s["text"] for s in charter_searcher.sentences]
+    texts = [s.text for s in charter_searcher.sentences]
     assert not any("Foto:" in t for t in texts)  # credits are gone from the text
-    signature = [s for s in charter_searcher.sentences if "Markus Eltges" in s["text"]]
+    signature = [s for s in charter_searcher.sentences if "Markus Eltges" in s.text]
     assert signature and not any(quotable(s) for s in signature)
 
 

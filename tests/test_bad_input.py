@@ -182,7 +182,7 @@ def test_password_from_the_catalog_opens_the_pdf(tmp_path):
     assert [(r.file, r.status) for r in report.results] == [
         ("libreoffice-writer-password.pdf", "new")]
     stored = store.load_stored(settings.index_dir)
-    assert stored.passages and "Lorem ipsum" in stored.passages[0]["text"]
+    assert stored.passages and "Lorem ipsum" in stored.passages[0].text
     # The password is not written into the index.
     gen_text = (stored.path / "manifest.json").read_text(encoding="utf-8")
     assert "openpassword" not in gen_text
@@ -280,8 +280,8 @@ def test_corrupted_update_keeps_the_previous_version(charter_index, tmp_path):
     assert report.failed == [kept]
 
     stored = store.load_stored(settings.index_dir)
-    charter_old = [p["id"] for p in before.passages]
-    assert [p["id"] for p in stored.passages if p["doc_id"] == before.passages[0]["doc_id"]] == \
+    charter_old = [p.id for p in before.passages]
+    assert [p.id for p in stored.passages if p.doc_id == before.passages[0].doc_id] == \
         charter_old
     old_sha = before.manifest.documents[0]["sha256"]
     entry = next(d for d in stored.manifest.documents if d["file"] == CHARTER.name)

@@ -222,7 +222,7 @@ def test_charter_word_split_across_page_break_is_joined(charter_doc):
 
 def test_charter_passage_over_the_page_break_reads_investitionen(charter_searcher):
     # The sentence runs on from page 16 to 17: the page break is a space, not a line break.
-    texts = [p["text"] for p in charter_searcher.stored.passages]
+    texts = [p.text for p in charter_searcher.stored.passages]
     assert any("erforderlichen Investitionen in die technische Infrastruktur" in t
                for t in texts)
     assert not any("vestitionen" in t.replace("Investitionen", "") for t in texts)
@@ -251,10 +251,10 @@ def test_charter_running_heads_and_page_numbers_dropped(charter_searcher, charte
     # Page 11 opens mid-sentence; the running head above it is gone.
     assert _page(charter_doc, 11)["text"].startswith("funktionsfähig bleiben.")
     for p in charter_searcher.stored.passages:
-        for paragraph in p["text"].split("\n"):
-            assert paragraph != "Smart City Charta", p["id"]
-            assert not is_page_number(paragraph), (p["id"], paragraph)
-        assert not re.search(r"\b(1[0-9]|2[01]|[2-9])$", p["text"]), p["id"]
+        for paragraph in p.text.split("\n"):
+            assert paragraph != "Smart City Charta", p.id
+            assert not is_page_number(paragraph), (p.id, paragraph)
+        assert not re.search(r"\b(1[0-9]|2[01]|[2-9])$", p.text), p.id
 
 
 def test_charter_page_labels_follow_the_printed_numbers(charter_doc):
@@ -282,7 +282,7 @@ def test_symbol_font_bullets_become_bullets_and_items_stay_apart():
 
 
 def test_charter_list_items_are_bullets_not_tofu(charter_searcher):
-    texts = [s["text"] for s in charter_searcher.sentences]
+    texts = [s.text for s in charter_searcher.sentences]
     assert "• der Leipzig Charta zur nachhaltigen europäischen Stadt," in texts
     assert not any(re.search("[\x00-\x08\x0b-\x1f\x7f\ue000-\uf8ff]", t) for t in texts)
 
@@ -308,7 +308,7 @@ def test_credit_lines_and_toc_pages_stay_out_of_the_index(tmp_path):
     report = build_index([settings.corpus_dir], settings)
     assert not report.failed, report.results
     searcher = Searcher.open(settings)
-    text = " ".join(p["text"] for p in searcher.passages)
+    text = " ".join(p.text for p in searcher.passages)
     assert "Foto" not in text and "Musterhausen" not in text
     assert "....." not in text and "Einleitung" not in text
     hits = searcher.search("Inhalt Einleitung Daten Datenhoheit Fazit", k=3)

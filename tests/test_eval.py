@@ -26,8 +26,8 @@ def test_every_gold_phrase_is_in_a_passage_of_its_gold_section(path: Path, chart
         assert q.answer_contains and q.gold_sections, q.id
         assert (q.kind == "followup") == bool(q.previous), q.id
         for phrase in map(normalize, q.answer_contains):
-            assert any(phrase in normalize(p["text"]) and in_gold_section(
-                p["section_path"], q.gold_sections) for p in passages), \
+            assert any(phrase in normalize(p.text) and in_gold_section(
+                p.section_path, q.gold_sections) for p in passages), \
                 f"{q.id}: {phrase!r} not in {q.gold_sections}"
 
 

@@ -102,7 +102,7 @@ def test_the_sentence_ranking_ranks_a_passage_by_its_best_sentence(charter_searc
     hit = charter_searcher.search(query, k=1, mode="sentence")[0]
     best = max(charter_searcher.sentence_rows(hit),
                key=lambda r: float(charter_searcher.stored.sentence_embeddings[r] @ query.vector))
-    assert charter_searcher.sentences[best]["text"].startswith("Er ist die Grundvoraussetzung")
+    assert charter_searcher.sentences[best].text.startswith("Er ist die Grundvoraussetzung")
 
 
 def test_english_questions_skip_german_bm25(charter_searcher):

@@ -37,7 +37,7 @@ def test_swap_under_concurrent_queries(workspace):
                 whole = searcher.search(query, k=5)
                 assert whole, "no answer from the charter"
                 # Never a half-indexed document: all of its passages or none.
-                rows = sum(p["doc_id"] == NEW_DOC for p in searcher.passages)
+                rows = sum(p.doc_id == NEW_DOC for p in searcher.passages)
                 expected = searcher.documents.get(NEW_DOC, {}).get("passages", 0)
                 served.append((searcher.generation, bool(hits), rows == expected))
             except BaseException as exc:  # every failure counts, whatever its type

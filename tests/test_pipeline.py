@@ -216,8 +216,8 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
                                "radwege.pdf": "new"}
     after = store.load_stored(settings.index_dir)
     # The charter was not re-embedded: same passages and the very same vectors.
-    old_rows = [p["id"] for p in before.passages]
-    rows = {p["id"]: i for i, p in enumerate(after.passages)}
+    old_rows = [p.id for p in before.passages]
+    rows = {p.id: i for i, p in enumerate(after.passages)}
     assert set(old_rows) <= set(rows)
     idx = [rows[i] for i in old_rows]
     assert np.array_equal(after.embeddings[idx], before.embeddings)
@@ -240,10 +240,10 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
     latest = store.load_stored(settings.index_dir)
     assert {d["file"] for d in latest.manifest.documents} == {
         CHARTER.name, "leitfaden.pdf", "google-doc-document.pdf"}
-    texts = " ".join(p["text"] for p in latest.passages)
+    texts = " ".join(p.text for p in latest.passages)
     assert "Stadtbäume" in texts and "Straßenbeleuchtung" not in texts and "Radwege" not in texts
-    charter_rows = [i for i, p in enumerate(latest.passages) if p["doc_id"] == CHARTER_ID]
-    assert [latest.passages[i]["id"] for i in charter_rows] == old_rows
+    charter_rows = [i for i, p in enumerate(latest.passages) if p.doc_id == CHARTER_ID]
+    assert [latest.passages[i].id for i in charter_rows] == old_rows
     assert np.array_equal(latest.embeddings[charter_rows], before.embeddings)
 
     searcher = Searcher.open(settings)
@@ -274,7 +274,7 @@ def test_hnsw_path_finds_the_right_section(charter_index, tmp_path):
     # Approximate search still gives true cosine scores of the passages it returns.
     q = searcher.embedder.encode_queries([NIEMAND])[0]
     hit = searcher.search(NIEMAND, k=1, mode="dense")[0]
-    row = next(i for i, p in enumerate(stored.passages) if p["id"] == hit.passage_id)
+    row = next(i for i, p in enumerate(stored.passages) if p.id == hit.passage_id)
     assert hit.score == pytest.approx(float(stored.embeddings[row] @ q), abs=1e-4)
 
 
@@ -283,7 +283,7 @@ def test_exact_path_matches_brute_force(charter_searcher):
     q = charter_searcher.embedder.encode_queries(["Wie sichern Kommunen ihre Daten?"])[0]
     best = np.argsort(-(charter_searcher.stored.embeddings @ q))[:5]
     hits = charter_searcher.search("Wie sichern Kommunen ihre Daten?", k=5, mode="dense")
-    assert [h.passage_id for h in hits] == [charter_searcher.passages[i]["id"] for i in best]
+    assert [h.passage_id for h in hits] == [charter_searcher.passages[i].id for i in best]
 
 
 # --- atomicity -------------------------------------------------------------------------

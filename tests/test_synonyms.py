@@ -37,9 +37,9 @@ def test_english_questions_get_no_german_synonyms():
 
 def test_synonyms_bridge_an_everyday_word_the_charter_never_uses(charter_searcher):
     query = analyse("Messfühler")
-    assert "Messfühler" not in " ".join(p["text"] for p in charter_searcher.passages)
+    assert "Messfühler" not in " ".join(p.text for p in charter_searcher.passages)
     bm25, vocab = charter_searcher.bm25, charter_searcher.vocab
     assert not bm25.scores(query.bm25_terms(vocab, 0.0)).any()  # nothing to go on
     scores = bm25.scores(query.bm25_terms(vocab, 0.75))
     top = charter_searcher.passages[int(np.argmax(scores))]
-    assert "Sensor" in top["text"]
+    assert "Sensor" in top.text
