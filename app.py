@@ -30,14 +30,26 @@ def _first_build(settings: Settings) -> None:
 
     if store.current_generation_name(settings.index_dir) is not None:
         return
-    log.warning("no index in %s yet; building it from %s (once) …", settings.index_dir,
-                settings.corpus_dir)
+    log.warning("no index in %s yet; building it from %s (once) …", settings.index_dir, settings.corpus_dir)
     if not settings.corpus_dir.is_dir():
-        raise ChartaError(f"corpus folder {settings.corpus_dir} does not exist; "
-                          "put the PDFs there or pass --corpus DIR")
-    subprocess.run([sys.executable, "-m", "ingest", "--corpus", str(settings.corpus_dir),
-                    "--index-dir", str(settings.index_dir), "--wait", "600"],
-                   cwd=Path(__file__).resolve().parent, check=False)
+        raise ChartaError(
+            f"corpus folder {settings.corpus_dir} does not exist; put the PDFs there or pass --corpus DIR"
+        )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "--corpus",
+            str(settings.corpus_dir),
+            "--index-dir",
+            str(settings.index_dir),
+            "--wait",
+            "600",
+        ],
+        cwd=Path(__file__).resolve().parent,
+        check=False,
+    )
     if store.current_generation_name(settings.index_dir) is None:
         raise ChartaError(f"no document in {settings.corpus_dir} could be indexed")
 
@@ -48,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")
     parser.add_argument("--corpus", help="corpus folder with the PDFs (CHARTA_CORPUS_DIR)")
-    parser.add_argument("--share", action="store_true",
-                        help="also open a public Gradio share link (off unless asked)")
+    parser.add_argument("--share", action="store_true", help="also open a public Gradio share link (off unless asked)")
     add_help_settings(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -38,8 +38,7 @@ class AnswerSentence:
     @property
     def pages(self) -> str:
         """``S. 8`` or ``S. 10–11``."""
-        return f"S. {self.page}" if self.page_end in ("", self.page) \
-            else f"S. {self.page}–{self.page_end}"
+        return f"S. {self.page}" if self.page_end in ("", self.page) else f"S. {self.page}–{self.page_end}"
 
 
 @dataclass
@@ -50,15 +49,20 @@ class CitedPassage:
     highlights: list[tuple[int, int]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"marker": self.marker, "citation": self.citation,
-                "highlights": [list(h) for h in self.highlights], **self.hit.to_json()}
+        return {
+            "marker": self.marker,
+            "citation": self.citation,
+            "highlights": [list(h) for h in self.highlights],
+            **self.hit.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CitedPassage:
         hit_fields = set(Hit.__dataclass_fields__)
         hit = Hit(**{k: v for k, v in data.items() if k in hit_fields})
-        return cls(int(data["marker"]), hit, str(data["citation"]),
-                   [(int(a), int(b)) for a, b in data.get("highlights", [])])
+        return cls(
+            int(data["marker"]), hit, str(data["citation"]), [(int(a), int(b)) for a, b in data.get("highlights", [])]
+        )
 
 
 @dataclass
@@ -91,28 +95,41 @@ class Answer:
         return " ".join(f"{' '.join(s.text.split())} [{s.marker}]" for s in self.sentences)
 
     def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "status": self.status, "answer": self.text,
-                "query": self.query, "followup": self.followup,
-                "confidence": round(self.confidence, 4), "mode": self.mode,
-                "llm_model": self.llm_model, "llm_error": self.llm_error,
-                "llm_removed": self.llm_removed, "llm_unquoted": self.llm_unquoted,
-                "sentences": [asdict(s) for s in self.sentences],
-                "hits": [p.to_json() for p in self.passages]}
+        return {
+            "question": self.question,
+            "status": self.status,
+            "answer": self.text,
+            "query": self.query,
+            "followup": self.followup,
+            "confidence": round(self.confidence, 4),
+            "mode": self.mode,
+            "llm_model": self.llm_model,
+            "llm_error": self.llm_error,
+            "llm_removed": self.llm_removed,
+            "llm_unquoted": self.llm_unquoted,
+            "sentences": [asdict(s) for s in self.sentences],
+            "hits": [p.to_json() for p in self.passages],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Answer:
         status = data["status"]
         if status not in OUTCOMES:
             raise ValueError(f"status={status!r} is not one of {list(OUTCOMES)}")
-        answer = cls(question=data["question"], status=status, query=data.get("query", ""),
-                     followup=bool(data.get("followup")),
-                     sentences=[AnswerSentence(**s) for s in data.get("sentences", [])],
-                     passages=[CitedPassage.from_json(p) for p in data.get("hits", [])],
-                     confidence=float(data.get("confidence", 0.0)),
-                     mode=data.get("mode", "extractive"), llm_model=data.get("llm_model", ""),
-                     llm_error=data.get("llm_error", ""),
-                     llm_removed=list(data.get("llm_removed", [])),
-                     llm_unquoted=bool(data.get("llm_unquoted")))
+        answer = cls(
+            question=data["question"],
+            status=status,
+            query=data.get("query", ""),
+            followup=bool(data.get("followup")),
+            sentences=[AnswerSentence(**s) for s in data.get("sentences", [])],
+            passages=[CitedPassage.from_json(p) for p in data.get("hits", [])],
+            confidence=float(data.get("confidence", 0.0)),
+            mode=data.get("mode", "extractive"),
+            llm_model=data.get("llm_model", ""),
+            llm_error=data.get("llm_error", ""),
+            llm_removed=list(data.get("llm_removed", [])),
+            llm_unquoted=bool(data.get("llm_unquoted")),
+        )
         if answer.mode == "llm":
             answer.generated_text = data.get("answer", "")
         return answer

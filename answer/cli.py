@@ -30,8 +30,10 @@ def _format_hit(hit: Hit) -> str:
     pages = hit.page if hit.page == hit.page_end else f"{hit.page}–{hit.page_end}"
     text = hit.text if len(hit.text) <= 300 else hit.text[:297].rstrip() + "…"
     title = f"{hit.title} ({hit.edition})" if hit.edition else hit.title
-    return (f"{hit.rank}. {title} › {hit.section}, S. {pages} "
-            f"[{hit.file}#page={hit.pdf_page}] (score {hit.score:.4f})\n   {text}")
+    return (
+        f"{hit.rank}. {title} › {hit.section}, S. {pages} "
+        f"[{hit.file}#page={hit.pdf_page}] (score {hit.score:.4f})\n   {text}"
+    )
 
 
 def _format_answer(answer) -> str:
@@ -40,29 +42,27 @@ def _format_answer(answer) -> str:
     if answer.status == ANSWERED:
         lines = [answer.text, ""] + [f"[{p.marker}] {p.citation}" for p in answer.passages]
     elif answer.status == PASSAGES:
-        lines = [PASSAGES_TEXT] + [f"[{p.marker}] {p.citation}\n   {p.hit.text[:300]}"
-                                   for p in answer.passages]
+        lines = [PASSAGES_TEXT] + [f"[{p.marker}] {p.citation}\n   {p.hit.text[:300]}" for p in answer.passages]
     else:
         lines = [NOT_COVERED_TEXT]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m index.search", description="Search or ask the Charta-Lotse index.")
+    parser = argparse.ArgumentParser(prog="python -m index.search", description="Search or ask the Charta-Lotse index.")
     parser.add_argument("question", nargs="?", help="the question (German or English)")
-    parser.add_argument("--queries", metavar="FILE",
-                        help="a file with one question per line ('-' for stdin)")
-    parser.add_argument("--answer", action="store_true",
-                        help="answer the question as the app does, instead of listing passages")
+    parser.add_argument("--queries", metavar="FILE", help="a file with one question per line ('-' for stdin)")
+    parser.add_argument(
+        "--answer", action="store_true", help="answer the question as the app does, instead of listing passages"
+    )
     parser.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON, one object per question")
     parser.add_argument("--mode", choices=MODES, default="hybrid")
-    parser.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID",
-                        help="only this document (repeatable)")
+    parser.add_argument("--doc", action="append", dest="docs", metavar="DOC_ID", help="only this document (repeatable)")
     parser.add_argument("--section", help="only this section (heading path prefix)")
-    parser.add_argument("--include-superseded", action="store_true",
-                        help="also search documents superseded by a newer edition")
+    parser.add_argument(
+        "--include-superseded", action="store_true", help="also search documents superseded by a newer edition"
+    )
     parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")
     parser.add_argument("--model", help="expected embedding model (CHARTA_MODEL)")
     add_help_settings(parser)
@@ -86,20 +86,25 @@ def main(argv: list[str] | None = None) -> int:
                 from answer.pipeline import ask
 
                 answer = ask(searcher, q)
-                print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json
-                      else _format_answer(answer), flush=True)
+                print(
+                    json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format_answer(answer),
+                    flush=True,
+                )
                 continue
-            hits = searcher.search(q, k=args.k, mode=args.mode, doc_ids=args.docs,
-                                   section=args.section,
-                                   include_superseded=args.include_superseded)
+            hits = searcher.search(
+                q,
+                k=args.k,
+                mode=args.mode,
+                doc_ids=args.docs,
+                section=args.section,
+                include_superseded=args.include_superseded,
+            )
             if args.json:
-                print(json.dumps({"query": q, "hits": [h.to_json() for h in hits]},
-                                 ensure_ascii=False), flush=True)
+                print(json.dumps({"query": q, "hits": [h.to_json() for h in hits]}, ensure_ascii=False), flush=True)
             else:
                 if len(questions) > 1:
                     print(f"## {q}")
-                print("\n".join(_format_hit(h) for h in hits) if hits
-                      else "Keine passenden Textstellen gefunden.")
+                print("\n".join(_format_hit(h) for h in hits) if hits else "Keine passenden Textstellen gefunden.")
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2

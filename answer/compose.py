@@ -47,7 +47,9 @@ MAX_SPAN_CHARS = 700
 _ANAPHOR = re.compile(
     r"^(er|sie|es|dies|diese[rsmn]?|dabei|daher|dafür|dazu|damit|darüber|darauf|daraus|"
     r"davon|dadurch|deshalb|deswegen|hierzu|hierfür|hierbei|hierdurch|somit|zudem|außerdem|"
-    r"ebenso|ebenfalls|dort|solche[rsmn]?|jene[rsmn]?|this|these|they|it)\b", re.IGNORECASE)
+    r"ebenso|ebenfalls|dort|solche[rsmn]?|jene[rsmn]?|this|these|they|it)\b",
+    re.IGNORECASE,
+)
 _ENDS = re.compile(r"[.!?…][\"“”»)\]]*$")
 _BULLET = "•"
 
@@ -59,7 +61,7 @@ def opens_with_anaphor(text: str) -> bool:
     ...   "Die Kommunen handeln.", "und wird fortgesetzt.", "Kommunen sollen handeln."]]
     [True, True, False, True, False]
     """
-    text = text.lstrip("„\"(")
+    text = text.lstrip('„"(')
     return bool(_ANAPHOR.match(text)) or (text[:1].islower())
 
 
@@ -151,8 +153,9 @@ def sentence_terms(searcher: Searcher) -> SentenceTerms:
         return terms
 
 
-def score_candidates(searcher: Searcher, query: Query, hits: Sequence[Hit],
-                     max_passages: int = CANDIDATE_PASSAGES) -> list[Candidate]:
+def score_candidates(
+    searcher: Searcher, query: Query, hits: Sequence[Hit], max_passages: int = CANDIDATE_PASSAGES
+) -> list[Candidate]:
     """The quotable sentences of the top passages, scored, best first."""
     seen: dict[int, int] = {}
     for i, hit in enumerate(hits[:max_passages]):
@@ -183,9 +186,11 @@ def build_span(searcher: Searcher, cands: list[Candidate]) -> Span | None:
     rows = [best.row]
 
     def fits(row: int) -> bool:
-        return row in section and len(rows) < MAX_SENTENCES and \
-            sum(len(sentences[r].text) for r in rows) + len(sentences[row].text) \
-            <= MAX_SPAN_CHARS
+        return (
+            row in section
+            and len(rows) < MAX_SENTENCES
+            and sum(len(sentences[r].text) for r in rows) + len(sentences[row].text) <= MAX_SPAN_CHARS
+        )
 
     def close(row: int, margin: float) -> bool:
         return score_of.get(row, -np.inf) >= best.score - margin
@@ -193,10 +198,8 @@ def build_span(searcher: Searcher, cands: list[Candidate]) -> Span | None:
     # The sentence before: needed (two steps at most), or nearly as good.
     for _ in range(2):
         first = sentences[rows[0]]
-        needed = bool(first.cont) or first.text.startswith(_BULLET) or \
-            opens_with_anaphor(first.text)
-        if not fits(rows[0] - 1) or not (needed or (len(rows) == 1 and
-                                                    close(rows[0] - 1, PREV_MARGIN))):
+        needed = bool(first.cont) or first.text.startswith(_BULLET) or opens_with_anaphor(first.text)
+        if not fits(rows[0] - 1) or not (needed or (len(rows) == 1 and close(rows[0] - 1, PREV_MARGIN))):
             break
         rows.insert(0, rows[0] - 1)
     # The sentence after: the rest of a cut sentence, a list's first item, or nearly as good.

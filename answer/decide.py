@@ -101,11 +101,15 @@ def unknown_terms(query: Query, vocab: Container[str]) -> tuple[float, list[str]
 
 _ASKS_NUMBER = re.compile(
     r"\b(wie ?viele?n?|wie hoch|wie lange?|wie oft|wie groß|wann|bis wann|seit wann|"
-    r"wie alt|how (much|many|long|often|big)|when)\b", re.IGNORECASE)
+    r"wie alt|how (much|many|long|often|big)|when)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(
     r"\d|\b(eins?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|"
     r"dreißig|hundert|tausend|million(en)?|milliarde(n)?|hälfte|drittel|viertel|dutzend)"
-    r"\w*\b", re.IGNORECASE)
+    r"\w*\b",
+    re.IGNORECASE,
+)
 
 
 def asks_for_number(question: str) -> bool:
@@ -126,8 +130,7 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(text))
 
 
-def evidence(query: Query, hits: Sequence[Hit], span: Span | None,
-             vocab: Container[str]) -> Evidence:
+def evidence(query: Query, hits: Sequence[Hit], span: Span | None, vocab: Container[str]) -> Evidence:
     """The features of one question (zeros where there is nothing to measure)."""
     unknown = unknown_terms(query, vocab)[0]
     english = 1.0 if query.english else 0.0
@@ -135,8 +138,9 @@ def evidence(query: Query, hits: Sequence[Hit], span: Span | None,
     fused = hits[0].score if hits else 0.0
     wants_number = asks_for_number(query.text)
     if span is None:
-        return Evidence(0.0, dense_passage, 0.0, 0.0, 0.0, fused, unknown, english,
-                        -math.log(3 * UNRANKED), float(wants_number))
+        return Evidence(
+            0.0, dense_passage, 0.0, 0.0, 0.0, fused, unknown, english, -math.log(3 * UNRANKED), float(wants_number)
+        )
     best, cands = span.best, span.candidates
     ranks = hits[best.hit_index].ranks
     agreement = -math.log(sum(ranks.get(name, UNRANKED) for name in RANKINGS))
@@ -144,11 +148,17 @@ def evidence(query: Query, hits: Sequence[Hit], span: Span | None,
     outside = [c.score for c in cands if c.row not in span.rows]
     # With nothing to compare, a fixed difference stands in (about the median one).
     return Evidence(
-        dense_top=best.dense, dense_passage=dense_passage, lexical_top=best.lexical,
+        dense_top=best.dense,
+        dense_passage=dense_passage,
+        lexical_top=best.lexical,
         margin=best.score - max(outside, default=best.score - 0.05),
-        gap=best.score - cands[1].score if len(cands) > 1 else 0.05, fused_top=fused,
-        unknown=unknown, english=english, agreement=agreement,
-        number_missing=float(missing))
+        gap=best.score - cands[1].score if len(cands) > 1 else 0.05,
+        fused_top=fused,
+        unknown=unknown,
+        english=english,
+        agreement=agreement,
+        number_missing=float(missing),
+    )
 
 
 @dataclass(frozen=True)
@@ -167,10 +177,13 @@ class Logistic:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"features": list(self.features), "intercept": round(self.intercept, 6),
-                "coef": {f: round(c, 6) for f, c in zip(self.features, self.coef)},
-                "mean": {f: round(m, 6) for f, m in zip(self.features, self.mean)},
-                "scale": {f: round(s, 6) for f, s in zip(self.features, self.scale)}}
+        return {
+            "features": list(self.features),
+            "intercept": round(self.intercept, 6),
+            "coef": {f: round(c, 6) for f, c in zip(self.features, self.coef)},
+            "mean": {f: round(m, 6) for f, m in zip(self.features, self.mean)},
+            "scale": {f: round(s, 6) for f, s in zip(self.features, self.scale)},
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Logistic:
@@ -178,14 +191,22 @@ class Logistic:
         unknown = set(names) - set(FEATURES)
         if unknown:
             raise ValueError(f"unknown features {sorted(unknown)}; allowed: {list(FEATURES)}")
-        return cls(names, tuple(float(d["mean"][n]) for n in names),
-                   tuple(float(d["scale"][n]) for n in names),
-                   tuple(float(d["coef"][n]) for n in names), float(d["intercept"]))
+        return cls(
+            names,
+            tuple(float(d["mean"][n]) for n in names),
+            tuple(float(d["scale"][n]) for n in names),
+            tuple(float(d["coef"][n]) for n in names),
+            float(d["intercept"]),
+        )
 
 
-def fit_logistic(rows: Sequence[Evidence], labels: Sequence[bool],
-                 features: Sequence[str] = FEATURES, l2: float = 1.0,
-                 iterations: int = 50) -> Logistic:
+def fit_logistic(
+    rows: Sequence[Evidence],
+    labels: Sequence[bool],
+    features: Sequence[str] = FEATURES,
+    l2: float = 1.0,
+    iterations: int = 50,
+) -> Logistic:
     """L2-regularised logistic regression by Newton's method on standardised features.
 
     >>> rows = [Evidence(d, 0, 0, 0, 0, 0, 0, 0, 0, 0) for d in (0.1, 0.2, 0.8, 0.9)]
@@ -234,15 +255,25 @@ class Decision:
         return PASSAGES, p_answer
 
     def to_json(self) -> dict[str, Any]:
-        return {"model": self.model, "answer": self.answer.as_dict(),
-                "answer_threshold": self.answer_threshold, "covered": self.covered.as_dict(),
-                "covered_threshold": self.covered_threshold, "fitted": self.fitted}
+        return {
+            "model": self.model,
+            "answer": self.answer.as_dict(),
+            "answer_threshold": self.answer_threshold,
+            "covered": self.covered.as_dict(),
+            "covered_threshold": self.covered_threshold,
+            "fitted": self.fitted,
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Decision:
-        return cls(Logistic.from_dict(d["answer"]), Logistic.from_dict(d["covered"]),
-                   float(d["answer_threshold"]), float(d["covered_threshold"]),
-                   str(d["model"]), dict(d.get("fitted", {})))
+        return cls(
+            Logistic.from_dict(d["answer"]),
+            Logistic.from_dict(d["covered"]),
+            float(d["answer_threshold"]),
+            float(d["covered_threshold"]),
+            str(d["model"]),
+            dict(d.get("fitted", {})),
+        )
 
 
 @lru_cache(maxsize=4)
@@ -251,5 +282,6 @@ def load_decision(path: Path = DECISION_FILE) -> Decision:
     try:
         return Decision.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"{path}: not a usable decision file ({exc}); refit it with: "
-                         "python -m eval --answers --fit") from None
+        raise ValueError(
+            f"{path}: not a usable decision file ({exc}); refit it with: python -m eval --answers --fit"
+        ) from None

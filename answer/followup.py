@@ -14,18 +14,22 @@ import re
 from index.query import Query
 
 # Words that carry no topic in a follow-up: they ask about the topic already on the table.
-FILLERS = frozenset("""
+FILLERS = frozenset(
+    """
 heißt heisst bedeutet bedeuten meint meinen eigentlich genau bitte denn mal wieso weshalb
 warum wozu konkret beispiel beispiele etwa sonst noch erste ersten zweite zweiten dritte
 dritten vierte vierten letzte letzten nächste nächsten andere anderen sieht siehts aus
 gemeint gilt gelten steht stehen dazu darüber davon daran damit dabei dafür was wer wie
 wann womit woher wohin why how what about else there more which
-""".split())
+""".split()
+)
 
 _LEANS_BACK = re.compile(
     r"^(und|aber|also|oder|sowie|dann|auch|and|but|so|or|what about)\b|"
     r"\b(das|dies|diese[rsmn]?|dafür|dazu|davon|darüber|damit|dabei|daran|hierzu|"
-    r"solche[rsmn]?|this|that|these|those|it|they)\b", re.IGNORECASE)
+    r"solche[rsmn]?|this|that|these|those|it|they)\b",
+    re.IGNORECASE,
+)
 MAX_CONTEXT_WORDS = 60
 
 

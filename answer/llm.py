@@ -34,7 +34,8 @@ SYSTEM_PROMPT = (
     "nummerierten Textstellen, die du erhältst. Antworte kurz (höchstens vier Sätze) in der "
     "Sprache der Frage. Belege jeden Satz mit der Nummer der Textstelle in eckigen Klammern, "
     "z. B. [1] oder [2]. Erfinde nichts; wörtliche Zitate nur, wenn sie genau so in einer "
-    "Textstelle stehen. Wenn die Textstellen die Frage nicht beantworten, sage das.")
+    "Textstelle stehen. Wenn die Textstellen die Frage nicht beantworten, sage das."
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ def config_from_settings(settings: Settings) -> LLMConfig | None:
     """
     if not settings.llm_url:
         return None
-    return LLMConfig(settings.llm_url, settings.llm_model, settings.llm_key,
-                     settings.llm_timeout_s)
+    return LLMConfig(settings.llm_url, settings.llm_model, settings.llm_key, settings.llm_timeout_s)
 
 
 @dataclass
@@ -77,8 +77,10 @@ class Checked:
 
 def build_messages(question: str, passages: Sequence[str]) -> list[dict[str, str]]:
     numbered = "\n\n".join(f"[{n}] {' '.join(p.split())}" for n, p in enumerate(passages, 1))
-    return [{"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": f"Textstellen:\n\n{numbered}\n\nFrage: {question}"}]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": f"Textstellen:\n\n{numbered}\n\nFrage: {question}"},
+    ]
 
 
 _MARKER = re.compile(r"\s?\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -127,25 +129,29 @@ def check_answer(text: str, passages: Sequence[str]) -> Checked:
 
 def generate(question: str, passages: Sequence[str], config: LLMConfig) -> Checked:
     """Ask the endpoint for an answer from ``passages`` and check it; raises LLMError."""
-    body = {"model": config.model, "messages": build_messages(question, passages),
-            "temperature": 0.0, "max_tokens": MAX_TOKENS, "stream": False}
+    body = {
+        "model": config.model,
+        "messages": build_messages(question, passages),
+        "temperature": 0.0,
+        "max_tokens": MAX_TOKENS,
+        "stream": False,
+    }
     headers = {"Content-Type": "application/json"}
     if config.key:
         headers["Authorization"] = f"Bearer {config.key}"
-    request = urllib.request.Request(config.endpoint, data=json.dumps(body).encode("utf-8"),
-                                     headers=headers, method="POST")
+    request = urllib.request.Request(
+        config.endpoint, data=json.dumps(body).encode("utf-8"), headers=headers, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=config.timeout_s) as response:
             payload = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         raise LLMError(f"the language model server answered HTTP {exc.code}") from None
     except TimeoutError:
-        raise LLMError(f"the language model did not answer within {config.timeout_s:g} s") \
-            from None
+        raise LLMError(f"the language model did not answer within {config.timeout_s:g} s") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise LLMError(f"the language model did not answer within {config.timeout_s:g} s") \
-                from None
+            raise LLMError(f"the language model did not answer within {config.timeout_s:g} s") from None
         raise LLMError(f"the language model server is unreachable ({exc.reason})") from None
     except (OSError, ValueError) as exc:
         raise LLMError(f"the language model server sent no valid answer ({exc})") from None

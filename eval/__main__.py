@@ -36,8 +36,7 @@ def open_searcher(settings: Settings) -> Searcher:
     try:
         return Searcher.open(settings)
     except IndexNotFoundError:
-        print(f"no index in {settings.index_dir}; building it from {settings.corpus_dir} …",
-              file=sys.stderr)
+        print(f"no index in {settings.index_dir}; building it from {settings.corpus_dir} …", file=sys.stderr)
         build_index([settings.corpus_dir], settings)
         return Searcher.open(settings)
 
@@ -52,16 +51,16 @@ def evaluate(searcher: Searcher, questions, modes=MODES) -> dict[str, Any]:
         results[lang] = {"n": len(qs)}
         analysed = [searcher.analyse(q.question) for q in qs]
         for mode in modes:
-            rows = [score_question(q, [h.to_json() for h in searcher.search(a, 10, mode)])
-                    for q, a in zip(qs, analysed)]
+            rows = [
+                score_question(q, [h.to_json() for h in searcher.search(a, 10, mode)]) for q, a in zip(qs, analysed)
+            ]
             results[lang][mode] = aggregate(rows)
     return results
 
 
 def table(results: dict[str, Any]) -> str:
     modes = [m for m in MODES if any(m in per for per in results.values())]
-    lines = ["| lang | n | metric | " + " | ".join(modes) + " |",
-             "|" + "---|" * (3 + len(modes))]
+    lines = ["| lang | n | metric | " + " | ".join(modes) + " |", "|" + "---|" * (3 + len(modes))]
     for lang, per in results.items():
         for metric in METRICS:
             vals = " | ".join(f"{per[m][metric]:.3f}" for m in modes)
@@ -89,8 +88,9 @@ def sweep(searcher: Searcher, questions, lang: str = "de") -> list[tuple[str, fl
     out = []
     for change in sweep_grid(lang):
         searcher.fusion = replace(searcher.stored.manifest.fusion, **change)
-        agg = aggregate([score_question(q, [h.to_json() for h in searcher.search(a, 10)])
-                         for q, a in zip(qs, analysed)])
+        agg = aggregate(
+            [score_question(q, [h.to_json() for h in searcher.search(a, 10)]) for q, a in zip(qs, analysed)]
+        )
         out.append((" ".join(f"{k}={v}" for k, v in change.items()), agg["hit@5"], agg["mrr@10"]))
     searcher.fusion = searcher.stored.manifest.fusion
     return sorted(out, key=lambda r: (-r[2], -r[1]))
@@ -99,21 +99,29 @@ def sweep(searcher: Searcher, questions, lang: str = "de") -> list[tuple[str, fl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--answers", action="store_true",
-                        help="evaluate the answers an official sees, not the rankings")
-    parser.add_argument("--fit", action="store_true",
-                        help="with --answers: refit the answer decision on these questions")
-    parser.add_argument("--spans", action="store_true",
-                        help="with --answers: where a gold phrase is lost (passage, "
-                             "candidates, best sentence, span)")
+    parser.add_argument(
+        "--answers", action="store_true", help="evaluate the answers an official sees, not the rankings"
+    )
+    parser.add_argument(
+        "--fit", action="store_true", help="with --answers: refit the answer decision on these questions"
+    )
+    parser.add_argument(
+        "--spans",
+        action="store_true",
+        help="with --answers: where a gold phrase is lost (passage, candidates, best sentence, span)",
+    )
     parser.add_argument("--sweep", action="store_true", help="grid over fusion weights")
-    parser.add_argument("--lang", default="de", choices=("de", "en"),
-                        help="language of the questions --sweep tunes for")
+    parser.add_argument(
+        "--lang", default="de", choices=("de", "en"), help="language of the questions --sweep tunes for"
+    )
     parser.add_argument("--misses", action="store_true", help="list hybrid misses (German)")
     parser.add_argument("--index-dir")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS,
-                        help="gold questions (JSONL); eval/questions_heldout.jsonl is the "
-                             "held-out set that nothing is tuned on")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=QUESTIONS,
+        help="gold questions (JSONL); eval/questions_heldout.jsonl is the held-out set that nothing is tuned on",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if args.fit and (not args.answers or args.questions.resolve() != QUESTIONS):
@@ -140,23 +148,31 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.spans:
                 report = answers.span_report(searcher, questions)
-                print(json.dumps(report, indent=1) if args.json else "\n".join(
-                    f"{lang} (n={r['n']}): gold phrase in the top passage {r['top_passage']:.1%}, "
-                    f"among the candidate sentences {r['candidates']:.1%}, in the best "
-                    f"sentence {r['best_sentence']:.1%}, in the span {r['span']:.1%}"
-                    for lang, r in report.items()))
+                print(
+                    json.dumps(report, indent=1)
+                    if args.json
+                    else "\n".join(
+                        f"{lang} (n={r['n']}): gold phrase in the top passage {r['top_passage']:.1%}, "
+                        f"among the candidate sentences {r['candidates']:.1%}, in the best "
+                        f"sentence {r['best_sentence']:.1%}, in the span {r['span']:.1%}"
+                        for lang, r in report.items()
+                    )
+                )
                 return 0
             decision = None
             if args.fit:
                 decision = answers.fit(searcher, questions, str(args.questions.name))
-                print(f"decision refitted: {json.dumps(decision.fitted, ensure_ascii=False)}",
-                      file=sys.stderr)
+                print(f"decision refitted: {json.dumps(decision.fitted, ensure_ascii=False)}", file=sys.stderr)
             rows = answers.run(searcher, questions, decision)
             summary = answers.summarize(rows)
             if args.json:
-                print(json.dumps({"model": model, "summary": summary,
-                                  "rows": [r.__dict__ for r in rows]},
-                                 ensure_ascii=False, indent=1))
+                print(
+                    json.dumps(
+                        {"model": model, "summary": summary, "rows": [r.__dict__ for r in rows]},
+                        ensure_ascii=False,
+                        indent=1,
+                    )
+                )
             else:
                 print(f"model: {model}; questions: {args.questions.name}")
                 print(answers.table(summary))

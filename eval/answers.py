@@ -45,15 +45,13 @@ class Row:
     answer: str
 
 
-def run(searcher: Searcher, questions: Sequence[Question],
-        decision: Decision | None = None) -> list[Row]:
+def run(searcher: Searcher, questions: Sequence[Question], decision: Decision | None = None) -> list[Row]:
     """Ask every question as the app would."""
     rows = []
     for q in questions:
         history = [q.previous] if q.previous else []
         a = ask(searcher, q.question, history, decision=decision)
-        rows.append(Row(q.id, q.kind, q.lang, a.status,
-                        a.answered and contains_gold(q, a.text), a.confidence, a.text))
+        rows.append(Row(q.id, q.kind, q.lang, a.status, a.answered and contains_gold(q, a.text), a.confidence, a.text))
     return rows
 
 
@@ -68,39 +66,45 @@ def summarize(rows: Sequence[Row]) -> dict[str, Any]:
     for name, rs in groups.items():
         if rs:
             n = len(rs)
-            out[name] = {"n": n,
-                         "correct": sum(r.correct for r in rs) / n,
-                         "honest": sum(r.status != ANSWERED for r in rs) / n,
-                         "wrong": sum(r.status == ANSWERED and not r.correct for r in rs) / n}
+            out[name] = {
+                "n": n,
+                "correct": sum(r.correct for r in rs) / n,
+                "honest": sum(r.status != ANSWERED for r in rs) / n,
+                "wrong": sum(r.status == ANSWERED and not r.correct for r in rs) / n,
+            }
     neg = [r for r in rows if r.kind == "unanswerable"]
     if neg:
         out["unanswerable"] = {
-            "n": len(neg), "declined": sum(r.status != ANSWERED for r in neg) / len(neg),
+            "n": len(neg),
+            "declined": sum(r.status != ANSWERED for r in neg) / len(neg),
             "not_covered": sum(r.status == NOT_COVERED for r in neg) / len(neg),
-            "passages": sum(r.status == PASSAGES for r in neg) / len(neg)}
+            "passages": sum(r.status == PASSAGES for r in neg) / len(neg),
+        }
     return out
 
 
 def table(summary: dict[str, Any]) -> str:
-    lines = ["| questions | n | answered correctly | honest (passages/not covered) | "
-             "answered wrongly |", "|---|---|---|---|---|"]
+    lines = [
+        "| questions | n | answered correctly | honest (passages/not covered) | answered wrongly |",
+        "|---|---|---|---|---|",
+    ]
     names = {"de": "German, answerable", "en": "English, answerable", "followup": "follow-ups"}
     for key, label in names.items():
         if key in summary:
             s = summary[key]
-            lines.append(f"| {label} | {s['n']} | {s['correct']:.1%} | {s['honest']:.1%} | "
-                         f"{s['wrong']:.1%} |")
+            lines.append(f"| {label} | {s['n']} | {s['correct']:.1%} | {s['honest']:.1%} | {s['wrong']:.1%} |")
     if "unanswerable" in summary:
         s = summary["unanswerable"]
-        lines += ["", "| unanswerable | n | declined | of which not covered | of which passages |",
-                  "|---|---|---|---|---|",
-                  f"| all | {s['n']} | {s['declined']:.1%} | {s['not_covered']:.1%} | "
-                  f"{s['passages']:.1%} |"]
+        lines += [
+            "",
+            "| unanswerable | n | declined | of which not covered | of which passages |",
+            "|---|---|---|---|---|",
+            f"| all | {s['n']} | {s['declined']:.1%} | {s['not_covered']:.1%} | {s['passages']:.1%} |",
+        ]
     return "\n".join(lines)
 
 
-def choose_answer_threshold(probs: Sequence[float], right: Sequence[bool],
-                            answerable: Sequence[bool]) -> float:
+def choose_answer_threshold(probs: Sequence[float], right: Sequence[bool], answerable: Sequence[bool]) -> float:
     """The threshold that answers the most questions right while at most MAX_WRONG of
     the answerable questions get a wrong answer and at most MAX_ANSWERED_UNANSWERABLE of
     the unanswerable ones get one; midway to the next lower probability.
@@ -158,36 +162,36 @@ def span_report(searcher: Searcher, questions: Sequence[Question]) -> dict[str, 
             sentences = searcher.sentences
             counts["top_passage"] += bool(hits) and contains_gold(q, hits[0].text)
             if span is not None:
-                counts["candidates"] += any(contains_gold(q, sentences[c.row].text)
-                                            for c in span.candidates)
+                counts["candidates"] += any(contains_gold(q, sentences[c.row].text) for c in span.candidates)
                 counts["best_sentence"] += contains_gold(q, sentences[span.best.row].text)
                 counts["span"] += contains_gold(q, span.text)
         out[lang] = {"n": len(qs), **{k: round(v / len(qs), 3) for k, v in counts.items()}}
     return out
 
 
-def thresholds(evidence: Sequence[Evidence], right: Sequence[bool],
-               covered: Sequence[bool]) -> tuple[Logistic, Logistic, float, float]:
+def thresholds(
+    evidence: Sequence[Evidence], right: Sequence[bool], covered: Sequence[bool]
+) -> tuple[Logistic, Logistic, float, float]:
     """Both models and both thresholds, fitted on one set of questions."""
     answer_model = fit_logistic(evidence, right, FEATURES)
     covered_model = fit_logistic(evidence, covered, FEATURES)
     p_covered = [covered_model.probability(e) for e in evidence]
     covered_threshold = choose_covered_threshold(p_covered, covered)
     # Questions below the covered threshold are never answered: they do not count.
-    p_answer = [answer_model.probability(e) if pc >= covered_threshold else 0.0
-                for e, pc in zip(evidence, p_covered)]
-    return (answer_model, covered_model, choose_answer_threshold(p_answer, right, covered),
-            covered_threshold)
+    p_answer = [answer_model.probability(e) if pc >= covered_threshold else 0.0 for e, pc in zip(evidence, p_covered)]
+    return (answer_model, covered_model, choose_answer_threshold(p_answer, right, covered), covered_threshold)
 
 
-def cross_validate(evidence: Sequence[Evidence], right: Sequence[bool],
-                   covered: Sequence[bool], folds: int = 10) -> dict[str, float]:
+def cross_validate(
+    evidence: Sequence[Evidence], right: Sequence[bool], covered: Sequence[bool], folds: int = 10
+) -> dict[str, float]:
     """What the fit promises for unseen questions: fit on nine tenths, decide the tenth."""
     correct = wrong = answered_neg = 0
     for f in range(folds):
         train = [i for i in range(len(evidence)) if i % folds != f]
-        am, cm, ta, tc = thresholds([evidence[i] for i in train], [right[i] for i in train],
-                                    [covered[i] for i in train])
+        am, cm, ta, tc = thresholds(
+            [evidence[i] for i in train], [right[i] for i in train], [covered[i] for i in train]
+        )
         for i in range(f, len(evidence), folds):
             answered = cm.probability(evidence[i]) >= tc and am.probability(evidence[i]) >= ta
             correct += answered and right[i]
@@ -195,12 +199,14 @@ def cross_validate(evidence: Sequence[Evidence], right: Sequence[bool],
             answered_neg += answered and not covered[i]
     n_pos = max(1, sum(covered))
     n_neg = max(1, len(covered) - sum(covered))
-    return {"correct": round(correct / n_pos, 3), "wrong": round(wrong / n_pos, 3),
-            "unanswerable_declined": round(1 - answered_neg / n_neg, 3)}
+    return {
+        "correct": round(correct / n_pos, 3),
+        "wrong": round(wrong / n_pos, 3),
+        "unanswerable_declined": round(1 - answered_neg / n_neg, 3),
+    }
 
 
-def fit(searcher: Searcher, questions: Sequence[Question], source: str,
-        path: Path = DECISION_FILE) -> Decision:
+def fit(searcher: Searcher, questions: Sequence[Question], source: str, path: Path = DECISION_FILE) -> Decision:
     """Fit the decision on the answerable and unanswerable questions (follow-ups are
     left for the evaluation), write it to ``path`` and a record to ``eval/runs/``."""
     qs = [q for q in questions if q.kind in ("answerable", "unanswerable")]
@@ -212,27 +218,48 @@ def fit(searcher: Searcher, questions: Sequence[Question], source: str,
         evidence.append(ev)
         right.append(q.answerable and contains_gold(q, span_text(span)))
         covered.append(q.answerable)
-    answer_model, covered_model, answer_threshold, covered_threshold = \
-        thresholds(evidence, right, covered)
+    answer_model, covered_model, answer_threshold, covered_threshold = thresholds(evidence, right, covered)
     p_answer = [answer_model.probability(e) for e in evidence]
     p_covered = [covered_model.probability(e) for e in evidence]
     when = datetime.now(UTC).isoformat(timespec="seconds")
     record_name = f"decision-{when[:10]}.json"
     decision = Decision(
-        answer_model, covered_model, answer_threshold, covered_threshold,
+        answer_model,
+        covered_model,
+        answer_threshold,
+        covered_threshold,
         searcher.stored.model_spec.describe(),
-        {"at": when, "questions": source, "n": len(qs), "answerable": sum(covered),
-         "span_right": sum(right), "cross_validated": cross_validate(evidence, right, covered),
-         "limits": {"max_wrong": MAX_WRONG, "max_answered_unanswerable":
-                    MAX_ANSWERED_UNANSWERABLE, "max_not_covered": MAX_NOT_COVERED},
-         "record": f"eval/runs/{record_name}"})
-    path.write_text(json.dumps(decision.to_json(), ensure_ascii=False, indent=2) + "\n",
-                    encoding="utf-8")
+        {
+            "at": when,
+            "questions": source,
+            "n": len(qs),
+            "answerable": sum(covered),
+            "span_right": sum(right),
+            "cross_validated": cross_validate(evidence, right, covered),
+            "limits": {
+                "max_wrong": MAX_WRONG,
+                "max_answered_unanswerable": MAX_ANSWERED_UNANSWERABLE,
+                "max_not_covered": MAX_NOT_COVERED,
+            },
+            "record": f"eval/runs/{record_name}",
+        },
+    )
+    path.write_text(json.dumps(decision.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     RUNS.mkdir(exist_ok=True)
-    record = {"decision": decision.to_json(),
-              "rows": [{"id": q.id, "kind": q.kind, "lang": q.lang, "span_right": r,
-                        "p_answer": round(pa, 4), "p_covered": round(pc, 4), **e.as_dict()}
-                       for q, e, r, pa, pc in zip(qs, evidence, right, p_answer, p_covered)]}
-    (RUNS / record_name).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n",
-                                    encoding="utf-8")
+    record = {
+        "decision": decision.to_json(),
+        "rows": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "lang": q.lang,
+                "span_right": r,
+                "p_answer": round(pa, 4),
+                "p_covered": round(pc, 4),
+                **e.as_dict(),
+            }
+            for q, e, r, pa, pc in zip(qs, evidence, right, p_answer, p_covered)
+        ],
+    }
+    (RUNS / record_name).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return decision

@@ -34,16 +34,23 @@ from eval.metrics import load_questions, percentile
 def _run_ingest(corpus: Path, index_dir: Path) -> tuple[float, float, str]:
     env = dict(os.environ, CHARTA_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1")
     # /usr/bin/time is not everywhere; ask the child for its own peak RSS instead.
-    code = ("import resource, runpy, sys; sys.argv=['ingest', '-q', sys.argv[1]];\n"
-            "try:\n    runpy.run_module('ingest', run_name='__main__')\n"
-            "except SystemExit as e:\n    rc = e.code\n"
-            "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        "import resource, runpy, sys; sys.argv=['ingest', '-q', sys.argv[1]];\n"
+        "try:\n    runpy.run_module('ingest', run_name='__main__')\n"
+        "except SystemExit as e:\n    rc = e.code\n"
+        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, str(corpus)], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(corpus)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
-    peak = next((int(line.split()[1]) for line in proc.stdout.splitlines()
-                 if line.startswith("PEAK_KB")), 0)
+    peak = next((int(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("PEAK_KB")), 0)
     summary = next((line for line in proc.stdout.splitlines() if "passages" in line), "")
     if proc.returncode not in (0, None):
         raise SystemExit(f"ingest failed: {proc.stderr.strip()[-300:]}")
@@ -53,17 +60,19 @@ def _run_ingest(corpus: Path, index_dir: Path) -> tuple[float, float, str]:
 def _startup(index_dir: Path) -> dict[str, float]:
     """Fresh processes over ``index_dir``: one CLI question, and the app until it serves."""
     env = dict(os.environ, CHARTA_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1")
-    code = ("import resource, runpy, sys\n"
-            "sys.argv = ['index.search', 'Muss jeder Bürger Online-Dienste nutzen?', '--k', '3']\n"
-            "try:\n    runpy.run_module('index.search', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        "import resource, runpy, sys\n"
+        "sys.argv = ['index.search', 'Muss jeder Bürger Online-Dienste nutzen?', '--k', '3']\n"
+        "try:\n    runpy.run_module('index.search', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
     cli_s = time.perf_counter() - started
-    cli_mb = next((int(line.split()[1]) / 1024 for line in proc.stdout.splitlines()
-                   if line.startswith("PEAK_KB")), 0.0)
+    cli_mb = next((int(line.split()[1]) / 1024 for line in proc.stdout.splitlines() if line.startswith("PEAK_KB")), 0.0)
     import socket
     import urllib.request
 
@@ -71,9 +80,13 @@ def _startup(index_dir: Path) -> dict[str, float]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     started = time.perf_counter()
-    app = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], env=env,
-                           cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    app = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while app.poll() is None:
             try:
@@ -87,8 +100,7 @@ def _startup(index_dir: Path) -> dict[str, float]:
     finally:
         app.terminate()
         app.wait(timeout=30)
-    return {"cli_startup_s": cli_s, "cli_peak_mb": cli_mb, "app_ready_s": app_s,
-            "app_peak_mb": app_mb}
+    return {"cli_startup_s": cli_s, "cli_peak_mb": cli_mb, "app_ready_s": app_s, "app_peak_mb": app_mb}
 
 
 def bench(corpus: Path, repeats: int = 3) -> dict:
@@ -115,8 +127,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
                     t0 = time.perf_counter()
                     searcher.search(q, 10, mode)
                     times.append((time.perf_counter() - t0) * 1000)
-            latency[mode] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
-                             "n": len(times)}
+            latency[mode] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "n": len(times)}
         from answer.pipeline import ask
 
         ask(searcher, "Aufwärmen der Entscheidung")
@@ -127,8 +138,7 @@ def bench(corpus: Path, repeats: int = 3) -> dict:
                 t0 = time.perf_counter()
                 ask(searcher, q)
                 times.append((time.perf_counter() - t0) * 1000)
-        latency["answer"] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95),
-                             "n": len(times)}
+        latency["answer"] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "n": len(times)}
         startup = _startup(index_dir)
         return {
             "model": searcher.stored.model_id,
@@ -160,13 +170,17 @@ def table(r: dict) -> str:
         ("unchanged re-ingest (new process, median)", f"{r['ingest_unchanged_s']:.2f} s"),
     ]
     for mode, lat in r["query_latency"].items():
-        rows.append((f"warm query latency, {mode}",
-                     f"p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})"))
+        rows.append(
+            (f"warm query latency, {mode}", f"p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms (n={lat['n']})")
+        )
     rows.append(("peak memory of the searching process", f"{r['search_process_peak_mb']:.0f} MB"))
-    rows.append(("`python -m index.search` for one question (new process)",
-                 f"{r['cli_startup_s']:.1f} s, peak {r['cli_peak_mb']:.0f} MB"))
-    rows.append(("`python app.py` until the page answers",
-                 f"{r['app_ready_s']:.1f} s, peak {r['app_peak_mb']:.0f} MB"))
+    rows.append(
+        (
+            "`python -m index.search` for one question (new process)",
+            f"{r['cli_startup_s']:.1f} s, peak {r['cli_peak_mb']:.0f} MB",
+        )
+    )
+    rows.append(("`python app.py` until the page answers", f"{r['app_ready_s']:.1f} s, peak {r['app_peak_mb']:.0f} MB"))
     out = ["| measure | value |", "|---|---|"]
     out += [f"| {a} | {b} |" for a, b in rows]
     return "\n".join(out)

@@ -76,9 +76,13 @@ def _start_app(index_dir: str | None, port: int) -> subprocess.Popen:
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     if index_dir:
         env["CHARTA_INDEX_DIR"] = index_dir
-    app = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], env=env,
-                           cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    app = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while app.poll() is None:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
@@ -89,8 +93,7 @@ def _start_app(index_dir: str | None, port: int) -> subprocess.Popen:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_app",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m eval.bench_app", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5, help="questions per user")
     parser.add_argument("--index-dir")
@@ -113,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.users} simultaneous users × {args.rounds} questions")
     print("| users | answers | errors | p50 s | p95 s | max s | mean s | answers/s |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {args.users} | {len(times)} | {len(errors)} | {statistics.median(times):.2f} | "
-          f"{percentile(times, 95):.2f} | {max(times):.2f} | {statistics.mean(times):.2f} | "
-          f"{len(times) / wall:.1f} |")
+    print(
+        f"| {args.users} | {len(times)} | {len(errors)} | {statistics.median(times):.2f} | "
+        f"{percentile(times, 95):.2f} | {max(times):.2f} | {statistics.mean(times):.2f} | "
+        f"{len(times) / wall:.1f} |"
+    )
     if errors:
         print(f"first error: {errors[0]}", file=sys.stderr)
     return 0

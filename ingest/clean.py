@@ -24,8 +24,21 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Words after which a line-end hyphen is a real, "suspended" hyphen: "Wissens- und Wertschöpfung".
-_CONJUNCTIONS = {"und", "oder", "sowie", "bzw", "bzw.", "beziehungsweise", "bis", "als", "wie",
-                 "noch", "and", "or", "to"}
+_CONJUNCTIONS = {
+    "und",
+    "oder",
+    "sowie",
+    "bzw",
+    "bzw.",
+    "beziehungsweise",
+    "bis",
+    "als",
+    "wie",
+    "noch",
+    "and",
+    "or",
+    "to",
+}
 _LINE_END_HYPHEN = re.compile(r"(\S*?)([^\W\d_])-$")
 _FIRST_WORD = re.compile(r"^([^\W_]\S*)\s*(.*)$", re.DOTALL)
 _WORDISH = re.compile(r"[^\W_]+(?:-[^\W_]+)+", re.UNICODE)
@@ -48,7 +61,7 @@ def normalize_line(line: str) -> str:
     line = _INVISIBLE.sub("", line)
     m = _BULLET_START.match(line)
     if m:
-        line = BULLET + " " + line[m.end():]
+        line = BULLET + " " + line[m.end() :]
     line = _PRIVATE_USE.sub(" ", line)
     return _SPACES.sub(" ", line).strip()
 
@@ -62,13 +75,14 @@ def is_page_number(line: str) -> bool:
     s = line.strip().lower()
     s = re.sub(r"^(seite|page|s\.)\s*", "", s)
     s = s.strip("-–— |")
-    return bool(re.fullmatch(r"\d{1,4}(\s*(/|von|of)\s*\d{1,4})?", s)
-                or re.fullmatch(r"[ivxlc]{1,6}", s))
+    return bool(re.fullmatch(r"\d{1,4}(\s*(/|von|of)\s*\d{1,4})?", s) or re.fullmatch(r"[ivxlc]{1,6}", s))
 
 
 _CREDIT = re.compile(
     r"^(fotos?|bild(er|nachweis)?|abb(ildung|\.)?|grafik|illustration|photos?|image|"
-    r"credits?)\b[^:]{0,40}:|©", re.IGNORECASE)
+    r"credits?)\b[^:]{0,40}:|©",
+    re.IGNORECASE,
+)
 
 
 def is_credit_line(line: str) -> bool:
@@ -110,8 +124,9 @@ def furniture_key(line: str) -> str:
     return re.sub(r"\d+", "#", _SPACES.sub(" ", line.strip().casefold()))
 
 
-def repeated_edge_lines(pages: Sequence[Sequence[str]], edge: int = 2,
-                        min_pages: int = 3, min_share: float = 0.3) -> set[str]:
+def repeated_edge_lines(
+    pages: Sequence[Sequence[str]], edge: int = 2, min_pages: int = 3, min_share: float = 0.3
+) -> set[str]:
     """Furniture keys of lines that repeat at the top or bottom of many pages.
 
     A line counts when its :func:`furniture_key` appears within the first or last
@@ -236,8 +251,7 @@ def join_lines(lines: Sequence[str]) -> str:
     typical = lengths[int(len(lengths) * 0.75)] if len(lengths) > 3 else max(lengths)
     paragraphs: list[str] = [lines[0]]
     for prev, line in zip(lines, lines[1:]):
-        new_par = line.startswith(BULLET) or (
-            _SENTENCE_END.search(prev) is not None and len(prev) < 0.8 * typical)
+        new_par = line.startswith(BULLET) or (_SENTENCE_END.search(prev) is not None and len(prev) < 0.8 * typical)
         if new_par:
             paragraphs.append(line)
         else:

@@ -104,8 +104,9 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
     lines = _clean_lines(raw)
     total = sum(len(s) for page in lines for s in page)
     if total < _MIN_TEXT_CHARS:
-        raise DocumentError(path.name, f"no extractable text in {raw.page_count} page(s) "
-                                       "(scanned images? run OCR first)")
+        raise DocumentError(
+            path.name, f"no extractable text in {raw.page_count} page(s) (scanned images? run OCR first)"
+        )
     in_flow = _content_pages(lines)
     _join_across_pages(lines, in_flow, _known_hyphenated(raw, lines))
     if raw.outline:
@@ -115,16 +116,16 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
         structure = "headings" if headings else "none"
     labels = page_labels(raw)
     pages, flow, flow_pages, heading_pos = _assemble(lines, in_flow, labels, headings)
-    doc = Document(meta=meta, file=path.name, sha256=sha256, pages=pages, flow=flow,
-                   flow_pages=flow_pages, structure=structure)
+    doc = Document(
+        meta=meta, file=path.name, sha256=sha256, pages=pages, flow=flow, flow_pages=flow_pages, structure=structure
+    )
     doc.sections = _sections(doc, headings, heading_pos)
     return doc
 
 
 def _clean_lines(raw: RawPdf) -> list[list[str]]:
     keys = repeated_edge_lines(raw.pages)
-    pages = [[s for s in strip_furniture(lines, keys) if not is_credit_line(s)]
-             for lines in raw.pages]
+    pages = [[s for s in strip_furniture(lines, keys) if not is_credit_line(s)] for lines in raw.pages]
     known = _known_hyphenated(raw, pages)
     return [dehyphenate(lines, known) for lines in pages]
 
@@ -141,6 +142,7 @@ def _content_pages(pages: list[list[str]]) -> list[bool]:
     (a caption or an illustration credit), or when it is a table of contents, while the
     document has real text elsewhere.
     """
+
     def sparse(lines: list[str]) -> bool:
         chars = sum(len(s) for s in lines)
         return chars < 200 and not any(re.search(r"[.!?]$", s) for s in lines)
@@ -221,13 +223,11 @@ def page_labels(raw: RawPdf) -> list[str]:
         offset, count = offsets.most_common(1)[0]
         numbered = sum(offsets.values())
         if count >= max(2, 0.6 * numbered):
-            return [str(i + offset) if i + offset >= 1 else f"[{i + 1}]"
-                    for i in range(raw.page_count)]
+            return [str(i + offset) if i + offset >= 1 else f"[{i + 1}]" for i in range(raw.page_count)]
     return [str(i + 1) for i in range(raw.page_count)]
 
 
-def _assemble(lines: list[list[str]], in_flow: list[bool], labels: list[str],
-              headings: list[Heading]):
+def _assemble(lines: list[list[str]], in_flow: list[bool], labels: list[str], headings: list[Heading]):
     """Join lines into page texts and the flow; return heading flow offsets.
 
     Pages are joined by one character: a space where a sentence runs on across the
@@ -269,8 +269,11 @@ def _assemble(lines: list[list[str]], in_flow: list[bool], labels: list[str],
         pages.append(Page(index=p, label=labels[p], text=text, in_flow=in_flow[p]))
         if in_flow[p] and text:
             if flow_parts:
-                runs_on = (p, 0) not in by_line and last_flow_page is not None and \
-                    continues_on_next_page(lines[last_flow_page], page_lines)
+                runs_on = (
+                    (p, 0) not in by_line
+                    and last_flow_page is not None
+                    and continues_on_next_page(lines[last_flow_page], page_lines)
+                )
                 flow_parts.append(" " if runs_on else "\n")
                 offset += 1
             last_flow_page = p
@@ -290,8 +293,7 @@ def _assemble(lines: list[list[str]], in_flow: list[bool], labels: list[str],
     return pages, flow, flow_pages, heading_pos
 
 
-def _sections(doc: Document, headings: list[Heading],
-              heading_pos: dict[int, tuple[int, int]]) -> list[Section]:
+def _sections(doc: Document, headings: list[Heading], heading_pos: dict[int, tuple[int, int]]) -> list[Section]:
     title = doc.meta.title
     first_page = doc.flow_pages[0][1] + 1 if doc.flow_pages else 1
     if not headings:
@@ -310,8 +312,11 @@ def _sections(doc: Document, headings: list[Heading],
         while stack and stack[-1][0] >= h.level:
             stack.pop()
         stack.append((h.level, h.title))
-        sections.append(Section(len(sections), h.level, h.title, [t for _, t in stack],
-                                h.page + 1, start, body_start, len(doc.flow)))
+        sections.append(
+            Section(
+                len(sections), h.level, h.title, [t for _, t in stack], h.page + 1, start, body_start, len(doc.flow)
+            )
+        )
     for a, b in zip(sections, sections[1:]):
         a.end = max(a.body_start, b.start)
     return sections

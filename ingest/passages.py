@@ -140,13 +140,14 @@ class Passage:
         return cls(**{**data, "sentences": (int(first), int(last))})
 
 
-def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
-                  settings: PassageSettings) -> tuple[list[Passage], list[Sentence]]:
+def make_passages(
+    doc: Document, count_tokens: Callable[[list[str]], list[int]], settings: PassageSettings
+) -> tuple[list[Passage], list[Sentence]]:
     """Cut every section body of ``doc`` into passages; also return its sentences."""
     out: list[Passage] = []
     sentences: list[Sentence] = []
     for sec in doc.sections:
-        body = doc.flow[sec.body_start:sec.end]
+        body = doc.flow[sec.body_start : sec.end]
         sents = split_sentences(body)
         if not sents:
             continue
@@ -169,10 +170,19 @@ def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
             nxt = spans[i + 1][0] if i + 1 < len(spans) else b
             pages = doc.page_spans(sec.body_start + a, sec.body_start + b)
             p0, p1 = pages[0]["pdf_page"], pages[-1]["pdf_page"]
-            sentences.append(Sentence(
-                doc_id=doc.doc_id, section_idx=sec.idx, text=body[a:b], sep=body[b:nxt],
-                cont=cont[i], pdf_page=p0, pdf_page_end=p1, page=doc.pages[p0 - 1].label,
-                page_end=doc.pages[p1 - 1].label))
+            sentences.append(
+                Sentence(
+                    doc_id=doc.doc_id,
+                    section_idx=sec.idx,
+                    text=body[a:b],
+                    sep=body[b:nxt],
+                    cont=cont[i],
+                    pdf_page=p0,
+                    pdf_page_end=p1,
+                    page=doc.pages[p0 - 1].label,
+                    page_end=doc.pages[p1 - 1].label,
+                )
+            )
         for pos, (a, b) in enumerate(pack(tokens, settings)):
             start = sec.body_start + spans[a][0]
             end = sec.body_start + spans[b - 1][1]
@@ -180,13 +190,24 @@ def make_passages(doc: Document, count_tokens: Callable[[list[str]], list[int]],
             if not page_spans:
                 continue
             p0, p1 = page_spans[0]["pdf_page"], page_spans[-1]["pdf_page"]
-            out.append(Passage(
-                id=f"{doc.doc_id}:{doc.sha256[:8]}:{sec.idx:03d}:{pos:03d}",
-                doc_id=doc.doc_id, title=doc.meta.title, file=doc.file,
-                section=PATH_SEP.join(sec.path), section_path=list(sec.path),
-                section_idx=sec.idx, position=pos, pdf_page=p0, pdf_page_end=p1,
-                page=doc.pages[p0 - 1].label, page_end=doc.pages[p1 - 1].label,
-                text=doc.flow[start:end], spans=page_spans, n_tokens=sum(tokens[a:b]),
-                sentences=(first_sentence + a, first_sentence + b),
-            ))
+            out.append(
+                Passage(
+                    id=f"{doc.doc_id}:{doc.sha256[:8]}:{sec.idx:03d}:{pos:03d}",
+                    doc_id=doc.doc_id,
+                    title=doc.meta.title,
+                    file=doc.file,
+                    section=PATH_SEP.join(sec.path),
+                    section_path=list(sec.path),
+                    section_idx=sec.idx,
+                    position=pos,
+                    pdf_page=p0,
+                    pdf_page_end=p1,
+                    page=doc.pages[p0 - 1].label,
+                    page_end=doc.pages[p1 - 1].label,
+                    text=doc.flow[start:end],
+                    spans=page_spans,
+                    n_tokens=sum(tokens[a:b]),
+                    sentences=(first_sentence + a, first_sentence + b),
+                )
+            )
     return out, sentences

@@ -52,8 +52,8 @@ def check_file(path: Path, max_file_mb: float) -> None:
         raise DocumentError(name, "empty file (0 bytes)")
     if size > max_file_mb * 1024 * 1024:
         raise DocumentError(
-            name, f"file too large ({size / 1024 / 1024:.1f} MB > limit {max_file_mb:g} MB, "
-                  "CHARTA_MAX_FILE_MB)")
+            name, f"file too large ({size / 1024 / 1024:.1f} MB > limit {max_file_mb:g} MB, CHARTA_MAX_FILE_MB)"
+        )
     with path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
@@ -69,8 +69,7 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
-def read_pdf(path: Path, *, max_pages: int, timeout_s: float,
-             passwords: tuple[str, ...] = ()) -> RawPdf:
+def read_pdf(path: Path, *, max_pages: int, timeout_s: float, passwords: tuple[str, ...] = ()) -> RawPdf:
     """Parse ``path`` in a child interpreter; raise :class:`DocumentError` on any failure.
 
     A fresh ``python -m ingest.pdf`` process (not a fork) keeps the parent's model and
@@ -79,17 +78,21 @@ def read_pdf(path: Path, *, max_pages: int, timeout_s: float,
     request = json.dumps({"path": str(path), "max_pages": max_pages, "passwords": list(passwords)})
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "ingest.pdf"], input=request, capture_output=True,
-            text=True, timeout=timeout_s, cwd=str(_PROJECT_ROOT), encoding="utf-8")
+            [sys.executable, "-m", "ingest.pdf"],
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            cwd=str(_PROJECT_ROOT),
+            encoding="utf-8",
+        )
     except subprocess.TimeoutExpired:
-        raise DocumentError(
-            path.name, f"parsing took longer than {timeout_s:g} s (CHARTA_PARSE_TIMEOUT)") from None
+        raise DocumentError(path.name, f"parsing took longer than {timeout_s:g} s (CHARTA_PARSE_TIMEOUT)") from None
     try:
         status, payload = json.loads(proc.stdout)
     except (ValueError, TypeError):
         tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-        raise DocumentError(
-            path.name, f"the PDF parser crashed (exit {proc.returncode}: {tail[0][:120]})") from None
+        raise DocumentError(path.name, f"the PDF parser crashed (exit {proc.returncode}: {tail[0][:120]})") from None
     if status == "error":
         raise DocumentError(path.name, payload)
     payload["outline"] = [tuple(e) for e in payload["outline"]]
@@ -143,8 +146,9 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
             except Exception:  # wrong algorithm support or broken crypt dict
                 continue
         if not ok:
-            raise DocumentError(path.name, "encrypted and no known password opens it "
-                                           "(add 'password' to its catalog entry)")
+            raise DocumentError(
+                path.name, "encrypted and no known password opens it (add 'password' to its catalog entry)"
+            )
     try:
         count = len(reader.pages)
     except FileNotDecryptedError:
@@ -152,8 +156,7 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
     if count == 0:
         raise DocumentError(path.name, "the PDF has no pages")
     if count > max_pages:
-        raise DocumentError(path.name, f"too many pages ({count} > limit {max_pages}, "
-                                       "CHARTA_MAX_PAGES)")
+        raise DocumentError(path.name, f"too many pages ({count} > limit {max_pages}, CHARTA_MAX_PAGES)")
     fragments: list[list[tuple[float, str]]] = []
     heights: list[float] = []
     failed = 0
@@ -185,8 +188,7 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
         except Exception as exc:  # pypdf raises many types on broken content streams
             failed += 1
             if failed <= 3:
-                notes.append(f"page {len(fragments) + 1}: text unreadable "
-                             f"({type(exc).__name__}: {_short(exc)})")
+                notes.append(f"page {len(fragments) + 1}: text unreadable ({type(exc).__name__}: {_short(exc)})")
             frags.clear()
         fragments.append(frags)
         heights.append(height)
@@ -214,8 +216,9 @@ class _Problems(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _drop_positional_furniture(fragments: list[list[tuple[float, str]]],
-                               heights: list[float]) -> tuple[list[list[str]], list[int | None]]:
+def _drop_positional_furniture(
+    fragments: list[list[tuple[float, str]]], heights: list[float]
+) -> tuple[list[list[str]], list[int | None]]:
     """Remove text in head/foot bands that recur across pages with repeating content.
 
     A band (a y position in the top or bottom 12 % of the page) is furniture when it

@@ -52,7 +52,7 @@ def _match_title(lines: list[str], title: str, start: int) -> int | None:
         for j in range(i, min(i + 6, len(lines))):
             acc += normalize_for_match(lines[j])[0]
             if acc == want:
-                lines[i: j + 1] = [" ".join(lines[i: j + 1])]
+                lines[i : j + 1] = [" ".join(lines[i : j + 1])]
                 return i
             if not want.startswith(acc) or not acc:
                 break
@@ -62,10 +62,31 @@ def _match_title(lines: list[str], title: str, start: int) -> int | None:
 _ROMAN = r"(?:[IVX]{1,5})\."
 _ARABIC = r"\d{1,2}(?:\.\d{1,2}){0,3}\.?"
 _LETTER = r"[a-z]\)"
-HEADING_RE = re.compile(
-    rf"^(?P<num>{_ROMAN}|{_ARABIC}|{_LETTER})\s+(?P<title>[A-ZÄÖÜ„\"][^\n]{{1,160}})$")
-_CONTINUE_AFTER = {"und", "oder", "der", "die", "das", "des", "den", "dem", "in", "im", "zu",
-                   "zur", "zum", "für", "von", "vom", "mit", "auf", "an", "bei", "sowie", "als"}
+HEADING_RE = re.compile(rf"^(?P<num>{_ROMAN}|{_ARABIC}|{_LETTER})\s+(?P<title>[A-ZÄÖÜ„\"][^\n]{{1,160}})$")
+_CONTINUE_AFTER = {
+    "und",
+    "oder",
+    "der",
+    "die",
+    "das",
+    "des",
+    "den",
+    "dem",
+    "in",
+    "im",
+    "zu",
+    "zur",
+    "zum",
+    "für",
+    "von",
+    "vom",
+    "mit",
+    "auf",
+    "an",
+    "bei",
+    "sowie",
+    "als",
+}
 
 
 def heading_number(line: str) -> str | None:
@@ -99,13 +120,16 @@ def detect_numbered(pages: list[list[str]]) -> list[Heading]:
             line = lines[i]
             prev = lines[i - 1] if i > 0 else ""
             num = heading_number(line) or _wrapped_heading_number(lines, i)
-            starts_par = i == 0 or prev.rstrip().endswith((".", "!", "?", ":")) or (
-                found and found[-1][1] == p and found[-1][2] == i - 1)
+            starts_par = (
+                i == 0
+                or prev.rstrip().endswith((".", "!", "?", ":"))
+                or (found and found[-1][1] == p and found[-1][2] == i - 1)
+            )
             if num and starts_par:
                 j = i
                 while j + 1 < len(lines) and _continues(lines[j], lines[j + 1]) and j - i < 3:
                     j += 1
-                lines[i: j + 1] = [" ".join(lines[i: j + 1])]
+                lines[i : j + 1] = [" ".join(lines[i : j + 1])]
                 found.append((num, p, i, lines[i]))
             i += 1
     has_roman = any(re.fullmatch(_ROMAN, n) for n, *_ in found)

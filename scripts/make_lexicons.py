@@ -39,7 +39,7 @@ def synsets(dat: Path) -> list[list[str]]:
             i += 1
             continue
         n = int(count)
-        for line in lines[i + 1:i + 1 + n]:
+        for line in lines[i + 1 : i + 1 + n]:
             words = {_clean(t) for t in line.split("|")[1:]}
             words = sorted(w for w in words if _WORD.fullmatch(w))
             if len(words) >= 2:

@@ -22,6 +22,7 @@ fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # Lint and types first: a quick failure beats a slow one.
 .venv/bin/python -m ruff check .
+.venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy
 set +e
 .venv/bin/python -m pytest "$@"

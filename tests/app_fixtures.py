@@ -26,8 +26,7 @@ def running_app(settings) -> Iterator[str]:
 
     demo = build_app(settings)
     port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
-                quiet=True)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -54,8 +53,7 @@ class ChatServer:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "body": body,
-                                        "auth": self.headers.get("Authorization")})
+                server.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
                 model = body.get("model")
                 if model == "broken":
                     self.send_response(500)
@@ -71,11 +69,18 @@ class ChatServer:
                 if model == "nocite":
                     text = "Das steht so in der Charta."
                 else:
-                    text = (f"Laut Charta gilt: „{first}“ [1]. Außerdem steht dort "
-                            f"„Alle Bürger müssen Apps installieren“ [9].")
-                reply = {"id": "x", "object": "chat.completion", "model": model,
-                         "choices": [{"index": 0, "finish_reason": "stop",
-                                      "message": {"role": "assistant", "content": text}}]}
+                    text = (
+                        f"Laut Charta gilt: „{first}“ [1]. Außerdem steht dort "
+                        f"„Alle Bürger müssen Apps installieren“ [9]."
+                    )
+                reply = {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "model": model,
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                    ],
+                }
                 self._send(json.dumps(reply).encode("utf-8"))
 
             def _send(self, data: bytes) -> None:

@@ -101,8 +101,16 @@ def workspace(corpus_copy, charter_index):
 # Tests that build an index, start the app or a browser, or run other processes are
 # "slow": `pytest -m "not slow"` is the quick loop (pure functions and doctests).
 _SLOW_FIXTURES = {"charter_index", "charter_searcher", "workspace", "corpus_copy", "embedder"}
-_SLOW_MODULES = {"test_failure_modes", "test_hot_reload", "test_maintenance_cli", "test_admin",
-                 "test_browser", "test_app_api", "test_pipeline", "test_bad_input"}
+_SLOW_MODULES = {
+    "test_failure_modes",
+    "test_hot_reload",
+    "test_maintenance_cli",
+    "test_admin",
+    "test_browser",
+    "test_app_api",
+    "test_pipeline",
+    "test_bad_input",
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -35,13 +35,22 @@ def _assemble(objects: list[bytes], root: int, extra_trailer: bytes = b"") -> by
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root {root} 0 R ".encode() + extra_trailer
-            + f">>\nstartxref\n{xref}\n%%EOF\n".encode())
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root {root} 0 R ".encode()
+        + extra_trailer
+        + f">>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
-def text_pdf(path: Path, pages: list[list[str]], *, footer: str | None = None,
-             title: str | None = None, broken: frozenset[int] = frozenset()) -> Path:
+def text_pdf(
+    path: Path,
+    pages: list[list[str]],
+    *,
+    footer: str | None = None,
+    title: str | None = None,
+    broken: frozenset[int] = frozenset(),
+) -> Path:
     """Write an A4 PDF whose page i shows the lines ``pages[i]`` top-down.
 
     ``footer`` (``{n}`` becomes the page number) is printed at the bottom of every
@@ -64,16 +73,14 @@ def text_pdf(path: Path, pages: list[list[str]], *, footer: str | None = None,
             ops.append(b"(" + _escape(line) + b") Tj T*")
         ops.append(b"ET")
         if footer is not None:
-            ops.append(b"BT /F1 9 Tf 280 30 Td (" + _escape(footer.format(n=i + 1))
-                       + b") Tj ET")
+            ops.append(b"BT /F1 9 Tf 280 30 Td (" + _escape(footer.format(n=i + 1)) + b") Tj ET")
         stream = b"\n".join(ops)
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>"
-            .encode())
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode()
+        )
         flate = " /Filter /FlateDecode" if i in broken else ""
-        objects.append(f"<< /Length {len(stream)}{flate} >>\nstream\n".encode() + stream
-                       + b"\nendstream")
+        objects.append(f"<< /Length {len(stream)}{flate} >>\nstream\n".encode() + stream + b"\nendstream")
     path.write_bytes(_assemble(objects, root=1, extra_trailer=b"/Info 4 0 R "))
     return path
 
@@ -116,8 +123,7 @@ def truncated(source: Path, path: Path, keep: float = 0.5) -> Path:
 
 
 def text_file_named_pdf(path: Path) -> Path:
-    path.write_text("Dies ist keine PDF-Datei, sondern eine Notiz der Stadtverwaltung.\n",
-                    encoding="utf-8")
+    path.write_text("Dies ist keine PDF-Datei, sondern eine Notiz der Stadtverwaltung.\n", encoding="utf-8")
     return path
 
 

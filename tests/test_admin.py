@@ -19,7 +19,6 @@ from web.admin import build_admin_tab
 TOKEN = "geheim-123"
 
 
-
 def snapshot(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
@@ -39,8 +38,7 @@ def admin(tmp_path_factory, charter_index):
             gr.Markdown("Suche")
         build_admin_tab(live, settings, TOKEN)
     port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                        quiet=True)
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield tmp, settings, live, Client(f"http://127.0.0.1:{port}/", verbose=False)
     finally:
@@ -76,21 +74,20 @@ def test_upload_rejects_before_parsing_and_indexes_the_rest(admin, tmp_path):
     empty = tmp_path / "leer.pdf"
     empty.write_bytes(b"")
 
-    job = client.submit(TOKEN, [handle_file(str(p)) for p in (good, too_big, fake, empty)],
-                        False, api_name="/admin_upload")
+    job = client.submit(
+        TOKEN, [handle_file(str(p)) for p in (good, too_big, fake, empty)], False, api_name="/admin_upload"
+    )
     log, table = job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) >= 3  # progress arrives while indexing, not only at the end
-    assert "✗ grosse-charta.pdf: abgelehnt – zu groß (0.1 MB; erlaubt sind höchstens " \
-           "0.07 MB)" in log
+    assert "✗ grosse-charta.pdf: abgelehnt – zu groß (0.1 MB; erlaubt sind höchstens 0.07 MB)" in log
     assert "= smart-city-charta-2021.pdf: 21 pages" in log  # untouched, not re-embedded
     assert "✗ rechnung.pdf: abgelehnt – keine PDF-Datei" in log
     assert "✗ leer.pdf: abgelehnt – leere Datei (0 Bytes)" in log
     assert "+ Leitfaden Datenhoheit.pdf: added" in log
     assert "✓ Leitfaden Datenhoheit.pdf: 3 pages" in log
     assert "jetzt durchsuchbar" in log
-    assert sorted(p.name for p in corpus.glob("*.pdf")) == [
-        "Leitfaden Datenhoheit.pdf", "smart-city-charta-2021.pdf"]
+    assert sorted(p.name for p in corpus.glob("*.pdf")) == ["Leitfaden Datenhoheit.pdf", "smart-city-charta-2021.pdf"]
 
     rows = {r[1]: r for r in table["data"]}
     assert rows["leitfaden-datenhoheit"][0] == "aktuell"
@@ -120,13 +117,13 @@ def test_hostile_file_names_stay_inside_the_corpus(admin, tmp_path):
     corpus = settings.corpus_dir
     before = outside(tmp)
     names = ["..\\..\\evil.pdf", "..pdf", ".hidden.pdf", "ü" * 120 + ".pdf", "a<b>c|d?.PDF"]
-    files = [write_excerpt(tmp_path / "src" / str(i) / name, range(page, page + 1), f"T{i}")
-             for i, (name, page) in enumerate(zip(names, (12, 14, 15, 16, 18)))]
-    log, table = client.predict(TOKEN, [handle_file(str(f)) for f in files], False,
-                                api_name="/admin_upload")
+    files = [
+        write_excerpt(tmp_path / "src" / str(i) / name, range(page, page + 1), f"T{i}")
+        for i, (name, page) in enumerate(zip(names, (12, 14, 15, 16, 18)))
+    ]
+    log, table = client.predict(TOKEN, [handle_file(str(f)) for f in files], False, api_name="/admin_upload")
     assert "✗" not in log, log
-    added = {p.name for p in corpus.glob("*.pdf")} - {
-        "smart-city-charta-2021.pdf", "Leitfaden Datenhoheit.pdf"}
+    added = {p.name for p in corpus.glob("*.pdf")} - {"smart-city-charta-2021.pdf", "Leitfaden Datenhoheit.pdf"}
     assert len(added) == len(names), log
     for name in added:
         assert not name.startswith(".") and name.lower().endswith(".pdf")
@@ -137,12 +134,19 @@ def test_hostile_file_names_stay_inside_the_corpus(admin, tmp_path):
     assert {r[0] for r in table["data"]} == {"aktuell"}
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("../../escape.pdf", "escape.pdf"), ("/etc/cron.d/evil.pdf", "evil.pdf"),
-    ("nul\x00byte.pdf", "nulbyte.pdf"), ("\x00", "dokument.pdf"),
-    ("C:\\Windows\\evil.pdf", "evil.pdf"), ("." * 300, "dokument.pdf"),
-    ("a/" * 100 + "deep.pdf", "deep.pdf"), ("x" * 500, "x" * 116 + ".pdf"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../escape.pdf", "escape.pdf"),
+        ("/etc/cron.d/evil.pdf", "evil.pdf"),
+        ("nul\x00byte.pdf", "nulbyte.pdf"),
+        ("\x00", "dokument.pdf"),
+        ("C:\\Windows\\evil.pdf", "evil.pdf"),
+        ("." * 300, "dokument.pdf"),
+        ("a/" * 100 + "deep.pdf", "deep.pdf"),
+        ("x" * 500, "x" * 116 + ".pdf"),
+    ],
+)
 def test_library_never_writes_outside_the_corpus(tmp_path, name, expected):
     """Names a browser would never send (NUL, absolute paths) through the library."""
     settings = make_settings(tmp_path)

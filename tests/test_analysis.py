@@ -18,14 +18,17 @@ def test_fold_umlauts_and_sharp_s():
     assert fold("Öffentlichkeit") == "offentlichkeit"
 
 
-@pytest.mark.parametrize("words", [
-    ("Bürger", "Buerger", "buerger", "Burger"),
-    ("Straße", "Strasse", "STRASSE"),
-    ("Kommune", "Kommunen", "KOMMUNEN"),
-    ("Daten", "Daten"),
-    ("Versorgung", "Versorgungen"),
-    ("Digitalisierung", "digitalisierung"),
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("Bürger", "Buerger", "buerger", "Burger"),
+        ("Straße", "Strasse", "STRASSE"),
+        ("Kommune", "Kommunen", "KOMMUNEN"),
+        ("Daten", "Daten"),
+        ("Versorgung", "Versorgungen"),
+        ("Digitalisierung", "digitalisierung"),
+    ],
+)
 def test_inflected_and_spelled_variants_share_a_stem(words):
     assert len({stem(w) for w in words}) == 1, [stem(w) for w in words]
 
@@ -46,11 +49,14 @@ def test_english_stopwords_are_dropped_too():
     assert analyze("the city and its data") == [stem("city"), stem("data")]
 
 
-@pytest.mark.parametrize("word, parts", [
-    ("Trinkwasserversorgung", ("trinkwasser", "versorgung")),
-    ("Versorgungsdienste", ("versorgung", "dienste")),
-    ("Datenhoheit", ("daten", "hoheit")),
-])
+@pytest.mark.parametrize(
+    "word, parts",
+    [
+        ("Trinkwasserversorgung", ("trinkwasser", "versorgung")),
+        ("Versorgungsdienste", ("versorgung", "dienste")),
+        ("Datenhoheit", ("daten", "hoheit")),
+    ],
+)
 def test_split_compound(word, parts):
     assert split_compound(word.casefold()) == parts
 
@@ -120,12 +126,12 @@ def test_stopword_only_query_scores_nothing(bm25):
 
 
 def test_heading_path_is_indexed_with_the_text():
-    index = BM25.build([
-        SimpleNamespace(title="", section="3.2 Datenhoheit behalten",
-                        text="Kommunen prüfen ihre Rolle."),
-        SimpleNamespace(title="", section="2.1 Transparenz stärken",
-                        text="Kommunen informieren offen."),
-    ])
+    index = BM25.build(
+        [
+            SimpleNamespace(title="", section="3.2 Datenhoheit behalten", text="Kommunen prüfen ihre Rolle."),
+            SimpleNamespace(title="", section="2.1 Transparenz stärken", text="Kommunen informieren offen."),
+        ]
+    )
     scores = _scores(index, "Datenhoheit")
     assert scores[0] > 0 and scores[1] == 0
 

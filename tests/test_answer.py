@@ -38,31 +38,37 @@ def test_an_answer_is_verbatim_contiguous_and_cited(charter_searcher):
     card = answer.passages[0]
     assert {s.marker for s in answer.sentences} == {card.marker} == {1}
     for s in answer.sentences:
-        assert card.hit.text[s.start:s.end] == s.text  # quoted from the cited passage
+        assert card.hit.text[s.start : s.end] == s.text  # quoted from the cited passage
         assert (s.start, s.end) in card.highlights
     # The sentences follow each other in the passage: one contiguous excerpt.
-    joined = card.hit.text[answer.sentences[0].start:answer.sentences[-1].end]
+    joined = card.hit.text[answer.sentences[0].start : answer.sentences[-1].end]
     assert " ".join(joined.split()) == " ".join(" ".join(s.text for s in answer.sentences).split())
     assert answer.text == " ".join(f"{' '.join(s.text.split())} [1]" for s in answer.sentences)
 
 
-@pytest.mark.parametrize("question", [
-    "Wie wird das Wetter morgen in Bonn?",
-    "Hast du ein gutes Rezept für Zwiebelkuchen?",
-    "Wie hoch ist die Hundesteuer in Leipzig?",
-    "What's the weather going to be like in Berlin tomorrow?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie wird das Wetter morgen in Bonn?",
+        "Hast du ein gutes Rezept für Zwiebelkuchen?",
+        "Wie hoch ist die Hundesteuer in Leipzig?",
+        "What's the weather going to be like in Berlin tomorrow?",
+    ],
+)
 def test_questions_far_from_the_charter_are_not_covered(charter_searcher, question):
     answer = ask(charter_searcher, question)
     assert answer.status == NOT_COVERED, (answer.status, answer.confidence)
     assert answer.text == "" and answer.sentences == [] and answer.passages == []
 
 
-@pytest.mark.parametrize("question", [
-    "Welche Parksensoren von welchem Hersteller empfiehlt die Charta?",
-    "In welche Entgeltgruppe des TVöD wird ein Digitalisierungsbeauftragter eingruppiert?",
-    "Wie viele Mitarbeiter hat das BBSR?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Welche Parksensoren von welchem Hersteller empfiehlt die Charta?",
+        "In welche Entgeltgruppe des TVöD wird ein Digitalisierungsbeauftragter eingruppiert?",
+        "Wie viele Mitarbeiter hat das BBSR?",
+    ],
+)
 def test_questions_near_the_charter_it_does_not_answer_get_no_answer(charter_searcher, question):
     answer = ask(charter_searcher, question)
     assert answer.status != ANSWERED, (answer.text, answer.confidence)
@@ -77,13 +83,11 @@ def test_a_follow_up_with_content_of_its_own_is_searched_alone(charter_searcher)
     alone = ask(charter_searcher, question)
     followed = ask(charter_searcher, question, history)
     assert not followed.followup
-    assert [p.hit.passage_id for p in followed.passages] == \
-        [p.hit.passage_id for p in alone.passages]
+    assert [p.hit.passage_id for p in followed.passages] == [p.hit.passage_id for p in alone.passages]
     assert followed.status != NOT_COVERED
 
 
-def test_a_follow_up_without_content_of_its_own_is_searched_with_the_question_before(
-        charter_searcher):
+def test_a_follow_up_without_content_of_its_own_is_searched_with_the_question_before(charter_searcher):
     history = ["Sollen neue Technologien offene Schnittstellen und Standards haben?"]
     answer = ask(charter_searcher, "Und warum eigentlich?", history)
     assert answer.followup and answer.query.startswith(history[0])
@@ -103,8 +107,7 @@ def test_an_english_follow_up_to_a_german_question_is_searched_as_english(charte
 
 
 def test_a_sentence_that_refers_back_brings_its_predecessor(charter_searcher):
-    rows = [i for i, s in enumerate(charter_searcher.sentences)
-            if s.text.startswith("Er ist die Grundvoraussetzung")]
+    rows = [i for i, s in enumerate(charter_searcher.sentences) if s.text.startswith("Er ist die Grundvoraussetzung")]
     assert rows, "the charter's sentence about broadband"
     row = rows[0]
     assert opens_with_anaphor(charter_searcher.sentences[row].text)
@@ -143,12 +146,24 @@ def test_answer_json_round_trip(charter_searcher):
 
 def test_cli_answers_as_json_lines(charter_index, tmp_path):
     questions = tmp_path / "fragen.txt"
-    questions.write_text(f"{GUIDE_EXAMPLE}\nWie wird das Wetter morgen in Bonn?\n",
-                         encoding="utf-8")
+    questions.write_text(f"{GUIDE_EXAMPLE}\nWie wird das Wetter morgen in Bonn?\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "index.search", "--answer", "--json", "--queries",
-         str(questions), "--index-dir", str(charter_index.index_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "index.search",
+            "--answer",
+            "--json",
+            "--queries",
+            str(questions),
+            "--index-dir",
+            str(charter_index.index_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["question"] for r in rows] == [GUIDE_EXAMPLE, "Wie wird das Wetter morgen in Bonn?"]

@@ -38,8 +38,7 @@ def _norm(text: str) -> str:
 
 
 def ask(client, question: str) -> tuple[str, dict, str, str]:
-    answer_html, data, cards_html, citations, _choices = client.predict(question,
-                                                                        api_name="/ask")
+    answer_html, data, cards_html, citations, _choices = client.predict(question, api_name="/ask")
     return answer_html, data, cards_html, citations
 
 
@@ -53,7 +52,7 @@ def test_ask_answers_from_the_right_section_with_verbatim_sentences(client):
     for s in data["sentences"]:
         passage = cited[s["marker"]]
         # Every answer sentence is copied from the passage it cites, at the recorded place.
-        assert passage["text"][s["start"]:s["end"]] == s["text"]
+        assert passage["text"][s["start"] : s["end"]] == s["text"]
         assert _norm(s["text"]) in _norm(answer_html)
         assert [s["start"], s["end"]] in passage["highlights"]
     assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in data["answer"]
@@ -61,8 +60,7 @@ def test_ask_answers_from_the_right_section_with_verbatim_sentences(client):
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", data["answer"])}
     assert markers == set(cited)
     assert "smart-city-charta-2021.pdf#page=8" in cards_html
-    assert "<mark>Niemand soll zur Nutzung digitaler Strukturen gezwungen werden.</mark>" \
-        in cards_html
+    assert "<mark>Niemand soll zur Nutzung digitaler Strukturen gezwungen werden.</mark>" in cards_html
     assert "Belegstellen" in cards_html
 
 
@@ -73,8 +71,12 @@ def test_pdf_link_opens_the_indexed_pdf_and_nothing_else(client, app_url):
     with urllib.request.urlopen(app_url + href.group(1), timeout=10) as resp:
         assert resp.headers["Content-Type"] == "application/pdf"
         assert resp.read(5) == b"%PDF-"
-    for bad in ("/dokumente/catalog.toml", "/dokumente/..%2Fcorpus%2Fcatalog.toml",
-                "/dokumente/%2Fetc%2Fpasswd", "/dokumente/..%2F..%2Fapp.py"):
+    for bad in (
+        "/dokumente/catalog.toml",
+        "/dokumente/..%2Fcorpus%2Fcatalog.toml",
+        "/dokumente/%2Fetc%2Fpasswd",
+        "/dokumente/..%2F..%2Fapp.py",
+    ):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(app_url + bad, timeout=10)
         assert err.value.code == 404, bad
@@ -112,14 +114,15 @@ def test_follow_up_question_uses_the_conversation(client):
 
 
 def test_search_with_section_filter_and_k(client):
-    section = ("3. Digitale Transformation braucht Infrastrukturen, Daten und Dienstleistungen"
-               " › 3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten")
+    section = (
+        "3. Digitale Transformation braucht Infrastrukturen, Daten und Dienstleistungen"
+        " › 3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten"
+    )
     _, hits, _ = client.predict("Daten", [], section, 3, api_name="/search")
     assert 1 <= len(hits) <= 3
     assert all(h["section"] == section for h in hits)
     assert all("Abschnitt 3.2, S. 10" in h["citation"] for h in hits)
-    _, all_hits, _ = client.predict("Daten", ["smart-city-charta-2021"], "", 10,
-                                    api_name="/search")
+    _, all_hits, _ = client.predict("Daten", ["smart-city-charta-2021"], "", 10, api_name="/search")
     assert len(all_hits) == 10
     assert {h["section_path"][-1][:3] for h in all_hits} != {"3.2"}
 
@@ -130,8 +133,7 @@ def test_browse_table_of_contents_and_section_text(client):
     assert any(t.startswith("2.2 Digitale Teilhabe") for t in titles)
     entry = next(e for e in toc if e["title"].startswith("2.2 "))
     assert entry["page"] == "8"
-    html, _, examples = client.predict("smart-city-charta-2021", entry["idx"],
-                                       api_name="/section")
+    html, _, examples = client.predict("smart-city-charta-2021", entry["idx"], api_name="/section")
     assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in html
     assert "#page=8" in html and "S. 8" in html
     assert examples and all(isinstance(q, str) and q.endswith("?") for q in examples)
@@ -176,8 +178,7 @@ def chat_server():
 def test_generated_answer_is_checked(charter_index, chat_server):
     from gradio_client import Client
 
-    with running_app(charter_index.with_overrides(llm_url=chat_server.url,
-                                                  llm_model="good")) as url:
+    with running_app(charter_index.with_overrides(llm_url=chat_server.url, llm_model="good")) as url:
         answer_html, data, _, _ = ask(Client(url, verbose=False), QUESTION)
     assert chat_server.requests, "the app asked the language model"
     assert data["mode"] == "llm" and data["llm_model"] == "good"
@@ -189,16 +190,14 @@ def test_generated_answer_is_checked(charter_index, chat_server):
     assert "Sprachmodell good" in answer_html and "9" in answer_html
 
 
-@pytest.mark.parametrize("model,reason", [("broken", "HTTP 500"),
-                                          ("slow", "within 1 s"),
-                                          ("garbage", "no valid answer"),
-                                          ("nocite", "cites none")])
-def test_language_model_failure_falls_back_to_extractive(charter_index, chat_server, model,
-                                                         reason):
+@pytest.mark.parametrize(
+    "model,reason",
+    [("broken", "HTTP 500"), ("slow", "within 1 s"), ("garbage", "no valid answer"), ("nocite", "cites none")],
+)
+def test_language_model_failure_falls_back_to_extractive(charter_index, chat_server, model, reason):
     from gradio_client import Client
 
-    settings = charter_index.with_overrides(llm_url=chat_server.url, llm_model=model,
-                                            llm_timeout_s=1.0)
+    settings = charter_index.with_overrides(llm_url=chat_server.url, llm_model=model, llm_timeout_s=1.0)
     with running_app(settings) as url:
         answer_html, data, _, _ = ask(Client(url, verbose=False), QUESTION)
     assert data["mode"] == "extractive" and data["status"] == "answered"

@@ -41,11 +41,11 @@ def _one_line_reason(err: DocumentError, name: str, *words: str) -> str:
 
 def _parse(path: Path, **kw):
     check_file(path, kw.pop("max_file_mb", 200))
-    return read_pdf(path, max_pages=kw.pop("max_pages", 2000),
-                    timeout_s=kw.pop("timeout_s", 30), **kw)
+    return read_pdf(path, max_pages=kw.pop("max_pages", 2000), timeout_s=kw.pop("timeout_s", 30), **kw)
 
 
 # --- each case on its own --------------------------------------------------------------
+
 
 def test_text_file_renamed_pdf(tmp_path):
     path = pf.text_file_named_pdf(tmp_path / "notiz.pdf")
@@ -131,6 +131,7 @@ def test_a_parse_that_runs_out_of_time_is_stopped(tmp_path):
 
 # --- through build_index ---------------------------------------------------------------
 
+
 def _settings(tmp: Path, **overrides):
     from conftest import make_settings
 
@@ -156,8 +157,10 @@ def test_no_extractable_text_is_reported_and_others_indexed(tmp_path):
 def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    pages = [[f"Seite {n}: Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern."]
-             for n in ("eins", "zwei", "drei", "vier", "fünf")]
+    pages = [
+        [f"Seite {n}: Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern."]
+        for n in ("eins", "zwei", "drei", "vier", "fünf")
+    ]
     pf.text_pdf(corpus / "teilweise.pdf", pages, broken=frozenset({1, 3}))
     raw = _parse(corpus / "teilweise.pdf")
     assert raw.failed_pages == 2
@@ -176,11 +179,12 @@ def test_password_from_the_catalog_opens_the_pdf(tmp_path):
     _fixture(corpus, "libreoffice-writer-password.pdf")
     (corpus / "catalog.toml").write_text(
         '[[document]]\nfile = "libreoffice-writer-password.pdf"\nid = "geschuetzt"\n'
-        'title = "Geschütztes Dokument"\npassword = "openpassword"\n', encoding="utf-8")
+        'title = "Geschütztes Dokument"\npassword = "openpassword"\n',
+        encoding="utf-8",
+    )
     settings = _settings(tmp_path)
     report = build_index([corpus], settings)
-    assert [(r.file, r.status) for r in report.results] == [
-        ("libreoffice-writer-password.pdf", "new")]
+    assert [(r.file, r.status) for r in report.results] == [("libreoffice-writer-password.pdf", "new")]
     stored = store.load_stored(settings.index_dir)
     assert stored.passages and "Lorem ipsum" in stored.passages[0].text
     # The password is not written into the index.
@@ -222,9 +226,13 @@ def test_cli_reports_each_bad_file_in_one_line_and_exits_1(tmp_path):
     index_dir = tmp_path / "index"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHARTA_PARSE_TIMEOUT": "20"}
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest", str(corpus), "--index-dir", str(index_dir),
-         "--model", "bundled"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [sys.executable, "-m", "ingest", str(corpus), "--index-dir", str(index_dir), "--model", "bundled"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     for name, words in expected.items():
@@ -263,8 +271,7 @@ def test_corrupted_update_keeps_the_previous_version(charter_index, tmp_path):
     corpus.mkdir()
     shutil.copy(CHARTER, corpus / CHARTER.name)
     shutil.copy(CATALOG, corpus / CATALOG.name)
-    shutil.copytree(charter_index.index_dir, tmp_path / "index",
-                    ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(charter_index.index_dir, tmp_path / "index", ignore=shutil.ignore_patterns(".lock"))
     settings = _settings(tmp_path)
     _fixture(corpus, GOOD)
     before = store.load_stored(settings.index_dir)
@@ -281,28 +288,24 @@ def test_corrupted_update_keeps_the_previous_version(charter_index, tmp_path):
 
     stored = store.load_stored(settings.index_dir)
     charter_old = [p.id for p in before.passages]
-    assert [p.id for p in stored.passages if p.doc_id == before.passages[0].doc_id] == \
-        charter_old
+    assert [p.id for p in stored.passages if p.doc_id == before.passages[0].doc_id] == charter_old
     old_sha = before.manifest.documents[0]["sha256"]
     entry = next(d for d in stored.manifest.documents if d["file"] == CHARTER.name)
     assert entry["sha256"] == old_sha
-    hits = Searcher.open(settings).search(
-        "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden", k=3)
+    hits = Searcher.open(settings).search("Niemand soll zur Nutzung digitaler Strukturen gezwungen werden", k=3)
     assert hits[0].page == "8" and hits[0].file == CHARTER.name
 
     # Once the file is whole again, the next run sees nothing to re-embed for it.
     shutil.copy(CHARTER, corpus / CHARTER.name)
     report = build_index([corpus], settings)
-    assert {r.file: r.status for r in report.results} == {CHARTER.name: "unchanged",
-                                                          GOOD: "unchanged"}
+    assert {r.file: r.status for r in report.results} == {CHARTER.name: "unchanged", GOOD: "unchanged"}
     assert not report.written
 
 
 def test_a_bad_file_never_replaces_a_good_index(charter_index, tmp_path):
     """Only broken files on a rerun: the previous documents stay, nothing is lost."""
     settings = _settings(tmp_path)
-    shutil.copytree(charter_index.index_dir, settings.index_dir,
-                    ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(charter_index.index_dir, settings.index_dir, ignore=shutil.ignore_patterns(".lock"))
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     pf.truncated(CHARTER, corpus / CHARTER.name)

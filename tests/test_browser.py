@@ -19,10 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -30,8 +36,9 @@ def _browser_tools():
     # scripts/run-tests.sh installs both; a missing tool must fail loudly, not skip.
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
     if missing:
-        pytest.fail(f"browser test needs {', '.join(missing)}: run bash scripts/run-tests.sh "
-                    "(apt-get install chromium; npm ci)")
+        pytest.fail(
+            f"browser test needs {', '.join(missing)}: run bash scripts/run-tests.sh (apt-get install chromium; npm ci)"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +54,13 @@ def page(app_url, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": 1280, "height": 900}, locale="de-DE")
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1280, "height": 900},
+            locale="de-DE",
+        )
         pg = context.pages[0] if context.pages else context.new_page()
         pg.requests_seen = []
         context.on("request", lambda req: pg.requests_seen.append(req.url))
@@ -88,8 +100,10 @@ def run_axe(page) -> list[dict]:
 
 
 def describe(violations: list[dict]) -> str:
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} – "
-                     + "; ".join(n["html"][:120] for n in v["nodes"][:3]) for v in violations)
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} – " + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in violations
+    )
 
 
 def test_ask_in_german_cites_section_and_page_locally(page):
@@ -99,8 +113,7 @@ def test_ask_in_german_cites_section_and_page_locally(page):
     page.get_by_role("button", name="Fragen", exact=True).click()
     answer = page.locator("#antwort .lotse-answer")
     answer.wait_for(timeout=30_000)
-    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in \
-        answer.inner_text()
+    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in answer.inner_text()
     cards = page.locator("#belegstellen")
     text = cards.inner_text()
     assert "Smart City Charta (BBSR, Fassung 2021), Abschnitt 2.2, S. 8" in text
@@ -149,8 +162,7 @@ def test_browse_view_and_english_switch(page):
     reload(page)
     page.get_by_role("tab", name="Blättern").click()
     page.get_by_label("2.2 Digitale Teilhabe", exact=False).first.check()
-    page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(
-        timeout=15_000)
+    page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
     violations = run_axe(page)
     assert not violations, describe(violations)

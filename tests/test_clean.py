@@ -25,15 +25,19 @@ CHARTER_ID = "smart-city-charta-2021"
 
 # --- glyphs and whitespace -------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, clean", [
-    ("\uf0b7 Bürgerinnen und Bürger beteiligen", "• Bürgerinnen und Bürger beteiligen"),
-    ("\u25aa\u00a0Open Data", "• Open Data"),
-    ("\u2022Datenschutz", "• Datenschutz"),
-    ("die ofﬁzielle Stadtﬂäche", "die offizielle Stadtfläche"),
-    ("Daten\u00adhoheit  behalten", "Datenhoheit behalten"),
-    ("Smart\u200bCity\u2009Charta", "SmartCity Charta"),
-    ("  Ka\u0308rnten ", "Kärnten"),  # decomposed umlaut is composed (NFC)
-])
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("\uf0b7 Bürgerinnen und Bürger beteiligen", "• Bürgerinnen und Bürger beteiligen"),
+        ("\u25aa\u00a0Open Data", "• Open Data"),
+        ("\u2022Datenschutz", "• Datenschutz"),
+        ("die ofﬁzielle Stadtﬂäche", "die offizielle Stadtfläche"),
+        ("Daten\u00adhoheit  behalten", "Datenhoheit behalten"),
+        ("Smart\u200bCity\u2009Charta", "SmartCity Charta"),
+        ("  Ka\u0308rnten ", "Kärnten"),  # decomposed umlaut is composed (NFC)
+    ],
+)
 def test_normalize_line_bullets_ligatures_invisible_and_spaces(raw, clean):
     assert normalize_line(raw) == clean
 
@@ -59,20 +63,23 @@ def test_furniture_key_ignores_case_spacing_and_numbers():
 
 # --- hyphenation -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("left, right, joined, rest", [
-    ("zu berück-", "sichtigt (Privacy by Design).", "zu berücksichtigt", "(Privacy by Design)."),
-    ("die Daten-", "sicherheit sowie", "die Datensicherheit", "sowie"),
-    ("der Kommunalver-", "waltung.", "der Kommunalverwaltung.", ""),
-    ("Umwelt- und Ressourcen-", "schonung", "Umwelt- und Ressourcenschonung", ""),
-    # Real hyphens: a capitalised continuation is part of the compound.
-    ("sektorale Smart-City-", "Strategien und", "sektorale Smart-City-Strategien", "und"),
-    ("geltender E-Government-", "Gesetze geschehen.", "geltender E-Government-Gesetze",
-     "geschehen."),
-    ("den Open-", "Data-Prinzipien", "den Open-Data-Prinzipien", ""),
-    # Suspended hyphen before a conjunction stays.
-    ("lokale Wissens-", "und Wertschöpfung", "lokale Wissens- und", "Wertschöpfung"),
-    ("Bedarfs-", "oder Risikoanalysen", "Bedarfs- oder", "Risikoanalysen"),
-])
+
+@pytest.mark.parametrize(
+    "left, right, joined, rest",
+    [
+        ("zu berück-", "sichtigt (Privacy by Design).", "zu berücksichtigt", "(Privacy by Design)."),
+        ("die Daten-", "sicherheit sowie", "die Datensicherheit", "sowie"),
+        ("der Kommunalver-", "waltung.", "der Kommunalverwaltung.", ""),
+        ("Umwelt- und Ressourcen-", "schonung", "Umwelt- und Ressourcenschonung", ""),
+        # Real hyphens: a capitalised continuation is part of the compound.
+        ("sektorale Smart-City-", "Strategien und", "sektorale Smart-City-Strategien", "und"),
+        ("geltender E-Government-", "Gesetze geschehen.", "geltender E-Government-Gesetze", "geschehen."),
+        ("den Open-", "Data-Prinzipien", "den Open-Data-Prinzipien", ""),
+        # Suspended hyphen before a conjunction stays.
+        ("lokale Wissens-", "und Wertschöpfung", "lokale Wissens- und", "Wertschöpfung"),
+        ("Bedarfs-", "oder Risikoanalysen", "Bedarfs- oder", "Risikoanalysen"),
+    ],
+)
 def test_join_hyphenated_german(left, right, joined, rest):
     assert join_hyphenated(left, right) == (joined, rest)
 
@@ -81,16 +88,16 @@ def test_join_hyphenated_keeps_hyphen_the_document_uses_elsewhere():
     known = hyphenated_words(["Die Forschung untersucht die Wirkungen Sektor-übergreifend."])
     assert "sektor-übergreifend" in known
     assert join_hyphenated("vertieft Sektor-", "übergreifend. So kann", known) == (
-        "vertieft Sektor-übergreifend.", "So kann")
+        "vertieft Sektor-übergreifend.",
+        "So kann",
+    )
     # Without that evidence the line-end hyphen is a syllable break.
-    assert join_hyphenated("vertieft Sektor-", "übergreifend. So kann")[0] == (
-        "vertieft Sektorübergreifend.")
+    assert join_hyphenated("vertieft Sektor-", "übergreifend. So kann")[0] == ("vertieft Sektorübergreifend.")
 
 
 def test_join_hyphenated_leaves_lines_without_word_hyphen():
     assert join_hyphenated("Kosten 2020-", "2021 steigen") == ("Kosten 2020-", "2021 steigen")
-    assert join_hyphenated("Ende des Satzes.", "Neuer Satz") == ("Ende des Satzes.",
-                                                                "Neuer Satz")
+    assert join_hyphenated("Ende des Satzes.", "Neuer Satz") == ("Ende des Satzes.", "Neuer Satz")
 
 
 def test_dehyphenate_lines_of_a_paragraph():
@@ -114,8 +121,7 @@ def test_dehyphenate_lines_of_a_paragraph():
 
 def test_dehyphenate_word_that_fills_the_next_line():
     # The continuation is the whole next line: the lines merge and joining goes on.
-    assert dehyphenate(["Die Transforma-", "tions-", "prozesse laufen"]) == [
-        "Die Transformationsprozesse", "laufen"]
+    assert dehyphenate(["Die Transforma-", "tions-", "prozesse laufen"]) == ["Die Transformationsprozesse", "laufen"]
 
 
 def test_dehyphenate_keeps_a_free_standing_dash():
@@ -130,6 +136,7 @@ def test_hyphenated_words_ignore_line_end_breaks():
 
 # --- running heads, footers, page numbers ----------------------------------------------
 
+
 def _pages_with_furniture() -> list[list[str]]:
     bodies = [
         ["Kommunen sollten Daten teilen.", "Das stärkt die Teilhabe."],
@@ -137,8 +144,9 @@ def _pages_with_furniture() -> list[list[str]]:
         ["Breitband ist ein Standortfaktor.", "Smart City Charta"],
         ["Geodaten sollten interoperabel sein.", "Open Data ist ein Ziel."],
     ]
-    return [["Smart City Charta", "3. Digitale Transformation", *body, f"Seite {i + 1}"]
-            for i, body in enumerate(bodies)]
+    return [
+        ["Smart City Charta", "3. Digitale Transformation", *body, f"Seite {i + 1}"] for i, body in enumerate(bodies)
+    ]
 
 
 def test_repeated_edge_lines_finds_running_heads_not_body():
@@ -172,14 +180,17 @@ def test_join_lines_makes_paragraphs_and_bullets():
         "Die Digitalisierung von Kommunen ist kein Selbstzweck, sie soll sozial, ökologisch "
         "und ökonomisch nachhaltig wirken.\n"
         "Die Kommunen gestalten den Wandel aktiv und gemeinsam mit allen.\n"
-        "• Transparenz schaffen\n• Teilhabe sichern")
+        "• Transparenz schaffen\n• Teilhabe sichern"
+    )
 
 
 # --- page labels -----------------------------------------------------------------------
 
+
 def _raw(n: int, labels=None, numbers=None) -> RawPdf:
-    return RawPdf(page_count=n, pages=[[] for _ in range(n)], page_labels=labels,
-                  footer_numbers=numbers or [None] * n, outline=[])
+    return RawPdf(
+        page_count=n, pages=[[] for _ in range(n)], page_labels=labels, footer_numbers=numbers or [None] * n, outline=[]
+    )
 
 
 def test_page_labels_from_pdf_page_labels():
@@ -204,6 +215,7 @@ def test_page_labels_fall_back_to_page_index():
 
 # --- the real charter ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def charter_doc(charter_searcher):
     return charter_searcher.stored.documents[CHARTER_ID]
@@ -223,8 +235,7 @@ def test_charter_word_split_across_page_break_is_joined(charter_doc):
 def test_charter_passage_over_the_page_break_reads_investitionen(charter_searcher):
     # The sentence runs on from page 16 to 17: the page break is a space, not a line break.
     texts = [p.text for p in charter_searcher.stored.passages]
-    assert any("erforderlichen Investitionen in die technische Infrastruktur" in t
-               for t in texts)
+    assert any("erforderlichen Investitionen in die technische Infrastruktur" in t for t in texts)
     assert not any("vestitionen" in t.replace("Investitionen", "") for t in texts)
 
 
@@ -271,13 +282,19 @@ def test_charter_illustration_pages_stay_out_of_the_reading_flow(charter_doc):
 
 # --- defects that reached answers: tofu bullets, credits, tables of contents ---------------
 
+
 def test_symbol_font_bullets_become_bullets_and_items_stay_apart():
     # pypdf hands the Symbol-font bullet of the charter over as U+007F (a tofu box).
-    lines = [normalize_line(s) for s in ["Die Charta baut auf", "\t\x7f der Leipzig Charta,",
-                                         "\uf0b7 der Urban Agenda der EU sowie",
-                                         "\x7f der New Urban Agenda."]]
-    assert lines[1:] == ["• der Leipzig Charta,", "• der Urban Agenda der EU sowie",
-                         "• der New Urban Agenda."]
+    lines = [
+        normalize_line(s)
+        for s in [
+            "Die Charta baut auf",
+            "\t\x7f der Leipzig Charta,",
+            "\uf0b7 der Urban Agenda der EU sowie",
+            "\x7f der New Urban Agenda.",
+        ]
+    ]
+    assert lines[1:] == ["• der Leipzig Charta,", "• der Urban Agenda der EU sowie", "• der New Urban Agenda."]
     assert join_lines(lines).split("\n") == ["Die Charta baut auf", *lines[1:]]
 
 
@@ -295,13 +312,22 @@ def test_credit_lines_and_toc_pages_stay_out_of_the_index(tmp_path):
     from index.build import build_index
     from index.search import Searcher
 
-    toc = ["Inhalt", "1 Einleitung ..................... 2", "2 Daten ........................ 2",
-           "2.1 Datenhoheit .................. 2", "3 Fazit ........................ 3"]
-    page2 = ["Die Kommunen sollen ihre Daten selbst verwalten und die Hoheit darüber",
-             "behalten. Dazu brauchen sie eigene Fachleute und klare Regeln für alle.",
-             "Foto: © Stadt Musterhausen"]
-    page3 = ["Zum Schluss: Ein guter Plan hilft der ganzen Verwaltung und den Menschen",
-             "vor Ort. Er wird jedes Jahr geprüft und bei Bedarf angepasst."]
+    toc = [
+        "Inhalt",
+        "1 Einleitung ..................... 2",
+        "2 Daten ........................ 2",
+        "2.1 Datenhoheit .................. 2",
+        "3 Fazit ........................ 3",
+    ]
+    page2 = [
+        "Die Kommunen sollen ihre Daten selbst verwalten und die Hoheit darüber",
+        "behalten. Dazu brauchen sie eigene Fachleute und klare Regeln für alle.",
+        "Foto: © Stadt Musterhausen",
+    ]
+    page3 = [
+        "Zum Schluss: Ein guter Plan hilft der ganzen Verwaltung und den Menschen",
+        "vor Ort. Er wird jedes Jahr geprüft und bei Bedarf angepasst.",
+    ]
     settings = make_settings(tmp_path)
     settings.corpus_dir.mkdir()
     text_pdf(settings.corpus_dir / "leitfaden.pdf", [toc, page2, page3], title="Leitfaden")

@@ -26,9 +26,9 @@ def test_every_gold_phrase_is_in_a_passage_of_its_gold_section(path: Path, chart
         assert q.answer_contains and q.gold_sections, q.id
         assert (q.kind == "followup") == bool(q.previous), q.id
         for phrase in map(normalize, q.answer_contains):
-            assert any(phrase in normalize(p.text) and in_gold_section(
-                p.section_path, q.gold_sections) for p in passages), \
-                f"{q.id}: {phrase!r} not in {q.gold_sections}"
+            assert any(
+                phrase in normalize(p.text) and in_gold_section(p.section_path, q.gold_sections) for p in passages
+            ), f"{q.id}: {phrase!r} not in {q.gold_sections}"
 
 
 def test_no_heldout_question_repeats_a_dev_question():
@@ -41,8 +41,7 @@ def test_eval_reports_the_heldout_set_as_json(charter_index, monkeypatch, capsys
     assert eval_main(["--questions", str(HELDOUT), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     german = out["de"]
-    assert german["n"] == sum(q.lang == "de" and q.kind == "answerable"
-                              for q in load_questions(HELDOUT))
+    assert german["n"] == sum(q.lang == "de" and q.kind == "answerable" for q in load_questions(HELDOUT))
     for mode in ("bm25", "dense", "sentence", "hybrid"):
         assert set(german[mode]) == {"hit@1", "hit@5", "mrr@10", "contains@5"}
     assert german["hybrid"]["hit@5"] > german["dense"]["hit@5"]

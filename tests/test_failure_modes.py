@@ -23,11 +23,17 @@ from ingest.__main__ import main
 QUERY = "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden"
 
 
-
-
 def ingest_cmd(settings, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "ingest", "--corpus", str(settings.corpus_dir),
-            "--index-dir", str(settings.index_dir), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "ingest",
+        "--corpus",
+        str(settings.corpus_dir),
+        "--index-dir",
+        str(settings.index_dir),
+        *extra,
+    ]
 
 
 def child_env() -> dict[str, str]:
@@ -105,8 +111,9 @@ def test_lock_kill_during_embedding_and_a_waiting_run(workspace):
     before = live(workspace)
     lock_file = workspace.index_dir / store.LOCK
 
-    first = subprocess.Popen(ingest_cmd(workspace), cwd=ROOT, env=child_env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        ingest_cmd(workspace), cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     first_err = Lines(first.stderr)
     first_out = Lines(first.stdout)
     waiter = None
@@ -116,16 +123,25 @@ def test_lock_kill_during_embedding_and_a_waiting_run(workspace):
             assert first.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
 
-        second = subprocess.run(ingest_cmd(workspace), cwd=ROOT, env=child_env(),
-                                capture_output=True, text=True, timeout=120, check=False)
+        second = subprocess.run(
+            ingest_cmd(workspace), cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=120, check=False
+        )
         assert second.returncode == 2
-        assert second.stderr.strip().splitlines() == [(
-            f"error: index {workspace.index_dir} is being built by pid {first.pid}; wait for "
-            "it to finish and run again (or use --wait SECONDS)")]
+        assert second.stderr.strip().splitlines() == [
+            (
+                f"error: index {workspace.index_dir} is being built by pid {first.pid}; wait for "
+                "it to finish and run again (or use --wait SECONDS)"
+            )
+        ]
 
-        waiter = subprocess.Popen(ingest_cmd(workspace, "--wait", "300"), cwd=ROOT,
-                                  env=child_env(), stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
+        waiter = subprocess.Popen(
+            ingest_cmd(workspace, "--wait", "300"),
+            cwd=ROOT,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         waiter_out = Lines(waiter.stdout)
         first_err.wait_for("loaded intfloat/multilingual-e5-small", timeout=120)
         time.sleep(1.0)  # now embedding the 21-page document
@@ -158,8 +174,9 @@ def test_kill_during_the_write_leaves_the_old_index_and_is_cleaned_up(workspace)
     before = live(workspace)
     old_gens = {p.name for p in workspace.index_dir.glob("gen-*")}
 
-    proc = subprocess.Popen(ingest_cmd(workspace), cwd=ROOT, env=child_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ingest_cmd(workspace), cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while not {p.name for p in workspace.index_dir.glob("gen-*")} - old_gens:
@@ -194,9 +211,16 @@ def test_full_disk_during_the_write(workspace):
     def small_disk() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    proc = subprocess.run(ingest_cmd(workspace), cwd=ROOT, env=child_env(),
-                          preexec_fn=small_disk, capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = subprocess.run(
+        ingest_cmd(workspace),
+        cwd=ROOT,
+        env=child_env(),
+        preexec_fn=small_disk,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, proc.stderr

@@ -18,8 +18,7 @@ def test_rrf_sums_weighted_reciprocal_ranks():
 
 
 def test_rrf_agreement_beats_a_single_first_place():
-    ranked = [d for d, _ in rrf({"bm25": [1, 2, 3], "dense": [4, 2, 5]},
-                                {"bm25": 1.0, "dense": 1.0})]
+    ranked = [d for d, _ in rrf({"bm25": [1, 2, 3], "dense": [4, 2, 5]}, {"bm25": 1.0, "dense": 1.0})]
     assert ranked[0] == 2
 
 
@@ -34,8 +33,7 @@ def test_rrf_weights_and_k():
 
 
 def test_rrf_zero_weight_ignores_a_retriever():
-    ranked = [d for d, _ in rrf({"bm25": [3, 1, 2], "dense": [2, 1, 3]},
-                                {"bm25": 1.0, "dense": 0.0})]
+    ranked = [d for d, _ in rrf({"bm25": [3, 1, 2], "dense": [2, 1, 3]}, {"bm25": 1.0, "dense": 0.0})]
     assert ranked == [3, 1, 2]
 
 
@@ -100,8 +98,10 @@ def test_hybrid_hits_carry_both_retriever_scores(charter_searcher):
 def test_the_sentence_ranking_ranks_a_passage_by_its_best_sentence(charter_searcher):
     query = charter_searcher.analyse("Er ist die Grundvoraussetzung digitaler Kommunen")
     hit = charter_searcher.search(query, k=1, mode="sentence")[0]
-    best = max(charter_searcher.sentence_rows(hit),
-               key=lambda r: float(charter_searcher.stored.sentence_embeddings[r] @ query.vector))
+    best = max(
+        charter_searcher.sentence_rows(hit),
+        key=lambda r: float(charter_searcher.stored.sentence_embeddings[r] @ query.vector),
+    )
     assert charter_searcher.sentences[best].text.startswith("Er ist die Grundvoraussetzung")
 
 

@@ -43,8 +43,12 @@ def test_swap_under_concurrent_queries(workspace):
             except BaseException as exc:  # every failure counts, whatever its type
                 errors.append(exc)
 
-    questions = ["Datenhoheit behalten", "Digitale Teilhabe sichern",
-                 "Wer kontrolliert die Daten der Stadt?", "Open Data"]
+    questions = [
+        "Datenhoheit behalten",
+        "Digitale Teilhabe sichern",
+        "Wer kontrolliert die Daten der Stadt?",
+        "Open Data",
+    ]
     threads = [threading.Thread(target=client, args=(q,)) for q in questions]
     for t in threads:
         t.start()
@@ -100,8 +104,7 @@ def test_unloadable_generation_keeps_the_old_one_serving(workspace, monkeypatch)
     assert "format version 999" in live.last_error
     opened = []
     real_open = live_module.Searcher.open
-    monkeypatch.setattr(live_module.Searcher, "open",
-                        lambda settings: opened.append(settings) or real_open(settings))
+    monkeypatch.setattr(live_module.Searcher, "open", lambda settings: opened.append(settings) or real_open(settings))
     live.get()
     assert opened == []  # the broken generation is not read again on every request
 

@@ -5,14 +5,12 @@ import ast
 
 from conftest import ROOT
 
-LAYERS = {"common": 0, "text": 1, "ingest": 2, "index": 3, "answer": 4, "web": 5, "app": 5,
-          "eval": 6}
+LAYERS = {"common": 0, "text": 1, "ingest": 2, "index": 3, "answer": 4, "web": 5, "app": 5, "eval": 6}
 
 
 def _imports(tree: ast.Module):
     # An entry point's own block may reach up.
-    tree.body = [n for n in tree.body
-                 if not (isinstance(n, ast.If) and "__main__" in ast.unparse(n.test))]
+    tree.body = [n for n in tree.body if not (isinstance(n, ast.If) and "__main__" in ast.unparse(n.test))]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (a.name.split(".")[0] for a in node.names)

@@ -10,9 +10,10 @@ from answer.llm import LLMConfig, LLMError, check_answer, config_from_settings, 
 from common.errors import ChartaError
 from tests.app_fixtures import ChatServer
 
-PASSAGES = ["Niemand soll zur Nutzung digitaler Strukturen gezwungen werden. Kommunen müssen "
-            "auch analoge Wege anbieten.",
-            "Kommunen sollten die Hoheit über ihre Daten behalten."]
+PASSAGES = [
+    "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden. Kommunen müssen auch analoge Wege anbieten.",
+    "Kommunen sollten die Hoheit über ihre Daten behalten.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,9 @@ def test_answer_is_checked_markers_and_quotes(server):
     assert "[9]" not in checked.text
 
 
-@pytest.mark.parametrize("model,message", [
-    ("broken", "HTTP 500"), ("garbage", "no valid answer"), ("nocite", "cites none")])
+@pytest.mark.parametrize(
+    "model,message", [("broken", "HTTP 500"), ("garbage", "no valid answer"), ("nocite", "cites none")]
+)
 def test_unusable_answers_raise(server, model, message):
     with pytest.raises(LLMError, match=message):
         generate("Frage?", PASSAGES, LLMConfig(server.url, model, timeout_s=5))
@@ -67,8 +69,9 @@ def test_configuration_comes_from_the_validated_settings():
     from common.settings import load_settings
 
     assert config_from_settings(load_settings(env={})) is None
-    cfg = config_from_settings(load_settings(env={
-        "CHARTA_LLM_URL": "http://h/v1", "CHARTA_LLM_MODEL": "m", "CHARTA_LLM_TIMEOUT": "7"}))
+    cfg = config_from_settings(
+        load_settings(env={"CHARTA_LLM_URL": "http://h/v1", "CHARTA_LLM_MODEL": "m", "CHARTA_LLM_TIMEOUT": "7"})
+    )
     assert cfg == LLMConfig("http://h/v1", "m", "", 7.0)
     with pytest.raises(ChartaError, match="CHARTA_LLM_MODEL"):
         load_settings(env={"CHARTA_LLM_URL": "http://127.0.0.1:1/v1"})

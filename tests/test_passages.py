@@ -24,9 +24,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def test_split_sentences_german_abbreviations_and_ordinals():
-    text = ("Kommunen sollten z. B. Ratsinformationssysteme nutzen. Das gilt u. a. für "
-            "Geodaten bzw. Open Data. Am 3. Oktober 2021 tagte die Dialogplattform mit ca. "
-            "70 Vertretern. Wer macht mit? Alle!")
+    text = (
+        "Kommunen sollten z. B. Ratsinformationssysteme nutzen. Das gilt u. a. für "
+        "Geodaten bzw. Open Data. Am 3. Oktober 2021 tagte die Dialogplattform mit ca. "
+        "70 Vertretern. Wer macht mit? Alle!"
+    )
     assert _sentences(text) == [
         "Kommunen sollten z. B. Ratsinformationssysteme nutzen.",
         "Das gilt u. a. für Geodaten bzw. Open Data.",
@@ -38,8 +40,7 @@ def test_split_sentences_german_abbreviations_and_ordinals():
 
 def test_split_sentences_line_break_and_quotes():
     text = "„Security by Design“ ist Pflicht.\n• Daten teilen\nDas Ende."
-    assert _sentences(text) == ["„Security by Design“ ist Pflicht.", "• Daten teilen",
-                                "Das Ende."]
+    assert _sentences(text) == ["„Security by Design“ ist Pflicht.", "• Daten teilen", "Das Ende."]
 
 
 def test_split_sentences_spans_point_into_the_text():
@@ -48,14 +49,17 @@ def test_split_sentences_spans_point_into_the_text():
     assert [text[s:e] for s, e in spans] == ["Erster Satz.", "Zweiter Satz!"]
 
 
-@pytest.mark.parametrize("tokens", [
-    [30] * 20,
-    [40, 40, 40, 40, 3, 60, 60, 60, 9],
-    [5, 80, 12, 150, 40, 40, 3, 60, 60, 60, 9],
-    [10],
-    [170],
-    [100, 100, 5],
-])
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        [30] * 20,
+        [40, 40, 40, 40, 3, 60, 60, 60, 9],
+        [5, 80, 12, 150, 40, 40, 3, 60, 60, 60, 9],
+        [10],
+        [170],
+        [100, 100, 5],
+    ],
+)
 def test_pack_invariants(tokens):
     cfg = PassageSettings(max_tokens=160, overlap_tokens=32, min_tokens=40)
     groups = pack(tokens, cfg)
@@ -84,6 +88,7 @@ def test_pack_overlaps_with_short_trailing_sentences():
 
 # --- invariants on every passage of the charter ----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def stored(charter_searcher):
     return charter_searcher.stored
@@ -102,7 +107,7 @@ def test_passage_text_equals_its_spans_in_the_cleaned_pages(stored, passages):
     pages = _page_texts(stored)
     assert len(passages) > 50
     for p in passages:
-        parts = [pages[s["pdf_page"]][s["start"]:s["end"]] for s in p.spans]
+        parts = [pages[s["pdf_page"]][s["start"] : s["end"]] for s in p.spans]
         # Pages join with one character: a space where a sentence runs on, else "\n".
         rebuilt = parts[0]
         for part in parts[1:]:
@@ -119,8 +124,7 @@ def _section_ranges(stored) -> dict[int, set[tuple[int, int]]]:
     """Per section idx, the set of (pdf_page, char) positions of its body."""
     out: dict[int, set[tuple[int, int]]] = {}
     for sec in stored.documents[CHARTER_ID]["sections"]:
-        out[sec["idx"]] = {(s["pdf_page"], c) for s in sec["spans"]
-                           for c in range(s["start"], s["end"])}
+        out[sec["idx"]] = {(s["pdf_page"], c) for s in sec["spans"] for c in range(s["start"], s["end"])}
     return out
 
 
@@ -130,8 +134,7 @@ def test_no_passage_spans_two_sections(stored, passages):
     for p in passages:
         own = ranges[p.section_idx]
         for s in p.spans:
-            assert (s["pdf_page"], s["start"]) in own and (s["pdf_page"], s["end"] - 1) in own, \
-                p.id
+            assert (s["pdf_page"], s["start"]) in own and (s["pdf_page"], s["end"] - 1) in own, p.id
         assert p.section_path == sections[p.section_idx]["path"]
         # The heading itself is not part of the passage text.
         assert not p.text.startswith(sections[p.section_idx]["title"])
@@ -192,7 +195,7 @@ def test_small_sections_stay_whole_and_large_ones_overlap(stored, passages):
                 overlapping += 1
                 if b_start[0] == a_end[0]:
                     # The repeated text ends the previous passage and opens the next one.
-                    shared = pages[a_end[0]][b_start[1]:a_end[1]]
+                    shared = pages[a_end[0]][b_start[1] : a_end[1]]
                     assert a.text.endswith(shared) and b.text.startswith(shared)
     # Overlap is whole sentences up to overlap_tokens, so long German sentences often
     # leave none; it must still happen where the budget allows.
@@ -210,8 +213,7 @@ def test_passage_ids_are_stable_and_unique(stored, passages, embedder):
     doc = build_document(raw, CHARTER, meta, sha256_file(CHARTER))
     cfg = PassageSettings(**stored.manifest.passage_settings)
     again = make_passages(doc, embedder.count_tokens, cfg)[0]
-    assert [(p.id, p.text, p.spans) for p in again] == [
-        (p.id, p.text, p.spans) for p in passages]
+    assert [(p.id, p.text, p.spans) for p in again] == [(p.id, p.text, p.spans) for p in passages]
 
 
 def test_the_niemand_sentence_is_in_one_passage_of_section_2_2(passages):
@@ -229,8 +231,7 @@ def test_a_passage_is_its_sentences_verbatim(charter_searcher):
     for i, p in enumerate(s.passages):
         rows = list(s.sentence_rows(s.passage_hit(i)))
         assert rows, p.id
-        text = "".join(s.sentences[r].text + s.sentences[r].sep for r in rows[:-1]) + \
-            s.sentences[rows[-1]].text
+        text = "".join(s.sentences[r].text + s.sentences[r].sep for r in rows[:-1]) + s.sentences[rows[-1]].text
         assert text == p.text, p.id
         for r in rows:
             start, end = s.sentence_offsets(i, r)

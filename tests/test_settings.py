@@ -65,11 +65,14 @@ def test_os_environ_is_the_default_source(monkeypatch):
     assert load_settings().max_file_mb == 3.0
 
 
-@pytest.mark.parametrize("var, value", [
-    ("CHARTA_MAX_PAGES", "viele"),
-    ("CHARTA_HNSW_THRESHOLD", "1.5"),
-    ("CHARTA_MAX_FILE_MB", "zwei"),
-])
+@pytest.mark.parametrize(
+    "var, value",
+    [
+        ("CHARTA_MAX_PAGES", "viele"),
+        ("CHARTA_HNSW_THRESHOLD", "1.5"),
+        ("CHARTA_MAX_FILE_MB", "zwei"),
+    ],
+)
 def test_bad_variable_names_variable_and_value(var, value):
     with pytest.raises(ConfigError) as err:
         load_settings(env={var: value})
@@ -83,16 +86,19 @@ def test_unknown_override_lists_allowed_names():
     assert "max_seiten" in str(err.value) and "max_pages" in str(err.value)
 
 
-@pytest.mark.parametrize("overrides, fragment", [
-    ({"max_pages": 0}, "CHARTA_MAX_PAGES=0 must be positive"),
-    ({"hnsw_threshold": -1}, "CHARTA_HNSW_THRESHOLD=-1 must be positive"),
-    ({"candidates": 0}, "candidates=0"),
-    ({"max_file_mb": 0}, "CHARTA_MAX_FILE_MB=0"),
-    ({"parse_timeout_s": -2}, "CHARTA_PARSE_TIMEOUT=-2"),
-    ({"passages": PassageSettings(max_tokens=8)}, "max_tokens=8"),
-    ({"passages": PassageSettings(max_tokens=1000)}, "max_tokens=1000"),
-    ({"passages": PassageSettings(max_tokens=100, overlap_tokens=60)}, "overlap_tokens=60"),
-])
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"max_pages": 0}, "CHARTA_MAX_PAGES=0 must be positive"),
+        ({"hnsw_threshold": -1}, "CHARTA_HNSW_THRESHOLD=-1 must be positive"),
+        ({"candidates": 0}, "candidates=0"),
+        ({"max_file_mb": 0}, "CHARTA_MAX_FILE_MB=0"),
+        ({"parse_timeout_s": -2}, "CHARTA_PARSE_TIMEOUT=-2"),
+        ({"passages": PassageSettings(max_tokens=8)}, "max_tokens=8"),
+        ({"passages": PassageSettings(max_tokens=1000)}, "max_tokens=1000"),
+        ({"passages": PassageSettings(max_tokens=100, overlap_tokens=60)}, "overlap_tokens=60"),
+    ],
+)
 def test_invalid_values_are_refused_with_the_value(overrides, fragment):
     with pytest.raises(ConfigError) as err:
         load_settings(env={}, **overrides)
@@ -108,16 +114,22 @@ def test_with_overrides_returns_a_copy():
 
 def test_passage_settings_as_dict_is_recorded_shape():
     assert PassageSettings(max_tokens=100, overlap_tokens=20, min_tokens=30).as_dict() == {
-        "max_tokens": 100, "overlap_tokens": 20, "min_tokens": 30}
+        "max_tokens": 100,
+        "overlap_tokens": 20,
+        "min_tokens": 30,
+    }
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"CHARTA_LLM_TIMEOUT": "bald"}, "CHARTA_LLM_TIMEOUT='bald' is not a number"),
-    ({"CHARTA_LLM_TIMEOUT": "-3"}, "CHARTA_LLM_TIMEOUT=-3.0 must be positive"),
-    ({"CHARTA_LLM_URL": "ftp://x"}, "must start with http:// or https://"),
-    ({"CHARTA_LLM_URL": "http://127.0.0.1:1/v1"}, "CHARTA_LLM_MODEL is empty"),
-    ({"CHARTA_LOG_QUESTIONS": "vielleicht"}, "CHARTA_LOG_QUESTIONS='vielleicht' is not 0 or 1"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CHARTA_LLM_TIMEOUT": "bald"}, "CHARTA_LLM_TIMEOUT='bald' is not a number"),
+        ({"CHARTA_LLM_TIMEOUT": "-3"}, "CHARTA_LLM_TIMEOUT=-3.0 must be positive"),
+        ({"CHARTA_LLM_URL": "ftp://x"}, "must start with http:// or https://"),
+        ({"CHARTA_LLM_URL": "http://127.0.0.1:1/v1"}, "CHARTA_LLM_MODEL is empty"),
+        ({"CHARTA_LOG_QUESTIONS": "vielleicht"}, "CHARTA_LOG_QUESTIONS='vielleicht' is not 0 or 1"),
+    ],
+)
 def test_every_setting_is_validated_at_startup(env, message):
     # A bad CHARTA_LLM_TIMEOUT used to pass startup and then fail every question.
     with pytest.raises(ConfigError) as exc:
@@ -126,11 +138,17 @@ def test_every_setting_is_validated_at_startup(env, message):
 
 
 def test_llm_admin_and_logging_settings_from_environment():
-    s = load_settings(env={"CHARTA_LLM_URL": "http://127.0.0.1:8080/v1", "CHARTA_LLM_MODEL": "m",
-                           "CHARTA_LLM_KEY": "k", "CHARTA_LLM_TIMEOUT": "5",
-                           "CHARTA_ADMIN_TOKEN": "geheim", "CHARTA_LOG_QUESTIONS": "1"})
-    assert (s.llm_url, s.llm_model, s.llm_key, s.llm_timeout_s) == (
-        "http://127.0.0.1:8080/v1", "m", "k", 5.0)
+    s = load_settings(
+        env={
+            "CHARTA_LLM_URL": "http://127.0.0.1:8080/v1",
+            "CHARTA_LLM_MODEL": "m",
+            "CHARTA_LLM_KEY": "k",
+            "CHARTA_LLM_TIMEOUT": "5",
+            "CHARTA_ADMIN_TOKEN": "geheim",
+            "CHARTA_LOG_QUESTIONS": "1",
+        }
+    )
+    assert (s.llm_url, s.llm_model, s.llm_key, s.llm_timeout_s) == ("http://127.0.0.1:8080/v1", "m", "k", 5.0)
     assert s.admin_token == "geheim" and s.log_questions
 
 

@@ -17,26 +17,32 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHARTER_ID = "smart-city-charta-2021"
 
 
-@pytest.mark.parametrize("line, number", [
-    ("3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten", "3.2"),
-    ("1. Digitale Transformation braucht Ziele, Strategien und Strukturen", "1."),
-    ("a) Smart-City-Strategien aufsetzen", "a)"),
-    ("II. Leitlinien für Smart Cities", "II."),
-    ("4.1.2 Ressourcen bereitstellen", "4.1.2"),
-    ("2.3 „Mitgestaltung“ fördern", "2.3"),
-])
+@pytest.mark.parametrize(
+    "line, number",
+    [
+        ("3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten", "3.2"),
+        ("1. Digitale Transformation braucht Ziele, Strategien und Strukturen", "1."),
+        ("a) Smart-City-Strategien aufsetzen", "a)"),
+        ("II. Leitlinien für Smart Cities", "II."),
+        ("4.1.2 Ressourcen bereitstellen", "4.1.2"),
+        ("2.3 „Mitgestaltung“ fördern", "2.3"),
+    ],
+)
 def test_heading_number_recognises_german_numbering(line, number):
     assert heading_number(line) == number
 
 
-@pytest.mark.parametrize("line", [
-    "Die Kommunen sollten 3 Dinge tun.",
-    "2020 Neue Leipzig Charta.",
-    "3.2 Daten sind wichtig, deshalb gilt Folgendes.",  # a sentence, not a heading
-    "a) der Bund und die Länder",  # lowercase: an enumerated clause
-    "2021 Smart City Charta",  # a year is no section number
-    "• 1. Spiegelstrich",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Die Kommunen sollten 3 Dinge tun.",
+        "2020 Neue Leipzig Charta.",
+        "3.2 Daten sind wichtig, deshalb gilt Folgendes.",  # a sentence, not a heading
+        "a) der Bund und die Länder",  # lowercase: an enumerated clause
+        "2021 Smart City Charta",  # a year is no section number
+        "• 1. Spiegelstrich",
+    ],
+)
 def test_heading_number_rejects_body_lines(line):
     assert heading_number(line) is None
 
@@ -50,19 +56,23 @@ def test_heading_label():
 
 def test_detect_numbered_levels_and_wrapped_titles():
     pages = [
-        ["II. Leitlinien für Smart Cities",
-         "Digitalisierung ist Realität geworden.",
-         "3. Digitale Transformation braucht Infrastrukturen, Daten und",
-         "Dienstleistungen",
-         "3.1 Zugang zu digitalen Infrastrukturen",
-         "schaffen und sicherstellen",
-         "Ein sicherer Zugang ist ein Standortfaktor."],
-        ["3.2 Daten verantwortungsvoll generieren,",
-         "Datenhoheit behalten",
-         "Kommunen sollten sich den Zugang zu Daten sichern.",
-         "III. Akteursspezifische Handlungsempfehlungen",
-         "a) Smart-City-Strategien aufsetzen",
-         "Kommunen gestalten aktiv den Dialog."],
+        [
+            "II. Leitlinien für Smart Cities",
+            "Digitalisierung ist Realität geworden.",
+            "3. Digitale Transformation braucht Infrastrukturen, Daten und",
+            "Dienstleistungen",
+            "3.1 Zugang zu digitalen Infrastrukturen",
+            "schaffen und sicherstellen",
+            "Ein sicherer Zugang ist ein Standortfaktor.",
+        ],
+        [
+            "3.2 Daten verantwortungsvoll generieren,",
+            "Datenhoheit behalten",
+            "Kommunen sollten sich den Zugang zu Daten sichern.",
+            "III. Akteursspezifische Handlungsempfehlungen",
+            "a) Smart-City-Strategien aufsetzen",
+            "Kommunen gestalten aktiv den Dialog.",
+        ],
     ]
     hits = detect_numbered(pages)
     got = [(h.level, h.title, h.page) for h in hits]
@@ -80,10 +90,14 @@ def test_detect_numbered_levels_and_wrapped_titles():
 
 
 def test_detect_numbered_ignores_numbers_inside_a_paragraph():
-    pages = [["1. Einleitung",
-              "Die Charta nennt in ihrem Kapitel",
-              "3.2 Daten und ihre Hoheit als Thema, das alle betrifft",
-              "und das geht weiter."]]
+    pages = [
+        [
+            "1. Einleitung",
+            "Die Charta nennt in ihrem Kapitel",
+            "3.2 Daten und ihre Hoheit als Thema, das alle betrifft",
+            "und das geht weiter.",
+        ]
+    ]
     assert [h.title for h in detect_numbered(pages)] == ["1. Einleitung"]
 
 
@@ -95,22 +109,27 @@ def test_detect_numbered_without_headings_finds_nothing():
 def test_locate_outline_finds_titles_split_over_lines_and_merges_them():
     pages = [
         ["Vorwort der Herausgeber."],
-        ["Text davor endet hier.",
-         "3.2 Daten verantwortungsvoll generie-",
-         "ren, Datenhoheit behalten",
-         "Kommunen sollten sich den Zugang sichern.",
-         "3.3 Dauerhafte Funktionsfähigkeit sichern",
-         "Für die dauerhafte Funktionsfähigkeit."],
+        [
+            "Text davor endet hier.",
+            "3.2 Daten verantwortungsvoll generie-",
+            "ren, Datenhoheit behalten",
+            "Kommunen sollten sich den Zugang sichern.",
+            "3.3 Dauerhafte Funktionsfähigkeit sichern",
+            "Für die dauerhafte Funktionsfähigkeit.",
+        ],
     ]
-    outline = [(2, "3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten", 1),
-               (2, "3.3 Dauerhafte Funktionsfähigkeit sichern", 1),
-               (1, "Ein Lesezeichen ohne gedruckten Titel", 1)]
+    outline = [
+        (2, "3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten", 1),
+        (2, "3.3 Dauerhafte Funktionsfähigkeit sichern", 1),
+        (1, "Ein Lesezeichen ohne gedruckten Titel", 1),
+    ]
     hits = locate_outline(pages, outline)
     assert [(h.page, h.line) for h in hits] == [(1, 1), (1, 3), (1, None)]
     assert pages[1][1] == "3.2 Daten verantwortungsvoll generie- ren, Datenhoheit behalten"
 
 
 # --- whole documents -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def charter_sections(charter_searcher):
@@ -123,13 +142,15 @@ def test_charter_structure_comes_from_its_outline(charter_searcher, charter_sect
     sec = by_label["3.2"]
     assert PATH_SEP.join(sec["path"]) == (
         "3. Digitale Transformation braucht Infrastrukturen, Daten und Dienstleistungen"
-        " › 3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten")
+        " › 3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten"
+    )
     assert (sec["level"], sec["page"], sec["pdf_page"]) == (2, "10", 10)
     assert by_label["2.2"]["title"] == "2.2 Digitale Teilhabe, Integration und Inklusion sichern"
     assert by_label["2.2"]["page"] == "8"
-    assert by_label["a)"]["path"] == ["III. Akteursspezifische Handlungsempfehlungen",
-                                      "a) Smart-City-Strategien aufsetzen und gesellschaftliche "
-                                      "Debatte dazu führen"]
+    assert by_label["a)"]["path"] == [
+        "III. Akteursspezifische Handlungsempfehlungen",
+        "a) Smart-City-Strategien aufsetzen und gesellschaftliche Debatte dazu führen",
+    ]
     assert by_label["II."]["level"] == 1
     assert by_label["l)"]["page"] == "18"
     labels = [heading_label(s["title"]) for s in charter_sections]
@@ -141,7 +162,7 @@ def test_charter_section_bodies_start_after_their_heading(charter_searcher, char
     pages = charter_searcher.stored.documents[CHARTER_ID]["pages"]
     by_label = {heading_label(s["title"]): s for s in charter_sections}
     span = by_label["2.2"]["spans"][0]
-    body = pages[span["pdf_page"] - 1]["text"][span["start"]:span["end"]]
+    body = pages[span["pdf_page"] - 1]["text"][span["start"] : span["end"]]
     assert body.lstrip().startswith("Die digitale Transformation")
     assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in body
     assert "2.3 Mitgestaltung fördern" not in body
@@ -153,20 +174,28 @@ def _document(pdf: Path):
 
 
 def test_numbered_headings_without_outline(tmp_path):
-    pdf = text_pdf(tmp_path / "leitfaden.pdf", [
-        ["I. Grundlagen",
-         "Der Leitfaden richtet sich an Kommunen.",
-         "1. Daten und Plattformen",
-         "Kommunen sollten offene Schnittstellen nutzen.",
-         "1.1 Offene Daten bereitstellen",
-         "Offene Daten stärken Transparenz und Teilhabe."],
-        ["1.2 Datenschutz beach-",
-         "ten und umsetzen",
-         "Personenbezogene Daten sind zu schützen.",
-         "II. Umsetzung",
-         "a) Pilotprojekte starten",
-         "Reallabore helfen beim Lernen."],
-    ], title="Leitfaden Daten")
+    pdf = text_pdf(
+        tmp_path / "leitfaden.pdf",
+        [
+            [
+                "I. Grundlagen",
+                "Der Leitfaden richtet sich an Kommunen.",
+                "1. Daten und Plattformen",
+                "Kommunen sollten offene Schnittstellen nutzen.",
+                "1.1 Offene Daten bereitstellen",
+                "Offene Daten stärken Transparenz und Teilhabe.",
+            ],
+            [
+                "1.2 Datenschutz beach-",
+                "ten und umsetzen",
+                "Personenbezogene Daten sind zu schützen.",
+                "II. Umsetzung",
+                "a) Pilotprojekte starten",
+                "Reallabore helfen beim Lernen.",
+            ],
+        ],
+        title="Leitfaden Daten",
+    )
     doc = _document(pdf)
     assert doc.structure == "headings"
     paths = [s.path_text for s in doc.sections]
@@ -180,7 +209,7 @@ def test_numbered_headings_without_outline(tmp_path):
     ]
     sec = doc.sections[3]
     assert sec.pdf_page == 2
-    assert doc.flow[sec.body_start:sec.end].strip() == "Personenbezogene Daten sind zu schützen."
+    assert doc.flow[sec.body_start : sec.end].strip() == "Personenbezogene Daten sind zu schützen."
 
 
 def test_pdf_without_outline_or_headings_is_one_section(tmp_path):
@@ -214,11 +243,15 @@ def test_pdf_page_labels_are_kept_apart_from_page_indices(tmp_path, embedder):
     from common.settings import PassageSettings
     from ingest.passages import make_passages
 
-    plain = text_pdf(tmp_path / "plain.pdf", [
-        ["Vorwort", "Wir danken allen Beteiligten für ihre engagierte Mitarbeit am Leitfaden."],
-        ["1. Einleitung", "Die Stadt plant neue, sichere Radwege für alle Menschen im Quartier."],
-        ["2. Ziele", "Mehr Sicherheit im Verkehr für Kinder, Eltern und ältere Menschen."],
-    ], title="Radverkehrsleitfaden")
+    plain = text_pdf(
+        tmp_path / "plain.pdf",
+        [
+            ["Vorwort", "Wir danken allen Beteiligten für ihre engagierte Mitarbeit am Leitfaden."],
+            ["1. Einleitung", "Die Stadt plant neue, sichere Radwege für alle Menschen im Quartier."],
+            ["2. Ziele", "Mehr Sicherheit im Verkehr für Kinder, Eltern und ältere Menschen."],
+        ],
+        title="Radverkehrsleitfaden",
+    )
     writer = PdfWriter(clone_from=str(plain))
     writer.set_page_label(0, 0, "/r")  # front matter: i
     writer.set_page_label(1, 2, "/D", start=1)  # then 1, 2

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import Stemmer
 
-GERMAN_STOPWORDS = frozenset("""
+GERMAN_STOPWORDS = frozenset(
+    """
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
 anderm andern anderr anders auch auf aus bei beim bin bis bist da damit dann das dass daß dasselbe
 dazu dein deine deinem deinen deiner deines dem demselben den denn denselben der derer derselbe
@@ -33,13 +34,16 @@ sollte sondern sonst über um und uns unser unsere unserem unseren unserer unser
 vor während war waren warst was weg weil weiter welche welchem welchen welcher welches wenn werde
 werden wie wieder will wir wird wirst wo wollen wollte würde würden zu zum zur zwar zwischen
 gibt geht wer wem wen wieso warum weshalb welcher sagt steht etwa bzw z b u a d h
-""".split())
+""".split()
+)
 
-ENGLISH_STOPWORDS = frozenset("""
+ENGLISH_STOPWORDS = frozenset(
+    """
 a an and are as at be by do does for from has have how i if in into is it its of on or our should
 so that the their there these they this to was we what when where which who why will with would
 can must my me you your about does
-""".split())
+""".split()
+)
 
 STOPWORDS = GERMAN_STOPWORDS | ENGLISH_STOPWORDS
 
@@ -82,8 +86,7 @@ def content_words(text: str) -> list[str]:
     >>> content_words("Muss jeder Bürger Online-Dienste nutzen?")
     ['Bürger', 'Online-Dienste', 'nutzen']
     """
-    return [w for w in WORD.findall(text)
-            if len(w) >= 3 and not w.isdigit() and w.casefold() not in STOPWORDS]
+    return [w for w in WORD.findall(text) if len(w) >= 3 and not w.isdigit() and w.casefold() not in STOPWORDS]
 
 
 def analyzer_version() -> str:

@@ -10,11 +10,69 @@ import re
 
 # Abbreviations after which a period does not end a German (or English) sentence.
 _ABBREV = {
-    "z", "b", "u", "a", "d", "h", "e", "v", "o", "g", "s", "bzw", "ca", "vgl", "nr", "abs",
-    "dr", "prof", "usw", "etc", "ggf", "inkl", "insb", "evtl", "sog", "bspw", "mio", "mrd",
-    "jh", "st", "tel", "ff", "art", "bzgl", "zzgl", "max", "min", "dt", "gem", "i", "e.v",
-    "mr", "mrs", "ms", "vs", "e.g", "i.e", "no", "fig", "abb", "kap", "hrsg", "ebd", "f", "rd",
-    "tab", "ä", "u.a", "z.b", "d.h", "i.d.r", "cf", "approx",
+    "z",
+    "b",
+    "u",
+    "a",
+    "d",
+    "h",
+    "e",
+    "v",
+    "o",
+    "g",
+    "s",
+    "bzw",
+    "ca",
+    "vgl",
+    "nr",
+    "abs",
+    "dr",
+    "prof",
+    "usw",
+    "etc",
+    "ggf",
+    "inkl",
+    "insb",
+    "evtl",
+    "sog",
+    "bspw",
+    "mio",
+    "mrd",
+    "jh",
+    "st",
+    "tel",
+    "ff",
+    "art",
+    "bzgl",
+    "zzgl",
+    "max",
+    "min",
+    "dt",
+    "gem",
+    "i",
+    "e.v",
+    "mr",
+    "mrs",
+    "ms",
+    "vs",
+    "e.g",
+    "i.e",
+    "no",
+    "fig",
+    "abb",
+    "kap",
+    "hrsg",
+    "ebd",
+    "f",
+    "rd",
+    "tab",
+    "ä",
+    "u.a",
+    "z.b",
+    "d.h",
+    "i.d.r",
+    "cf",
+    "approx",
 }
 _BOUNDARY = re.compile(r"[.!?…][\"“”»)\]]*\s+(?=[\"„“»(\[]?[A-ZÄÖÜ0-9•])|\n")
 
@@ -33,7 +91,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         if m.group(0) != "\n" and text[m.start()] == ".":
-            word = re.search(r"([\w.]+)$", text[start:m.start()])
+            word = re.search(r"([\w.]+)$", text[start : m.start()])
             token = word.group(1).casefold() if word else ""
             if token in _ABBREV or re.fullmatch(r"\d{1,2}", token):
                 continue
@@ -52,5 +110,3 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-

@@ -49,8 +49,9 @@ def synonym_table() -> SynonymTable:
             for st in {stem(w) for w in words}:
                 by_stem.setdefault(st, []).append(len(sets))
             sets.append(words)
-    return SynonymTable(tuple(sets), {w: tuple(ids) for w, ids in by_word.items()},
-                        {st: tuple(ids) for st, ids in by_stem.items()})
+    return SynonymTable(
+        tuple(sets), {w: tuple(ids) for w, ids in by_word.items()}, {st: tuple(ids) for st, ids in by_stem.items()}
+    )
 
 
 def synonyms_of(word: str) -> frozenset[str]:

@@ -28,10 +28,26 @@ from index.live import LiveSearcher
 
 log = logging.getLogger(__name__)
 
-STATUS_HEADERS = ["Zustand", "Dokument", "Titel", "Ausgabe", "Jahr", "Seiten", "Passagen",
-                  "SHA-256", "Indexiert", "Hinweis"]
-_STATE_DE = {"ok": "aktuell", "new": "neu", "changed": "geändert", "missing": "fehlt",
-             "duplicate": "Duplikat", "invalid": "ungültig"}
+STATUS_HEADERS = [
+    "Zustand",
+    "Dokument",
+    "Titel",
+    "Ausgabe",
+    "Jahr",
+    "Seiten",
+    "Passagen",
+    "SHA-256",
+    "Indexiert",
+    "Hinweis",
+]
+_STATE_DE = {
+    "ok": "aktuell",
+    "new": "neu",
+    "changed": "geändert",
+    "missing": "fehlt",
+    "duplicate": "Duplikat",
+    "invalid": "ungültig",
+}
 _WRONG_TOKEN_DELAY_S = 1.0  # slows down guessing
 
 
@@ -46,8 +62,7 @@ def check_upload(path: Path, settings: Settings) -> str | None:
     if size == 0:
         return "leere Datei (0 Bytes)"
     if size > settings.max_file_mb * 1024 * 1024:
-        return (f"zu groß ({size / 1024 / 1024:.1f} MB; erlaubt sind höchstens "
-                f"{settings.max_file_mb:g} MB)")
+        return f"zu groß ({size / 1024 / 1024:.1f} MB; erlaubt sind höchstens {settings.max_file_mb:g} MB)"
     if b"%PDF-" not in head:
         return "keine PDF-Datei (der PDF-Kennung %PDF fehlt am Dateianfang)"
     return None
@@ -59,10 +74,20 @@ def status_rows(settings: Settings) -> list[list[str]]:
         note = r.note
         if r.superseded_by:
             note = f"ersetzt durch {r.superseded_by}" + (f"; {note}" if note else "")
-        rows.append([_STATE_DE.get(r.state, r.state), r.doc_id, r.title, r.edition, r.year,
-                     "" if r.pages is None else str(r.pages),
-                     "" if r.passages is None else str(r.passages), r.sha256[:12],
-                     r.indexed_at.replace("+00:00", " UTC").replace("T", " "), note])
+        rows.append(
+            [
+                _STATE_DE.get(r.state, r.state),
+                r.doc_id,
+                r.title,
+                r.edition,
+                r.year,
+                "" if r.pages is None else str(r.pages),
+                "" if r.passages is None else str(r.passages),
+                r.sha256[:12],
+                r.indexed_at.replace("+00:00", " UTC").replace("T", " "),
+                note,
+            ]
+        )
     return rows
 
 
@@ -84,8 +109,7 @@ def build_admin_tab(live: LiveSearcher, settings: Settings, token: str) -> None:
         except ChartaError as exc:
             raise gr.Error(str(exc)) from None
 
-    def upload(given: str | None, files: list[str] | None,
-               replace: bool) -> Iterator[tuple[str, list[list[str]]]]:
+    def upload(given: str | None, files: list[str] | None, replace: bool) -> Iterator[tuple[str, list[list[str]]]]:
         authorised(given)
         if not files:
             raise gr.Error("Bitte zuerst PDF-Dateien auswählen.")
@@ -109,11 +133,9 @@ def build_admin_tab(live: LiveSearcher, settings: Settings, token: str) -> None:
 
         def work() -> None:
             try:
-                outcome["report"] = maintain.add(accepted, settings, replace=replace,
-                                                 progress=progress.put)
+                outcome["report"] = maintain.add(accepted, settings, replace=replace, progress=progress.put)
             except IndexLockedError as exc:
-                outcome["error"] = ("Der Index wird gerade aufgebaut; bitte später erneut "
-                                    f"versuchen ({exc}).")
+                outcome["error"] = f"Der Index wird gerade aufgebaut; bitte später erneut versuchen ({exc})."
             except ChartaError as exc:
                 outcome["error"] = str(exc)
             except Exception as exc:  # the thread must report, not die silently
@@ -155,19 +177,17 @@ def build_admin_tab(live: LiveSearcher, settings: Settings, token: str) -> None:
             f"PDF-Dateien (höchstens {settings.max_file_mb:g} MB) werden in den Korpus "
             "kopiert und indexiert. Durchsuchbar sind sie erst, wenn die Indexierung "
             "vollständig abgeschlossen ist. Dateien mit gleichem Inhalt werden nicht doppelt "
-            "aufgenommen.")
+            "aufgenommen."
+        )
         token_box = gr.Textbox(label="Admin-Token", type="password", max_lines=1)
-        files = gr.File(label="PDF-Dateien", file_count="multiple", file_types=[".pdf"],
-                        type="filepath")
-        replace = gr.Checkbox(label="Gleichnamige Datei ersetzen (die alte wird nach "
-                                    "corpus/.removed/ verschoben)", value=False)
+        files = gr.File(label="PDF-Dateien", file_count="multiple", file_types=[".pdf"], type="filepath")
+        replace = gr.Checkbox(
+            label="Gleichnamige Datei ersetzen (die alte wird nach corpus/.removed/ verschoben)", value=False
+        )
         with gr.Row():
             start = gr.Button("Hochladen und indexieren", variant="primary")
             refresh = gr.Button("Status anzeigen")
-        log_box = gr.Textbox(label="Fortschritt", lines=10, max_lines=30, interactive=False,
-                             autoscroll=True)
-        table = gr.Dataframe(headers=STATUS_HEADERS, value=[], label="Dokumente im Index",
-                             interactive=False, wrap=True)
-    start.click(upload, [token_box, files, replace], [log_box, table],
-                api_name="admin_upload", concurrency_limit=1)
+        log_box = gr.Textbox(label="Fortschritt", lines=10, max_lines=30, interactive=False, autoscroll=True)
+        table = gr.Dataframe(headers=STATUS_HEADERS, value=[], label="Dokumente im Index", interactive=False, wrap=True)
+    start.click(upload, [token_box, files, replace], [log_box, table], api_name="admin_upload", concurrency_limit=1)
     refresh.click(show_status, [token_box], [table], api_name="admin_status")

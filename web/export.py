@@ -11,8 +11,9 @@ from answer.answer import ANSWERED, NOT_COVERED, Answer, CitedPassage
 from index.search import Hit
 
 
-def handout_markdown(title: str, items: Sequence[CitedPassage], answer: Answer | None = None,
-                     pdf_url: Callable[[Hit], str] | None = None) -> str:
+def handout_markdown(
+    title: str, items: Sequence[CitedPassage], answer: Answer | None = None, pdf_url: Callable[[Hit], str] | None = None
+) -> str:
     """A Markdown handout: optionally the answer, then each passage with its full citation."""
     lines = [f"# {title}", ""]
     if answer is not None:

@@ -10,25 +10,26 @@ LANGS = ("de", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("Charta-Lotse", "Charta-Lotse"),
-    "intro": (("Fragen Sie in Alltagssprache – die Antworten bestehen nur aus Sätzen der "
-              "Dokumente, jeder mit Quelle."),
-              ("Ask in plain language – answers consist only of sentences from the documents, "
-              "each with its source.")),
+    "intro": (
+        ("Fragen Sie in Alltagssprache – die Antworten bestehen nur aus Sätzen der Dokumente, jeder mit Quelle."),
+        ("Ask in plain language – answers consist only of sentences from the documents, each with its source."),
+    ),
     "language": ("Sprache / Language", "Sprache / Language"),
     "tab_ask": ("Fragen", "Ask"),
     "tab_search": ("Suchen", "Search"),
     "tab_browse": ("Blättern", "Browse"),
     "tab_collection": ("Sammlung", "Collection"),
     "question": ("Ihre Frage", "Your question"),
-    "question_placeholder": ("z. B. Muss jeder Bürger Online-Dienste nutzen?",
-                             "e.g. Must every citizen use online services?"),
+    "question_placeholder": (
+        "z. B. Muss jeder Bürger Online-Dienste nutzen?",
+        "e.g. Must every citizen use online services?",
+    ),
     "ask_button": ("Fragen", "Ask"),
     "new_conversation": ("Neue Unterhaltung", "New conversation"),
     "answer": ("Antwort", "Answer"),
     "sources": ("Belegstellen", "Sources"),
     "citations": ("Zitiervorschläge zum Kopieren", "Citations to copy"),
-    "collect_label": ("Textstellen für die Sammlung auswählen",
-                      "Choose passages for the collection"),
+    "collect_label": ("Textstellen für die Sammlung auswählen", "Choose passages for the collection"),
     "collect_button": ("Zur Sammlung hinzufügen", "Add to collection"),
     "export_answer": ("Antwort als Markdown exportieren", "Export answer as Markdown"),
     "download": ("Download", "Download"),
@@ -40,52 +41,70 @@ STRINGS: dict[str, tuple[str, str]] = {
     "document": ("Dokument", "Document"),
     "toc": ("Inhaltsverzeichnis", "Table of contents"),
     "examples": ("Beispielfragen zu diesem Abschnitt", "Example questions for this section"),
-    "collection_empty": (("Noch keine Textstellen gesammelt. Wählen Sie unter einer Antwort "
-                         "oder in der Suche Textstellen aus."),
-                         ("No passages collected yet. Choose passages below an answer or in "
-                         "the search.")),
-    "export_collection": ("Sammlung als Handout (Markdown) exportieren",
-                          "Export collection as handout (Markdown)"),
+    "collection_empty": (
+        ("Noch keine Textstellen gesammelt. Wählen Sie unter einer Antwort oder in der Suche Textstellen aus."),
+        ("No passages collected yet. Choose passages below an answer or in the search."),
+    ),
+    "export_collection": ("Sammlung als Handout (Markdown) exportieren", "Export collection as handout (Markdown)"),
     "clear_collection": ("Sammlung leeren", "Clear collection"),
     "open_pdf": ("PDF auf Seite {page} öffnen", "Open PDF at page {page}"),
     "citation": ("Zitiervorschlag", "Citation"),
-    "not_covered": ("Die Dokumente beantworten diese Frage nicht.",
-                    "The documents do not answer this question."),
-    "not_covered_next": (("Formulieren Sie die Frage anders, suchen Sie im Reiter „Suchen“ "
-                          "nach Stichworten oder blättern Sie im Reiter „Blättern“ durch das "
-                          "Inhaltsverzeichnis."),
-                         ("Try other words, search for keywords in the “Search” tab, or browse "
-                          "the table of contents in the “Browse” tab.")),
+    "not_covered": ("Die Dokumente beantworten diese Frage nicht.", "The documents do not answer this question."),
+    "not_covered_next": (
+        (
+            "Formulieren Sie die Frage anders, suchen Sie im Reiter „Suchen“ "
+            "nach Stichworten oder blättern Sie im Reiter „Blättern“ durch das "
+            "Inhaltsverzeichnis."
+        ),
+        (
+            "Try other words, search for keywords in the “Search” tab, or browse "
+            "the table of contents in the “Browse” tab."
+        ),
+    ),
     "passages_intro": ("Diese Stellen passen am ehesten.", "These passages fit best."),
-    "passages_note": (("Eine sichere Antwort aus einem Satz gibt es hier nicht. Lesen Sie die "
-                       "markierten Sätze in ihrem Zusammenhang."),
-                      ("There is no answer we can give with confidence. Read the marked "
-                       "sentences in their context.")),
+    "passages_note": (
+        (
+            "Eine sichere Antwort aus einem Satz gibt es hier nicht. Lesen Sie die "
+            "markierten Sätze in ihrem Zusammenhang."
+        ),
+        ("There is no answer we can give with confidence. Read the marked sentences in their context."),
+    ),
     "closest": ("Passende Stellen", "Fitting passages"),
-    "followup_note": (("Anschlussfrage: gesucht wurde im Zusammenhang mit der vorigen Frage "
-                      "(„{query}“)."),
-                      ("Follow-up question: searched together with the previous question "
-                      "(“{query}”).")),
-    "extractive_note": (("Die Antwort besteht aus wörtlichen Sätzen der Dokumente; die Nummern "
-                        "verweisen auf die Belegstellen."),
-                        ("The answer consists of verbatim sentences from the documents; the "
-                        "numbers refer to the sources.")),
-    "llm_note": (("Formuliert vom Sprachmodell {model} nur aus den Textstellen unten – bitte "
-                 "anhand der Belegstellen prüfen."),
-                 ("Written by the language model {model} from the passages below only – "
-                 "please check against the sources.")),
-    "llm_fallback": (("Das Sprachmodell war nicht nutzbar ({reason}); angezeigt wird die "
-                     "Antwort aus wörtlichen Sätzen der Dokumente."),
-                     ("The language model could not be used ({reason}); showing the answer "
-                     "made of verbatim sentences from the documents.")),
-    "llm_removed": ("Nicht belegte Quellennummern entfernt: {markers}.",
-                    "Citation numbers without a source were removed: {markers}."),
-    "llm_unquoted": (("Als Zitat ausgegebener Text, der so in keiner Textstelle steht, wird "
-                     "nicht als Zitat gezeigt."),
-                     "Text given as a quote that is in no passage is not shown as a quote."),
+    "followup_note": (
+        ("Anschlussfrage: gesucht wurde im Zusammenhang mit der vorigen Frage („{query}“)."),
+        ("Follow-up question: searched together with the previous question (“{query}”)."),
+    ),
+    "extractive_note": (
+        ("Die Antwort besteht aus wörtlichen Sätzen der Dokumente; die Nummern verweisen auf die Belegstellen."),
+        ("The answer consists of verbatim sentences from the documents; the numbers refer to the sources."),
+    ),
+    "llm_note": (
+        ("Formuliert vom Sprachmodell {model} nur aus den Textstellen unten – bitte anhand der Belegstellen prüfen."),
+        ("Written by the language model {model} from the passages below only – please check against the sources."),
+    ),
+    "llm_fallback": (
+        (
+            "Das Sprachmodell war nicht nutzbar ({reason}); angezeigt wird die "
+            "Antwort aus wörtlichen Sätzen der Dokumente."
+        ),
+        (
+            "The language model could not be used ({reason}); showing the answer "
+            "made of verbatim sentences from the documents."
+        ),
+    ),
+    "llm_removed": (
+        "Nicht belegte Quellennummern entfernt: {markers}.",
+        "Citation numbers without a source were removed: {markers}.",
+    ),
+    "llm_unquoted": (
+        ("Als Zitat ausgegebener Text, der so in keiner Textstelle steht, wird nicht als Zitat gezeigt."),
+        "Text given as a quote that is in no passage is not shown as a quote.",
+    ),
     "empty_question": ("Bitte geben Sie eine Frage ein.", "Please enter a question."),
-    "question_too_long": ("Die Frage ist zu lang (höchstens {limit} Zeichen).",
-                          "The question is too long (at most {limit} characters)."),
+    "question_too_long": (
+        "Die Frage ist zu lang (höchstens {limit} Zeichen).",
+        "The question is too long (at most {limit} characters).",
+    ),
     "empty_query": ("Bitte geben Sie Suchbegriffe ein.", "Please enter search terms."),
     "no_results": ("Keine passenden Textstellen gefunden.", "No matching passages found."),
     "page": ("S.", "p."),
@@ -94,12 +113,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "answer_title": ("Antwort mit Belegstellen", "Answer with sources"),
     "collected": ("{n} Textstellen in der Sammlung", "{n} passages in the collection"),
     "choose_section": ("Wählen Sie links einen Abschnitt.", "Choose a section on the left."),
-    "example_what": ("Was sagt die {title} zu „{heading}“?",
-                     "What does the {title} say about “{heading}”?"),
-    "example_small": ("Was bedeutet „{heading}“ für kleine Gemeinden?",
-                      "What does “{heading}” mean for small municipalities?"),
-    "example_who": ("Wer ist nach {label} gefordert, und was soll getan werden?",
-                    "Who is called upon in {label}, and what should be done?"),
+    "example_what": ("Was sagt die {title} zu „{heading}“?", "What does the {title} say about “{heading}”?"),
+    "example_small": (
+        "Was bedeutet „{heading}“ für kleine Gemeinden?",
+        "What does “{heading}” mean for small municipalities?",
+    ),
+    "example_who": (
+        "Wer ist nach {label} gefordert, und was soll getan werden?",
+        "Who is called upon in {label}, and what should be done?",
+    ),
     "whole_document": ("ganzes Dokument", "whole document"),
 }
 

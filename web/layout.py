@@ -49,9 +49,9 @@ LANG_CHOICES = [("Deutsch", "de"), ("English", "en")]
 
 # System fonts only: Gradio's default theme would fetch Inter from Google Fonts.
 THEME = gr.themes.Default(
-    primary_hue="blue", neutral_hue="slate",
-    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
-          "sans-serif"],
+    primary_hue="blue",
+    neutral_hue="slate",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Consolas", "Liberation Mono", "monospace"],
 ).set(
     # White on blue-700 has a contrast of 6.7:1 (blue-500 would fail WCAG 1.4.3).
@@ -87,6 +87,7 @@ footer, footer * { opacity: 1 !important; color: #374151 !important; }
 
 # --------------------------------------------------------------------------- serving PDFs
 
+
 def content_disposition(name: str) -> str:
     """RFC 6266: an ASCII fallback name and the real one, UTF-8 encoded, so names with
     „–“, „€“, emoji or control characters neither break the header nor the response.
@@ -110,9 +111,11 @@ def pdf_route(live: LiveSearcher) -> Route:
         path = Path(doc["source_path"]) if doc and doc.get("source_path") else None
         if path is None or not path.is_file():
             return PlainTextResponse("Dokument nicht gefunden", status_code=404)
-        return FileResponse(path, media_type="application/pdf",
-                            headers={"Content-Disposition": content_disposition(path.name),
-                                     "X-Content-Type-Options": "nosniff"})
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            headers={"Content-Disposition": content_disposition(path.name), "X-Content-Type-Options": "nosniff"},
+        )
 
     return Route(PDF_ROUTE + "/{name}", serve, methods=["GET", "HEAD"])
 
@@ -144,6 +147,7 @@ def _choice(item: CitedPassage) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- actions
 
+
 class Lotse:
     """What the page does, on top of the library (one per app)."""
 
@@ -166,15 +170,16 @@ class Lotse:
         return list(self.live.get().documents.values())
 
     def doc_choices(self) -> list[tuple[str, str]]:
-        return [(f"{d.get('title') or d['file']} ({d.get('edition') or d.get('year') or d['file']})",
-                 d["doc_id"]) for d in self.documents()]
+        return [
+            (f"{d.get('title') or d['file']} ({d.get('edition') or d.get('year') or d['file']})", d["doc_id"])
+            for d in self.documents()
+        ]
 
     def sections(self, doc_id: str) -> list[dict[str, Any]]:
         doc = self.live.get().stored.documents.get(doc_id)
         return doc["sections"] if doc else []
 
-    def section_choices(self, doc_ids: list[str] | None,
-                        lang: str = "de") -> list[tuple[str, str]]:
+    def section_choices(self, doc_ids: list[str] | None, lang: str = "de") -> list[tuple[str, str]]:
         out = [(t("whole_document", lang), "")]
         for doc_id in doc_ids or [d["doc_id"] for d in self.documents()]:
             for s in self.sections(doc_id):
@@ -193,30 +198,34 @@ class Lotse:
         if sec is None:
             return "", []
         pages = {p["pdf_page"]: p for p in doc["pages"]}
-        pieces = [{"pdf_page": span["pdf_page"], "label": pages[span["pdf_page"]]["label"],
-                   "text": pages[span["pdf_page"]]["text"][span["start"]:span["end"]]}
-                  for span in sec["spans"] if span["pdf_page"] in pages]
+        pieces = [
+            {
+                "pdf_page": span["pdf_page"],
+                "label": pages[span["pdf_page"]]["label"],
+                "text": pages[span["pdf_page"]]["text"][span["start"] : span["end"]],
+            }
+            for span in sec["spans"]
+            if span["pdf_page"] in pages
+        ]
         title = meta.get("title") or doc_id
         label = heading_label(sec["title"])
-        heading = sec["title"][len(label):].strip() if label != sec["title"] else label
-        examples = [t("example_what", lang, title=title, heading=heading),
-                    t("example_small", lang, heading=heading)]
+        heading = sec["title"][len(label) :].strip() if label != sec["title"] else label
+        examples = [t("example_what", lang, title=title, heading=heading), t("example_small", lang, heading=heading)]
         if sec["level"] > 1:
             examples.append(t("example_who", lang, label=f"{t('section', lang)} {label}"))
         return render_section(sec["title"], pieces, meta.get("file", ""), lang), examples
 
-    def search(self, query: str, doc_ids: list[str] | None, section: str | None, k: int,
-               lang: str = "de") -> list[Hit]:
+    def search(self, query: str, doc_ids: list[str] | None, section: str | None, k: int, lang: str = "de") -> list[Hit]:
         query = " ".join((query or "").split())
         if not query:
             raise gr.Error(t("empty_query", lang))
         if self.settings.log_questions:
             log.info("search: %s", query)
-        return self.live.search(query, k=int(k), doc_ids=doc_ids or None,
-                                section=section or None)
+        return self.live.search(query, k=int(k), doc_ids=doc_ids or None, section=section or None)
 
 
 # --------------------------------------------------------------------------- the page
+
 
 def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks:
     """The whole page; ``launch()`` it (theme, CSS and the PDF route come with it)."""
@@ -239,61 +248,66 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
         with gr.Row():
             tr(gr.Markdown(f"# {t('app_title')}\n{t('intro')}"), "value", "_header")
-            lang_radio = gr.Radio(LANG_CHOICES, value="de", label=t("language"),
-                                  scale=0, min_width=220)
+            lang_radio = gr.Radio(LANG_CHOICES, value="de", label=t("language"), scale=0, min_width=220)
         with gr.Tabs() as tabs:
             with tr(gr.Tab(t("tab_ask"), id="ask"), "label", "tab_ask"):
-                question = tr(gr.Textbox(label=t("question"), lines=2,
-                                         placeholder=t("question_placeholder"),
-                                         elem_id="frage"), "label", "question")
+                question = tr(
+                    gr.Textbox(label=t("question"), lines=2, placeholder=t("question_placeholder"), elem_id="frage"),
+                    "label",
+                    "question",
+                )
                 with gr.Row():
-                    ask_btn = tr(gr.Button(t("ask_button"), variant="primary",
-                                           elem_id="fragen"), "value", "ask_button")
+                    ask_btn = tr(gr.Button(t("ask_button"), variant="primary", elem_id="fragen"), "value", "ask_button")
                     new_btn = tr(gr.Button(t("new_conversation")), "value", "new_conversation")
                 answer_html = gr.HTML(elem_id="antwort")
                 answer_json = gr.JSON(visible=False)
                 cards_html = gr.HTML(elem_id="belegstellen")
-                citations_box = tr(gr.Textbox(label=t("citations"), lines=3, interactive=False,
-                                              buttons=["copy"]), "label", "citations")
+                citations_box = tr(
+                    gr.Textbox(label=t("citations"), lines=3, interactive=False, buttons=["copy"]), "label", "citations"
+                )
                 with gr.Row():
-                    pick = tr(gr.CheckboxGroup([], label=t("collect_label")), "label",
-                              "collect_label")
+                    pick = tr(gr.CheckboxGroup([], label=t("collect_label")), "label", "collect_label")
                 with gr.Row():
                     collect_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
                     export_btn = tr(gr.Button(t("export_answer")), "value", "export_answer")
                 # Shown only with a file: Gradio's empty file box fails axe
                 # (aria-prohibited-attr).
                 with gr.Column(visible=False) as export_box:
-                    export_file = tr(gr.File(label=t("download"), interactive=False), "label",
-                                     "download")
+                    export_file = tr(gr.File(label=t("download"), interactive=False), "label", "download")
 
             with tr(gr.Tab(t("tab_search"), id="search"), "label", "tab_search"):
                 query = tr(gr.Textbox(label=t("query"), elem_id="suche"), "label", "query")
                 with gr.Row():
-                    doc_filter = tr(gr.Dropdown(lotse.doc_choices(), multiselect=True,
-                                                label=t("filter_docs")), "label", "filter_docs")
-                    section_filter = tr(gr.Dropdown(lotse.section_choices(None), value="",
-                                                    label=t("filter_section")),
-                                        "label", "filter_section")
+                    doc_filter = tr(
+                        gr.Dropdown(lotse.doc_choices(), multiselect=True, label=t("filter_docs")),
+                        "label",
+                        "filter_docs",
+                    )
+                    section_filter = tr(
+                        gr.Dropdown(lotse.section_choices(None), value="", label=t("filter_section")),
+                        "label",
+                        "filter_section",
+                    )
                     k_slider = tr(gr.Slider(1, 50, value=10, step=1, label=t("k")), "label", "k")
-                search_btn = tr(gr.Button(t("search_button"), variant="primary"), "value",
-                                "search_button")
+                search_btn = tr(gr.Button(t("search_button"), variant="primary"), "value", "search_button")
                 results_html = gr.HTML()
                 results_json = gr.JSON(visible=False)
-                pick_results = tr(gr.CheckboxGroup([], label=t("collect_label")), "label",
-                                  "collect_label")
-                collect_results_btn = tr(gr.Button(t("collect_button")), "value",
-                                         "collect_button")
+                pick_results = tr(gr.CheckboxGroup([], label=t("collect_label")), "label", "collect_label")
+                collect_results_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
                 search_state = gr.State([])
 
             with tr(gr.Tab(t("tab_browse"), id="browse"), "label", "tab_browse"):
                 docs = lotse.doc_choices()
                 with gr.Row():
                     with gr.Column(scale=1):
-                        browse_doc = tr(gr.Dropdown(docs, value=docs[0][1] if docs else None,
-                                                    label=t("document")), "label", "document")
-                        toc = tr(gr.Radio(_toc_choices(lotse, docs[0][1] if docs else None),
-                                          label=t("toc")), "label", "toc")
+                        browse_doc = tr(
+                            gr.Dropdown(docs, value=docs[0][1] if docs else None, label=t("document")),
+                            "label",
+                            "document",
+                        )
+                        toc = tr(
+                            gr.Radio(_toc_choices(lotse, docs[0][1] if docs else None), label=t("toc")), "label", "toc"
+                        )
                         toc_json = gr.JSON(visible=False)
                     with gr.Column(scale=2):
                         section_html = gr.HTML(f"<p>{t('choose_section')}</p>", elem_id="abschnitt")
@@ -303,21 +317,19 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             with tr(gr.Tab(t("tab_collection"), id="collection"), "label", "tab_collection"):
                 collection_html = gr.HTML(f"<p>{t('collection_empty')}</p>")
                 with gr.Row():
-                    export_coll_btn = tr(gr.Button(t("export_collection"), variant="primary"),
-                                         "value", "export_collection")
-                    clear_coll_btn = tr(gr.Button(t("clear_collection")), "value",
-                                        "clear_collection")
+                    export_coll_btn = tr(
+                        gr.Button(t("export_collection"), variant="primary"), "value", "export_collection"
+                    )
+                    clear_coll_btn = tr(gr.Button(t("clear_collection")), "value", "clear_collection")
                 with gr.Column(visible=False) as export_coll_box:
-                    export_coll_file = tr(gr.File(label=t("download"), interactive=False),
-                                          "label", "download")
+                    export_coll_file = tr(gr.File(label=t("download"), interactive=False), "label", "download")
 
             token = settings.admin_token
             if token:
                 try:
                     from web.admin import build_admin_tab
                 except ImportError as exc:
-                    log.warning("CHARTA_ADMIN_TOKEN is set but the admin tab is not "
-                                "available (%s)", exc)
+                    log.warning("CHARTA_ADMIN_TOKEN is set but the admin tab is not available (%s)", exc)
                 else:
                     build_admin_tab(live, settings, token)
 
@@ -330,20 +342,29 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             data = answer.to_json()
             cites = "\n".join(f"[{p.marker}] {p.citation}" for p in answer.passages)
             choices = [_choice(p) for p in answer.passages]
-            return (render_answer(answer, lg), data, render_cards(answer, lg), cites,
-                    gr.update(choices=choices, value=[]), [*prev, answer.question][-10:], data)
+            return (
+                render_answer(answer, lg),
+                data,
+                render_cards(answer, lg),
+                cites,
+                gr.update(choices=choices, value=[]),
+                [*prev, answer.question][-10:],
+                data,
+            )
 
-        ask_outputs = [answer_html, answer_json, cards_html, citations_box, pick, previous,
-                       last_answer]
+        ask_outputs = [answer_html, answer_json, cards_html, citations_box, pick, previous, last_answer]
         ask_btn.click(do_ask, [question, previous, lang], ask_outputs, api_name="ask")
         question.submit(do_ask, [question, previous, lang], ask_outputs, api_name=False)
 
         def do_new():
             return "", "", None, "", "", gr.update(choices=[], value=[]), [], None
 
-        new_btn.click(do_new, None, [question, answer_html, answer_json, cards_html,
-                                     citations_box, pick, previous, last_answer],
-                      api_name="new_conversation")
+        new_btn.click(
+            do_new,
+            None,
+            [question, answer_html, answer_json, cards_html, citations_box, pick, previous, last_answer],
+            api_name="new_conversation",
+        )
 
         def do_collect(chosen: list[str], source: Any, coll: list[dict], lg: str):
             if isinstance(source, dict):  # an answer
@@ -351,26 +372,28 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             else:  # search results
                 items = source or []
             have = {c["passage_id"] for c in coll}
-            added = [i for i in items if i["passage_id"] in (chosen or [])
-                     and i["passage_id"] not in have]
+            added = [i for i in items if i["passage_id"] in (chosen or []) and i["passage_id"] not in have]
             coll = [*coll, *added]
             return coll, render_collection(_collected(coll), lg)
 
-        collect_btn.click(do_collect, [pick, last_answer, collection, lang],
-                          [collection, collection_html], api_name="collect_answer")
-        collect_results_btn.click(do_collect, [pick_results, search_state, collection, lang],
-                                  [collection, collection_html], api_name="collect_results")
+        collect_btn.click(
+            do_collect, [pick, last_answer, collection, lang], [collection, collection_html], api_name="collect_answer"
+        )
+        collect_results_btn.click(
+            do_collect,
+            [pick_results, search_state, collection, lang],
+            [collection, collection_html],
+            api_name="collect_results",
+        )
 
         def do_export_answer(data: dict | None, lg: str):
             if not data:
                 raise gr.Error(t("empty_question", lg))
             answer = Answer.from_json(data)
-            text = handout_markdown(t("answer_title", lg), answer.passages, answer,
-                                    pdf_url=_hit_url)
+            text = handout_markdown(t("answer_title", lg), answer.passages, answer, pdf_url=_hit_url)
             return write_markdown(text, "antwort"), gr.Column(visible=True)
 
-        export_btn.click(do_export_answer, [last_answer, lang], [export_file, export_box],
-                         api_name="export_answer")
+        export_btn.click(do_export_answer, [last_answer, lang], [export_file, export_box], api_name="export_answer")
 
         def do_search(q: str, doc_ids: list[str], section: str | None, k: float, lg: str):
             try:
@@ -382,30 +405,38 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             data = [i.to_json() for i in items]
             return (body, data, gr.update(choices=[_choice(i) for i in items], value=[]), data)
 
-        search_btn.click(do_search, [query, doc_filter, section_filter, k_slider, lang],
-                         [results_html, results_json, pick_results, search_state],
-                         api_name="search")
-        query.submit(do_search, [query, doc_filter, section_filter, k_slider, lang],
-                     [results_html, results_json, pick_results, search_state], api_name=False)
-        doc_filter.change(lambda d: gr.update(choices=lotse.section_choices(d), value=""),
-                          doc_filter, section_filter, api_name=False)
+        search_btn.click(
+            do_search,
+            [query, doc_filter, section_filter, k_slider, lang],
+            [results_html, results_json, pick_results, search_state],
+            api_name="search",
+        )
+        query.submit(
+            do_search,
+            [query, doc_filter, section_filter, k_slider, lang],
+            [results_html, results_json, pick_results, search_state],
+            api_name=False,
+        )
+        doc_filter.change(
+            lambda d: gr.update(choices=lotse.section_choices(d), value=""), doc_filter, section_filter, api_name=False
+        )
 
         def do_toc(doc_id: str | None):
-            entries = [{k: s[k] for k in ("idx", "level", "title", "page", "pdf_page")}
-                       for s in (lotse.sections(doc_id) if doc_id else [])]
+            entries = [
+                {k: s[k] for k in ("idx", "level", "title", "page", "pdf_page")}
+                for s in (lotse.sections(doc_id) if doc_id else [])
+            ]
             return gr.update(choices=_toc_choices(lotse, doc_id), value=None), entries
 
         browse_doc.change(do_toc, browse_doc, [toc, toc_json], api_name="toc")
 
         def do_section(doc_id: str | None, idx: int | None, lg: str):
             if doc_id is None or idx is None:
-                return (f"<p>{t('choose_section', lg)}</p>", gr.update(choices=[], value=None),
-                        [])
+                return (f"<p>{t('choose_section', lg)}</p>", gr.update(choices=[], value=None), [])
             body, ex = lotse.section_text(doc_id, int(idx), lg)
             return body, gr.update(choices=ex, value=None), ex
 
-        toc.change(do_section, [browse_doc, toc, lang], [section_html, examples, examples_json],
-                   api_name="section")
+        toc.change(do_section, [browse_doc, toc, lang], [section_html, examples, examples_json], api_name="section")
 
         def use_example(q: str | None):
             if not q:
@@ -413,21 +444,22 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             return q, gr.Tabs(selected="ask")
 
         examples.input(use_example, examples, [question, tabs], api_name=False).then(
-            do_ask, [question, previous, lang], ask_outputs, api_name=False)
+            do_ask, [question, previous, lang], ask_outputs, api_name=False
+        )
 
         def do_export_collection(coll: list[dict], lg: str):
             if not coll:
                 raise gr.Error(t("collection_empty", lg))
             items = _collected(coll)
-            path = write_markdown(handout_markdown(t("handout_title", lg), items,
-                                                   pdf_url=_hit_url), "handout")
+            path = write_markdown(handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url), "handout")
             return path, gr.Column(visible=True)
 
-        export_coll_btn.click(do_export_collection, [collection, lang],
-                              [export_coll_file, export_coll_box],
-                              api_name="export_collection")
-        clear_coll_btn.click(lambda lg: ([], render_collection([], lg)), lang,
-                             [collection, collection_html], api_name="clear_collection")
+        export_coll_btn.click(
+            do_export_collection, [collection, lang], [export_coll_file, export_coll_box], api_name="export_collection"
+        )
+        clear_coll_btn.click(
+            lambda lg: ([], render_collection([], lg)), lang, [collection, collection_html], api_name="clear_collection"
+        )
 
         def relabel(lg: str):
             updates = []
@@ -438,8 +470,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     updates.append(gr.update(**{attr: t(key, lg)}))  # type: ignore[arg-type]
             return [lg, *updates]
 
-        lang_radio.change(relabel, lang_radio, [lang, *[c for c, _, _ in texts]],
-                          api_name=False)  # type: ignore[arg-type]
+        lang_radio.change(relabel, lang_radio, [lang, *[c for c, _, _ in texts]], api_name=False)  # type: ignore[arg-type]
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=512)
     return demo
@@ -448,8 +479,10 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 def _toc_choices(lotse: Lotse, doc_id: str | None) -> list[tuple[str, int]]:
     if not doc_id:
         return []
-    return [("\u2003" * (s["level"] - 1) + f"{s['title']} ({t('page')} {s['page']})", s["idx"])
-            for s in lotse.sections(doc_id)]
+    return [
+        ("\u2003" * (s["level"] - 1) + f"{s['title']} ({t('page')} {s['page']})", s["idx"])
+        for s in lotse.sections(doc_id)
+    ]
 
 
 def _hit_url(hit: Hit) -> str:
@@ -458,5 +491,4 @@ def _hit_url(hit: Hit) -> str:
 
 def _collected(coll: list[dict[str, Any]]) -> list[CitedPassage]:
     """The collection's passages (kept as JSON in the page state), numbered anew."""
-    return [CitedPassage.from_json({**c, "marker": n, "highlights": []})
-            for n, c in enumerate(coll, 1)]
+    return [CitedPassage.from_json({**c, "marker": n, "highlights": []}) for n, c in enumerate(coll, 1)]

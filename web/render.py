@@ -61,24 +61,28 @@ def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
         f'<p><a href="{esc(pdf_url(hit.file, hit.pdf_page))}" target="_blank" '
         f'rel="noopener">{esc(link)}</a></p>'
         f"<p>{esc(t('citation', lang))}: <code>{esc(item.citation)}</code></p>"
-        "</article>")
+        "</article>"
+    )
 
 
 def render_answer(answer: Answer, lang: str) -> str:
     """The answer box: the answer, or why there is none; each outcome looks different."""
     parts = []
     if answer.followup:
-        parts.append(f'<p class="lotse-note">{esc(t("followup_note", lang, query=answer.query))}'
-                     "</p>")
+        parts.append(f'<p class="lotse-note">{esc(t("followup_note", lang, query=answer.query))}</p>')
     if answer.status == NOT_COVERED:
-        parts.append(f'<div class="lotse-notice" role="status"><p><strong>'
-                     f'{esc(t("not_covered", lang))}</strong></p>'
-                     f'<p>{esc(t("not_covered_next", lang))}</p></div>')
+        parts.append(
+            f'<div class="lotse-notice" role="status"><p><strong>'
+            f"{esc(t('not_covered', lang))}</strong></p>"
+            f"<p>{esc(t('not_covered_next', lang))}</p></div>"
+        )
         return "".join(parts)
     if answer.status == PASSAGES:
-        parts.append(f'<div class="lotse-passages" role="status"><p><strong>'
-                     f'{esc(t("passages_intro", lang))}</strong></p>'
-                     f'<p>{esc(t("passages_note", lang))}</p></div>')
+        parts.append(
+            f'<div class="lotse-passages" role="status"><p><strong>'
+            f"{esc(t('passages_intro', lang))}</strong></p>"
+            f"<p>{esc(t('passages_note', lang))}</p></div>"
+        )
         return "".join(parts)
     if answer.mode == "llm":
         text = esc(answer.generated_text)
@@ -92,13 +96,12 @@ def render_answer(answer: Answer, lang: str) -> str:
         parts.append(f'<p class="lotse-note" role="status">{esc(" ".join(notes))}</p>')
         return "".join(parts)
     sentences = " ".join(
-        f'{esc(" ".join(s.text.split()))} <span class="marker">[{s.marker}]</span>'
-        for s in answer.sentences)
+        f'{esc(" ".join(s.text.split()))} <span class="marker">[{s.marker}]</span>' for s in answer.sentences
+    )
     parts.append(f'<div class="lotse-answer" lang="de"><p>{sentences}</p></div>')
     parts.append(f'<p class="lotse-note">{esc(t("extractive_note", lang))}</p>')
     if answer.llm_error:
-        parts.append(f'<p class="lotse-note" role="status">'
-                     f'{esc(t("llm_fallback", lang, reason=answer.llm_error))}</p>')
+        parts.append(f'<p class="lotse-note" role="status">{esc(t("llm_fallback", lang, reason=answer.llm_error))}</p>')
     return "".join(parts)
 
 
@@ -113,8 +116,7 @@ def render_cards(answer: Answer, lang: str) -> str:
 def render_collection(items: list[CitedPassage], lang: str) -> str:
     if not items:
         return f"<p>{esc(t('collection_empty', lang))}</p>"
-    return (f"<p>{esc(t('collected', lang, n=len(items)))}</p>"
-            + "".join(render_card(i, lang) for i in items))
+    return f"<p>{esc(t('collected', lang, n=len(items)))}</p>" + "".join(render_card(i, lang) for i in items)
 
 
 def render_section(title: str, pieces: list[dict[str, Any]], file: str, lang: str) -> str:
@@ -124,8 +126,10 @@ def render_section(title: str, pieces: list[dict[str, Any]], file: str, lang: st
     """
     parts = [f"<h2>{esc(title)}</h2>"]
     for piece in pieces:
-        parts.append(f'<p><a class="pageref" href="{esc(pdf_url(file, piece["pdf_page"]))}" '
-                     f'target="_blank" rel="noopener">{esc(t("page", lang))} '
-                     f'{esc(piece["label"])}</a></p>'
-                     f'<div class="lotse-section" lang="de">{esc(piece["text"].strip())}</div>')
+        parts.append(
+            f'<p><a class="pageref" href="{esc(pdf_url(file, piece["pdf_page"]))}" '
+            f'target="_blank" rel="noopener">{esc(t("page", lang))} '
+            f"{esc(piece['label'])}</a></p>"
+            f'<div class="lotse-section" lang="de">{esc(piece["text"].strip())}</div>'
+        )
     return "".join(parts)
