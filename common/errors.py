@@ -13,11 +13,17 @@ class ChartaError(Exception):
 
 
 class DocumentError(ChartaError):
-    """A single input document cannot be ingested; the others are unaffected."""
+    """A single input document cannot be ingested; the others are unaffected.
 
-    def __init__(self, file: str, reason: str) -> None:
+    ``code`` and ``details`` name the reason for an interface that words it in another
+    language (the app's German upload messages); ``reason`` is the English line.
+    """
+
+    def __init__(self, file: str, reason: str, code: str = "", **details: object) -> None:
         self.file = file
         self.reason = reason
+        self.code = code
+        self.details = details
         super().__init__(f"{file}: {reason}")
 
 

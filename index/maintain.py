@@ -56,6 +56,29 @@ class StatusRow:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def cells(self) -> list[str]:
+        """The row as shown by ``ingest status`` and the admin tab: state, document,
+        title, edition (with year), pages, passages, short hash, indexed (UTC); ``–`` for
+        what is not known.
+
+        >>> StatusRow("ok", "charta", "f.pdf", "Charta", "Fassung 2021", "2021", 21, 120,
+        ...           "0e3fbe5b164c9a", "2026-12-02T13:59:32+00:00").cells()
+        ['ok', 'charta', 'Charta', 'Fassung 2021', '21', '120', '0e3fbe5b164c', '2026-12-02T13:59:32Z']
+        """
+        edition = self.edition
+        if self.year and self.year not in edition:
+            edition = f"{edition}, {self.year}" if edition else self.year
+        return [
+            self.state,
+            self.doc_id,
+            self.title if len(self.title) <= 40 else self.title[:39] + "…",
+            edition or "–",
+            "–" if self.pages is None else str(self.pages),
+            "–" if self.passages is None else str(self.passages),
+            self.sha256[:12] or "–",
+            self.indexed_at.replace("+00:00", "Z") or "–",
+        ]
+
 
 @dataclass
 class Status:

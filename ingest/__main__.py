@@ -200,23 +200,7 @@ def format_status(st) -> str:
     )
     cols = ["STATE", "DOC", "TITLE", "EDITION", "PAGES", "PASSAGES", "SHA256", "INDEXED"]
     table = [cols]
-    for r in st.rows:
-        edition = (
-            r.edition if not r.year or r.year in r.edition else (f"{r.edition}, {r.year}" if r.edition else r.year)
-        )
-        title = r.title if len(r.title) <= 40 else r.title[:39] + "…"
-        table.append(
-            [
-                r.state,
-                r.doc_id,
-                title,
-                edition or "–",
-                "–" if r.pages is None else str(r.pages),
-                "–" if r.passages is None else str(r.passages),
-                r.sha256[:12] or "–",
-                r.indexed_at.replace("+00:00", "Z") or "–",
-            ]
-        )
+    table += [r.cells() for r in st.rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
     lines = [head, ""]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table]

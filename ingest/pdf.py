@@ -46,19 +46,24 @@ def check_file(path: Path, max_file_mb: float) -> None:
     """Cheap checks before any parsing: exists, not empty, not too big, looks like a PDF."""
     name = path.name
     if not path.is_file():
-        raise DocumentError(name, "file not found")
+        raise DocumentError(name, "file not found", "missing")
     size = path.stat().st_size
     if size == 0:
-        raise DocumentError(name, "empty file (0 bytes)")
+        raise DocumentError(name, "empty file (0 bytes)", "empty")
     if size > max_file_mb * 1024 * 1024:
+        mb = f"{size / 1024 / 1024:.1f}"
         raise DocumentError(
-            name, f"file too large ({size / 1024 / 1024:.1f} MB > limit {max_file_mb:g} MB, CHARTA_MAX_FILE_MB)"
+            name,
+            f"file too large ({mb} MB > limit {max_file_mb:g} MB, CHARTA_MAX_FILE_MB)",
+            "too_large",
+            mb=mb,
+            limit=f"{max_file_mb:g}",
         )
     with path.open("rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" not in head:
         kind = "text" if _looks_like_text(head) else "binary data"
-        raise DocumentError(name, f"not a PDF (no %PDF header; looks like {kind})")
+        raise DocumentError(name, f"not a PDF (no %PDF header; looks like {kind})", "not_pdf")
 
 
 def _looks_like_text(data: bytes) -> bool:

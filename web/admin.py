@@ -21,10 +21,12 @@ from typing import Any
 
 import gradio as gr
 
-from common.errors import ChartaError, IndexLockedError
+from common.errors import ChartaError, DocumentError, IndexLockedError
 from common.settings import Settings
 from index import maintain
 from index.live import LiveSearcher
+from ingest.pdf import check_file
+from web.i18n import STRINGS, t
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,6 @@ STATUS_HEADERS = [
     "Dokument",
     "Titel",
     "Ausgabe",
-    "Jahr",
     "Seiten",
     "Passagen",
     "SHA-256",
@@ -52,42 +53,30 @@ _WRONG_TOKEN_DELAY_S = 1.0  # slows down guessing
 
 
 def check_upload(path: Path, settings: Settings) -> str | None:
-    """Why an uploaded file is refused (German, one line), or None. Reads 1 KB at most."""
+    """Why an uploaded file is refused (German, one line), or None.
+
+    The checks are ingest's own (:func:`ingest.pdf.check_file`, 1 KB read at most); only
+    the wording is the tab's.
+    """
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(1024)
+        check_file(path, settings.max_file_mb)
+    except DocumentError as exc:
+        key = f"upload_{exc.code}"
+        return t(key, "de", **exc.details) if key in STRINGS else exc.reason
     except OSError as exc:
         return f"nicht lesbar ({exc.strerror})"
-    if size == 0:
-        return "leere Datei (0 Bytes)"
-    if size > settings.max_file_mb * 1024 * 1024:
-        return f"zu groß ({size / 1024 / 1024:.1f} MB; erlaubt sind höchstens {settings.max_file_mb:g} MB)"
-    if b"%PDF-" not in head:
-        return "keine PDF-Datei (der PDF-Kennung %PDF fehlt am Dateianfang)"
     return None
 
 
 def status_rows(settings: Settings) -> list[list[str]]:
+    """The status table of ``ingest status``, with German states and notes."""
     rows = []
     for r in maintain.status(settings).rows:
         note = r.note
         if r.superseded_by:
             note = f"ersetzt durch {r.superseded_by}" + (f"; {note}" if note else "")
-        rows.append(
-            [
-                _STATE_DE.get(r.state, r.state),
-                r.doc_id,
-                r.title,
-                r.edition,
-                r.year,
-                "" if r.pages is None else str(r.pages),
-                "" if r.passages is None else str(r.passages),
-                r.sha256[:12],
-                r.indexed_at.replace("+00:00", " UTC").replace("T", " "),
-                note,
-            ]
-        )
+        state, *rest = r.cells()
+        rows.append([_STATE_DE.get(state, state), *rest, note])
     return rows
 
 

@@ -101,6 +101,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Text given as a quote that is in no passage is not shown as a quote.",
     ),
     "empty_question": ("Bitte geben Sie eine Frage ein.", "Please enter a question."),
+    "upload_missing": ("nicht gefunden", "not found"),
+    "upload_empty": ("leere Datei (0 Bytes)", "empty file (0 bytes)"),
+    "upload_too_large": (
+        "zu groß ({mb} MB; erlaubt sind höchstens {limit} MB)",
+        "too large ({mb} MB; at most {limit} MB allowed)",
+    ),
+    "upload_not_pdf": (
+        "keine PDF-Datei (die PDF-Kennung %PDF fehlt am Dateianfang)",
+        "not a PDF (the %PDF marker is missing at the start of the file)",
+    ),
     "question_too_long": (
         "Die Frage ist zu lang (höchstens {limit} Zeichen).",
         "The question is too long (at most {limit} characters).",
