@@ -169,3 +169,19 @@ def test_browse_view_and_english_switch(page):
     page.get_by_label("English").check()
     page.get_by_role("tab", name="Ask").wait_for(timeout=10_000)
     assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
+
+
+def test_questions_and_answers_are_not_kept_in_the_browser(page, app_url):
+    import urllib.error
+    import urllib.request
+
+    reload(page)
+    question = "Wie sollen Kommunen die Datenhoheit behalten?"
+    page.get_by_label("Ihre Frage").fill(question)
+    page.get_by_role("button", name="Fragen", exact=True).click()
+    page.locator("#antwort .lotse-answer, #antwort .lotse-passages").wait_for(timeout=30_000)
+    stored = page.evaluate("""() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])""")
+    assert "Datenhoheit" not in stored and "Kommunen" not in stored, stored[:300]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(app_url + "/gradio_api/runs", timeout=10)
+    assert err.value.code == 404

@@ -130,6 +130,9 @@ class LotseBlocks(gr.Blocks):
         kwargs.setdefault("theme", THEME)
         kwargs.setdefault("css", CSS)
         kwargs.setdefault("footer_links", ["api", "settings"])
+        # Gradio would keep every question, answer and admin token in the browser's
+        # storage and offer them at /gradio_api/runs; questions are not logged here.
+        kwargs.setdefault("run_history", False)
         kwargs.setdefault("ssr_mode", False)
         kwargs.setdefault("max_threads", CONCURRENCY * 2)
         kwargs.setdefault("share", False)
