@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
-from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from answer import llm
 from answer.answer import Answer, CitedPassage
@@ -31,7 +27,6 @@ from ingest.structure import heading_label
 from web.export import handout_markdown, write_markdown
 from web.i18n import t
 from web.render import (
-    PDF_ROUTE,
     pdf_url,
     render_answer,
     render_card,
@@ -39,6 +34,7 @@ from web.render import (
     render_collection,
     render_section,
 )
+from web.routes import pdf_route
 
 log = logging.getLogger("charta.app")
 
@@ -83,41 +79,6 @@ CSS = """
 /* Gradio's footer links are light grey on white (WCAG 1.4.3 contrast). */
 footer, footer * { opacity: 1 !important; color: #374151 !important; }
 """
-
-
-# --------------------------------------------------------------------------- serving PDFs
-
-
-def content_disposition(name: str) -> str:
-    """RFC 6266: an ASCII fallback name and the real one, UTF-8 encoded, so names with
-    „–“, „€“, emoji or control characters neither break the header nor the response.
-
-    >>> print(content_disposition("Leitfaden – 2021 €.pdf"))
-    inline; filename="Leitfaden _ 2021 _.pdf"; filename*=UTF-8''Leitfaden%20%E2%80%93%202021%20%E2%82%AC.pdf
-    """
-    from urllib.parse import quote
-
-    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
-    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def pdf_route(live: LiveSearcher) -> Route:
-    """``/dokumente/<file>``: a PDF of the live index, looked up by its name only."""
-
-    async def serve(request: Request) -> Response:
-        name = request.path_params["name"]
-        docs = live.get().documents.values()
-        doc = next((d for d in docs if d.get("file") == name), None)
-        path = Path(doc["source_path"]) if doc and doc.get("source_path") else None
-        if path is None or not path.is_file():
-            return PlainTextResponse("Dokument nicht gefunden", status_code=404)
-        return FileResponse(
-            path,
-            media_type="application/pdf",
-            headers={"Content-Disposition": content_disposition(path.name), "X-Content-Type-Options": "nosniff"},
-        )
-
-    return Route(PDF_ROUTE + "/{name}", serve, methods=["GET", "HEAD"])
 
 
 class LotseBlocks(gr.Blocks):
