@@ -5,29 +5,37 @@ llama.cpp's server …), configured by the operator only:
                         …/chat/completions URL)
     CHARTA_LLM_MODEL    model name the server knows
     CHARTA_LLM_KEY      optional bearer token
-    CHARTA_LLM_TIMEOUT  seconds to wait for the answer (default 30)
+    CHARTA_LLM_TIMEOUT  seconds the whole answer may take (default 30)
 
 The model sees only the numbered passages. Its answer is checked before it is shown:
 citation markers that name no retrieved passage are removed, and quoted text that is
 not in a passage loses its quotation marks. An answer without a single valid marker,
-an endpoint error or a timeout raises :class:`LLMError`; the app then shows the
-extractive answer and says why.
+an endpoint error, an oversized response or a missed deadline raises :class:`LLMError`;
+the app then shows the extractive answer and says why.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from common.errors import LLMError
 from common.settings import Settings
 
 DEFAULT_TIMEOUT_S = 30.0
 MAX_TOKENS = 400
+MAX_RESPONSE_BYTES = 256 * 1024  # a 400-token answer is a few kB; more is not an answer
+READ_CHUNK = 64 * 1024
+MAX_ANSWER_CHARS = 3000  # four sentences; 400 tokens are about 2000 characters of German
 
 SYSTEM_PROMPT = (
     "Du beantwortest Fragen von Beschäftigten deutscher Kommunen ausschließlich anhand der "
@@ -127,8 +135,104 @@ def check_answer(text: str, passages: Sequence[str]) -> Checked:
     return Checked(text.strip(), markers, removed, unquoted)
 
 
-def generate(question: str, passages: Sequence[str], config: LLMConfig) -> Checked:
-    """Ask the endpoint for an answer from ``passages`` and check it; raises LLMError."""
+class _Deadline:
+    """Cuts the connection when the time for the whole answer is up.
+
+    A socket timeout bounds each read, not their sum: a server that sends one byte every
+    few seconds never trips it. This watchdog shuts the socket down at the deadline,
+    whatever the client is waiting for (status line, headers or body).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self.cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            self.cut()
+
+    def cut(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            try:
+                # The plain socket's shutdown, also for TLS: it wakes a blocked read in
+                # another thread without touching the TLS state that read is using.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @property
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.end
+
+
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """urllib's opener (proxies and all) whose connections the deadline can cut."""
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class SecureConnection(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(SecureConnection, req)
+
+    return urllib.request.build_opener(Handler, SecureHandler)
+
+
+def _too_large() -> LLMError:
+    return LLMError(f"the language model's response is larger than {MAX_RESPONSE_BYTES // 1024} kB")
+
+
+def _post(request: urllib.request.Request, config: LLMConfig, deadline: _Deadline) -> bytes:
+    """The response body, read piece by piece so that neither the deadline nor the size
+    cap waits for the whole of it."""
+    with _opener(deadline).open(request, timeout=config.timeout_s) as response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+            raise _too_large()
+        chunks: list[bytes] = []
+        size = 0
+        while not deadline.passed:
+            chunk = response.read1(READ_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    if deadline.passed:
+        raise TimeoutError
+    return b"".join(chunks)
+
+
+def _request(question: str, passages: Sequence[str], config: LLMConfig) -> dict[str, Any]:
     body = {
         "model": config.model,
         "messages": build_messages(question, passages),
@@ -142,25 +246,37 @@ def generate(question: str, passages: Sequence[str], config: LLMConfig) -> Check
     request = urllib.request.Request(
         config.endpoint, data=json.dumps(body).encode("utf-8"), headers=headers, method="POST"
     )
+    timed_out = LLMError(f"the language model did not answer within {config.timeout_s:g} s")
+    with _Deadline(config.timeout_s) as deadline:
+        try:
+            raw = _post(request, config, deadline)
+        except urllib.error.HTTPError as exc:
+            raise LLMError(f"the language model server answered HTTP {exc.code}") from None
+        except (OSError, http.client.HTTPException) as exc:
+            reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            if deadline.passed or isinstance(reason, TimeoutError):
+                raise timed_out from None
+            if isinstance(exc, urllib.error.URLError):
+                raise LLMError(f"the language model server is unreachable ({exc.reason})") from None
+            raise LLMError(f"the language model server sent no valid answer ({exc})") from None
     try:
-        with urllib.request.urlopen(request, timeout=config.timeout_s) as response:
-            payload = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        raise LLMError(f"the language model server answered HTTP {exc.code}") from None
-    except TimeoutError:
-        raise LLMError(f"the language model did not answer within {config.timeout_s:g} s") from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise LLMError(f"the language model did not answer within {config.timeout_s:g} s") from None
-        raise LLMError(f"the language model server is unreachable ({exc.reason})") from None
-    except (OSError, ValueError) as exc:
+        payload = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
         raise LLMError(f"the language model server sent no valid answer ({exc})") from None
+    return payload if isinstance(payload, dict) else {}
+
+
+def generate(question: str, passages: Sequence[str], config: LLMConfig) -> Checked:
+    """Ask the endpoint for an answer from ``passages`` and check it; raises LLMError."""
+    payload = _request(question, passages, config)
     try:
         content = payload["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError):
         raise LLMError("the language model server sent no answer text") from None
     if not isinstance(content, str) or not content.strip():
         raise LLMError("the language model sent an empty answer")
+    if len(content) > MAX_ANSWER_CHARS:
+        raise LLMError(f"the language model's answer is longer than {MAX_ANSWER_CHARS} characters")
     checked = check_answer(content, passages)
     if not checked.markers:
         raise LLMError("the language model's answer cites none of the passages")

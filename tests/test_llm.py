@@ -1,12 +1,19 @@
-"""The OpenAI-compatible client against a small chat server of our own."""
+"""The OpenAI-compatible client against small chat servers of our own: what it sends,
+how long it waits, how much it reads, and which generated sentences it lets through."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
-from answer.llm import LLMConfig, LLMError, check_answer, config_from_settings, generate
+from answer.llm import MAX_RESPONSE_BYTES, LLMConfig, LLMError, check_answer, config_from_settings, generate
 from common.errors import ChartaError
 from tests.app_fixtures import ChatServer
 
@@ -75,3 +82,111 @@ def test_configuration_comes_from_the_validated_settings():
     assert cfg == LLMConfig("http://h/v1", "m", "", 7.0)
     with pytest.raises(ChartaError, match="CHARTA_LLM_MODEL"):
         load_settings(env={"CHARTA_LLM_URL": "http://127.0.0.1:1/v1"})
+
+
+# Two passages of the Smart City Charta 2021 (p. 8), as the index returns them.
+CHARTER = [
+    "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden. Kommunen müssen ihren Einwohnerinnen und "
+    "Einwohnern und Unternehmen ermöglichen, auch auf nicht-digitalem Wege mit ihnen zu kommunizieren, und daher "
+    "zusätzlich analoge Strukturen anbieten. Die Lebenswirklichkeit in Städten, Kreisen und Gemeinden wird in hohem "
+    "Maße von Haltungen und Geschäftsbedingungen von Unternehmen geprägt.",
+    "Die digitale Transformation sollte die Teilhabe aller Menschen am gesellschaftlichen Leben fördern. "
+    "Digitalisierung darf nicht zum Ausschluss Einzelner oder ganzer Bevölkerungsgruppen führen. Dazu sollten die "
+    "digitalen Angebote den unterschiedlichen Möglichkeiten der Menschen Rechnung tragen (Design for all).",
+]
+NIEMAND = "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden [1]."
+REPLIES = {
+    "verbose": NIEMAND * 200,
+}
+TRICKLE_S = 0.2  # seconds between two bytes of a trickling response
+
+
+class FakeModel:
+    """A local stand-in for an operator's chat server. The requested model name picks
+    the reply: one of REPLIES, or a misbehaving server (``trickle-body``,
+    ``trickle-head``: one byte every 0.2 s for 5 s; ``huge``, ``huge-declared``: 10 MB,
+    without and with a Content-Length)."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.prompts.append(body["messages"][-1]["content"])
+                model = body["model"]
+                content = REPLIES.get(model, "")
+                data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+                head = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+                with contextlib.suppress(OSError):  # the client hung up, as it should
+                    if model == "trickle-head":
+                        self._trickle(head + b"Content-Length: %d\r\n\r\n" % len(data) + data)
+                    elif model == "trickle-body":
+                        self._send(head + b"Content-Length: %d\r\n\r\n" % len(data))
+                        self._trickle(data)
+                    elif model.startswith("huge"):
+                        size = 10 * 1024 * 1024
+                        declared = b"Content-Length: %d\r\n" % size if model == "huge-declared" else b""
+                        self._send(head + declared + b"\r\n")
+                        for _ in range(size // 65536):
+                            self._send(b" " * 65536)
+                    else:
+                        self._send(head + b"Content-Length: %d\r\n\r\n" % len(data) + data)
+
+            def _send(self, data: bytes) -> None:
+                self.wfile.write(data)
+                self.wfile.flush()
+
+            def _trickle(self, data: bytes) -> None:
+                # 5 s of trickle, then the rest at once: a valid answer, just late.
+                slow = int(5 / TRICKLE_S)
+                for i in range(slow):
+                    self._send(data[i : i + 1])
+                    time.sleep(TRICKLE_S)
+                self._send(data[slow:])
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[FakeModel]:
+        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeModel().running() as f:
+        yield f
+
+
+@pytest.mark.parametrize("model", ["trickle-body", "trickle-head"])
+def test_a_trickling_answer_is_cut_at_the_overall_deadline(fake, model):
+    # Each byte arrives well within the timeout; the answer as a whole does not.
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"did not answer within 1 s"):
+        generate("Frage?", CHARTER, LLMConfig(fake.url, model, timeout_s=1))
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("model", ["huge", "huge-declared"])
+def test_an_oversized_response_is_refused_without_reading_it(fake, model):
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=f"larger than {MAX_RESPONSE_BYTES // 1024} kB"):
+        generate("Frage?", CHARTER, LLMConfig(fake.url, model, timeout_s=30))
+    assert time.monotonic() - started < 2
+
+
+def test_an_overlong_answer_text_is_refused(fake):
+    with pytest.raises(LLMError, match="longer than"):
+        generate("Frage?", CHARTER, LLMConfig(fake.url, "verbose", timeout_s=5))
