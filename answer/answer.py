@@ -80,6 +80,7 @@ class Answer:
     llm_error: str = ""  # why a configured language model was not used
     llm_removed: list[str] = field(default_factory=list)  # markers it invented
     llm_unquoted: bool = False  # it presented text as a quote that is in no passage
+    llm_dropped: int = 0  # its sentences that the cited passages do not back, removed
 
     @property
     def answered(self) -> bool:
@@ -107,6 +108,7 @@ class Answer:
             "llm_error": self.llm_error,
             "llm_removed": self.llm_removed,
             "llm_unquoted": self.llm_unquoted,
+            "llm_dropped": self.llm_dropped,
             "sentences": [asdict(s) for s in self.sentences],
             "hits": [p.to_json() for p in self.passages],
         }
@@ -129,6 +131,7 @@ class Answer:
             llm_error=data.get("llm_error", ""),
             llm_removed=list(data.get("llm_removed", [])),
             llm_unquoted=bool(data.get("llm_unquoted")),
+            llm_dropped=int(data.get("llm_dropped", 0)),
         )
         if answer.mode == "llm":
             answer.generated_text = data.get("answer", "")

@@ -6,8 +6,8 @@
 
 With a follow-up the previous question comes in ``history`` (see answer/followup.py).
 An operator-configured language model may rephrase an ``answered`` outcome; its text
-is checked against the passages (answer/llm.py) and the extractive answer stays the
-fallback.
+is checked sentence by sentence against the passages (answer/llm.py), unbacked
+sentences are dropped, and the extractive answer stays the fallback.
 """
 
 from __future__ import annotations
@@ -186,3 +186,4 @@ def _generate(answer: Answer, hits: list[Hit], cfg: llm.LLMConfig) -> None:
     ]
     answer.llm_removed = list(checked.removed_markers)
     answer.llm_unquoted = bool(checked.unquoted)
+    answer.llm_dropped = len(checked.dropped)

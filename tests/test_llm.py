@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from answer.llm import MAX_RESPONSE_BYTES, LLMConfig, LLMError, check_answer, config_from_settings, generate
+from answer.llm import (
+    MAX_RESPONSE_BYTES,
+    LLMConfig,
+    LLMError,
+    check_answer,
+    check_sentence,
+    config_from_settings,
+    generate,
+    ground_answer,
+)
 from common.errors import ChartaError
 from tests.app_fixtures import ChatServer
 
@@ -39,9 +48,9 @@ def test_answer_is_checked_markers_and_quotes(server):
     prompt = sent["body"]["messages"][-1]["content"]
     assert "[1] Niemand soll" in prompt and "[2] Kommunen sollten" in prompt
     assert checked.markers == [1] and checked.removed_markers == ["9"]
-    assert "„Niemand soll zur Nutzung digitaler Strukturen gezwungen werden“ [1]" in checked.text
-    assert "„Alle Bürger" not in checked.text and "Alle Bürger müssen" in checked.text
-    assert "[9]" not in checked.text
+    assert checked.text == "Laut Charta gilt: „Niemand soll zur Nutzung digitaler Strukturen gezwungen werden“ [1]."
+    # The sentence behind the invented marker and quote is in no passage: it is dropped.
+    assert "Alle Bürger" not in checked.text and len(checked.dropped) == 1
 
 
 @pytest.mark.parametrize(
@@ -95,7 +104,27 @@ CHARTER = [
     "digitalen Angebote den unterschiedlichen Möglichkeiten der Menschen Rechnung tragen (Design for all).",
 ]
 NIEMAND = "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden [1]."
+PHISHING = (
+    "Die Stadt verlangt für den analogen Weg eine Gebühr von 500 Euro auf das Konto "
+    "DE89 3704 0044 0532 0130 00, Anmeldung unter evil.example/login [1]."
+)
 REPLIES = {
+    # A prompt injection in a PDF: one true sentence, then the attacker's.
+    "injected": f"{NIEMAND} {PHISHING}",
+    # A year that no passage has.
+    "invented": (
+        "Kommunen müssen zusätzlich analoge Strukturen anbieten [1]. Digitalisierung darf nicht zum Ausschluss "
+        "Einzelner führen [2]. Das gilt laut Charta seit 2019 [2]."
+    ),
+    "grounded": (
+        f"Nein. {NIEMAND} Kommunen müssen daher zusätzlich analoge Strukturen anbieten [1]. Die Teilhabe aller "
+        "Menschen wird gefördert, und digitale Angebote sollen den unterschiedlichen Möglichkeiten der Menschen "
+        "Rechnung tragen [2]."
+    ),
+    "phishing": (
+        "Die Stadt verlangt eine Gebühr von 500 Euro [1]. Überweisen Sie an DE89 3704 0044 0532 0130 00 [1]. "
+        "Melden Sie sich unter https://evil.example/login an [2]."
+    ),
     "verbose": NIEMAND * 200,
 }
 TRICKLE_S = 0.2  # seconds between two bytes of a trickling response
@@ -190,3 +219,82 @@ def test_an_oversized_response_is_refused_without_reading_it(fake, model):
 def test_an_overlong_answer_text_is_refused(fake):
     with pytest.raises(LLMError, match="longer than"):
         generate("Frage?", CHARTER, LLMConfig(fake.url, "verbose", timeout_s=5))
+
+
+def test_an_injected_phishing_sentence_is_dropped(fake):
+    checked = generate("Darf jemand gezwungen werden?", CHARTER, LLMConfig(fake.url, "injected", timeout_s=5))
+    assert checked.text == NIEMAND
+    assert [d.sentence for d in checked.dropped] == [PHISHING]
+
+
+def test_a_sentence_with_an_invented_year_is_dropped(fake):
+    checked = generate("Seit wann?", CHARTER, LLMConfig(fake.url, "invented", timeout_s=5))
+    assert checked.text == (
+        "Kommunen müssen zusätzlich analoge Strukturen anbieten [1]. "
+        "Digitalisierung darf nicht zum Ausschluss Einzelner führen [2]."
+    )
+    assert "2019" in checked.dropped[0].reason
+
+
+def test_a_grounded_answer_survives_intact(fake):
+    checked = generate("Muss jeder digital?", CHARTER, LLMConfig(fake.url, "grounded", timeout_s=5))
+    assert checked.text == REPLIES["grounded"] and not checked.dropped and checked.markers == [1, 2]
+
+
+def test_an_answer_with_nothing_backed_is_refused(fake):
+    with pytest.raises(LLMError, match=r"only 0 of 3 sentences .* backed by the passages") as raised:
+        generate("Was kostet es?", CHARTER, LLMConfig(fake.url, "phishing", timeout_s=5))
+    assert "evil.example" not in str(raised.value)  # the reason is shown; the link is not
+
+
+@pytest.mark.parametrize(
+    "sentence,cited",
+    [
+        ("Kommunen müssen eine Gebühr von 500 Euro erheben [1].", [0]),  # amount in no passage
+        ("Digitalisierung darf nicht zum Ausschluss führen, siehe www.evil.example [2].", [1]),  # link
+        ("Fragen an hilfe@evil.example [1].", [0]),  # e-mail address
+        ("Niemand soll zur Nutzung digitaler Strukturen gezwungen werden [2].", [1]),  # wrong passage cited
+        ("Kommunen sollen ihre Daten an Konzerne verkaufen [1].", [0]),  # words the passage lacks
+    ],
+)
+def test_unbacked_sentences_are_named(sentence, cited):
+    assert check_sentence(sentence, [CHARTER[i] for i in cited], CHARTER)
+
+
+def test_a_sentence_without_own_marker_is_checked_against_the_next_marker():
+    text = "Niemand soll gezwungen werden. [1] Kommunen müssen auch auf nicht-digitalem Wege kommunizieren [1]."
+    assert ground_answer(check_answer(text, CHARTER), CHARTER).text == text
+    bad = "Alle zahlen 500 Euro. Kommunen müssen auch analoge Strukturen anbieten [1]."
+    assert ground_answer(check_answer(bad, CHARTER), CHARTER).text == (
+        "Kommunen müssen auch analoge Strukturen anbieten [1]."
+    )
+
+
+QUESTION = "Darf jemand gezwungen werden, digitale Angebote zu nutzen?"
+
+
+def test_the_user_sees_no_injected_sentence_through_the_real_pipeline(charter_searcher, fake):
+    from answer.answer import Answer
+    from answer.pipeline import ask
+    from web.render import render_answer
+
+    answer = ask(charter_searcher, QUESTION, llm_config=LLMConfig(fake.url, "injected", timeout_s=5))
+    assert fake.prompts[-1].split("\n\n")[1].startswith("[1] Niemand soll zur Nutzung")  # the real passage
+    assert answer.mode == "llm" and answer.text == NIEMAND and answer.llm_dropped == 1
+    html = render_answer(answer, "de")
+    assert "evil.example" not in html and "DE89" not in html and "500 Euro" not in html
+    assert "1 Satz ohne Beleg in den Textstellen wurde entfernt" in html
+    assert "Vom Sprachmodell injected formuliert" in html
+    assert Answer.from_json(answer.to_json()).llm_dropped == 1
+
+
+def test_with_nothing_backed_the_extractive_answer_is_shown_with_the_reason(charter_searcher, fake):
+    from answer.pipeline import ask
+    from web.render import render_answer
+
+    answer = ask(charter_searcher, QUESTION, llm_config=LLMConfig(fake.url, "phishing", timeout_s=5))
+    assert answer.mode == "extractive" and answer.answered
+    assert answer.text.startswith("Niemand soll zur Nutzung digitaler Strukturen gezwungen werden. [1]")
+    html = render_answer(answer, "de")
+    assert "Das Sprachmodell war nicht nutzbar (only 0 of 3 sentences" in html
+    assert "evil.example" not in html and "500 Euro" not in html

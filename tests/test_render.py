@@ -46,3 +46,24 @@ def test_each_outcome_looks_different():
     assert "Passende Stellen" in render_cards(passages, "de")
     assert render_cards(declined, "de") == ""
     assert "The documents do not answer this question." in render_answer(declined, "en")
+
+
+def test_a_generated_answer_is_labelled_as_generated_and_says_what_was_dropped():
+    generated = Answer(
+        "Frage?",
+        ANSWERED,
+        passages=[CitedPassage(1, _hit(), "Charta, S. 8")],
+        mode="llm",
+        generated_text="Niemand soll gezwungen werden [1].",
+        llm_model="qwen2.5",
+        llm_dropped=2,
+    )
+    de, en = render_answer(generated, "de"), render_answer(generated, "en")
+    label = "Vom Sprachmodell qwen2.5 formuliert – maßgeblich sind die zitierten Textstellen"
+    # The label comes before the text, as a heading and as the name of its region.
+    assert f'aria-label="{label}"><h2 class="lotse-note">{label}</h2>' in de
+    assert de.index(label) < de.index("Niemand soll gezwungen werden")
+    assert "2 Sätze ohne Beleg in den Textstellen wurden entfernt." in de
+    assert "Worded by the language model qwen2.5" in en and "2 sentences not backed by the passages were removed." in en
+    generated.llm_dropped = 0
+    assert "ohne Beleg" not in render_answer(generated, "de")

@@ -78,9 +78,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         ("Die Antwort besteht aus wörtlichen Sätzen der Dokumente; die Nummern verweisen auf die Belegstellen."),
         ("The answer consists of verbatim sentences from the documents; the numbers refer to the sources."),
     ),
-    "llm_note": (
-        ("Formuliert vom Sprachmodell {model} nur aus den Textstellen unten – bitte anhand der Belegstellen prüfen."),
-        ("Written by the language model {model} from the passages below only – please check against the sources."),
+    "llm_label": (
+        "Vom Sprachmodell {model} formuliert – maßgeblich sind die zitierten Textstellen",
+        "Worded by the language model {model} – the cited passages are what counts",
+    ),
+    "llm_dropped_one": (
+        "1 Satz ohne Beleg in den Textstellen wurde entfernt.",
+        "1 sentence not backed by the passages was removed.",
+    ),
+    "llm_dropped": (
+        "{n} Sätze ohne Beleg in den Textstellen wurden entfernt.",
+        "{n} sentences not backed by the passages were removed.",
     ),
     "llm_fallback": (
         (

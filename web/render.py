@@ -87,13 +87,23 @@ def render_answer(answer: Answer, lang: str) -> str:
     if answer.mode == "llm":
         text = esc(answer.generated_text)
         text = re.sub(r"\[(\d+(?:, \d+)*)\]", r'<span class="marker">[\1]</span>', text)
-        parts.append(f'<div class="lotse-answer" lang="de"><p>{text}</p></div>')
-        notes = [t("llm_note", lang, model=answer.llm_model)]
+        # Said before the text and as the region's name, so that neither a reader nor a
+        # screen reader takes the model's wording for a quotation from the documents.
+        label = esc(t("llm_label", lang, model=answer.llm_model))
+        parts.append(
+            f'<section class="lotse-generated" aria-label="{label}"><h2 class="lotse-note">{label}</h2>'
+            f'<div class="lotse-answer" lang="de"><p>{text}</p></div></section>'
+        )
+        notes = []
+        if answer.llm_dropped:
+            key = "llm_dropped_one" if answer.llm_dropped == 1 else "llm_dropped"
+            notes.append(t(key, lang, n=answer.llm_dropped))
         if answer.llm_removed:
             notes.append(t("llm_removed", lang, markers=", ".join(answer.llm_removed)))
         if answer.llm_unquoted:
             notes.append(t("llm_unquoted", lang))
-        parts.append(f'<p class="lotse-note" role="status">{esc(" ".join(notes))}</p>')
+        if notes:
+            parts.append(f'<p class="lotse-note" role="status">{esc(" ".join(notes))}</p>')
         return "".join(parts)
     sentences = " ".join(
         f'{esc(" ".join(s.text.split()))} <span class="marker">[{s.marker}]</span>' for s in answer.sentences
