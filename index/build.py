@@ -61,8 +61,9 @@ class DocResult:
             return f"- {self.file}: removed from the index"
         if self.status in ("new", "changed") and not self.pages:  # planned (dry run)
             return f"+ {self.file}: to be indexed ({self.status})"
-        mark = "=" if self.status == "unchanged" else "✓"
-        lost = f" ({self.unreadable} unreadable)" if self.unreadable else ""
+        # "!" and not "✓": the document is indexed, but without the text of some pages.
+        mark = "=" if self.status == "unchanged" else ("!" if self.unreadable else "✓")
+        lost = f" ({self.unreadable} of {self.pages} pages unreadable)" if self.unreadable else ""
         return (
             f"{mark} {self.file}: {self.pages} pages{lost}, {self.passages} passages, "
             f"{self.seconds:.1f} s ({self.status})"
@@ -82,11 +83,19 @@ class BuildReport:
     def failed(self) -> list[DocResult]:
         return [r for r in self.results if r.status in ("failed", "kept")]
 
+    @property
+    def incomplete(self) -> list[DocResult]:
+        """Indexed documents whose text is missing some pages (they count as a failure
+        for the exit code: the index does not hold all of the corpus)."""
+        return [r for r in self.results if r.unreadable and r.status in ("new", "changed", "unchanged")]
+
     def summary(self) -> str:
         counts: dict[str, int] = {}
         for r in self.results:
             counts[r.status] = counts.get(r.status, 0) + 1
         parts = ", ".join(f"{n} {s}" for s, n in counts.items())
+        if self.incomplete:
+            parts += f"; {len(self.incomplete)} with unreadable pages"
         state = "index updated" if self.written else "index unchanged"
         return f"{self.documents} documents, {self.passages} passages ({parts}); {state}; {self.seconds:.1f} s"
 

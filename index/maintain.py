@@ -52,6 +52,7 @@ class StatusRow:
     indexed_at: str = ""
     superseded_by: str = ""
     note: str = ""
+    unreadable_pages: int = 0  # pages of the indexed version whose text could not be read
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -269,6 +270,7 @@ def status(settings: Settings) -> Status:
             e["sha256"],
             e.get("indexed_at", ""),
             e.get("superseded_by", ""),
+            unreadable_pages=e.get("unreadable_pages", 0),
         )
     for doc_id in plan.removed:
         rows[doc_id].state = "missing"
@@ -317,6 +319,10 @@ def status(settings: Settings) -> Status:
             )
         )
     result.rows = [*rows.values(), *fresh]
+    for row in result.rows:
+        if row.unreadable_pages:
+            lost = f"{row.unreadable_pages} of {row.pages} pages unreadable (their text is not searchable)"
+            row.note = f"{lost}; {row.note}" if row.note else lost
     known = {row.doc_id for row in result.rows}
     for row in result.rows:
         if row.superseded_by and row.superseded_by not in known:

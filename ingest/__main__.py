@@ -11,9 +11,10 @@ file or folder of that name exists (then a note says how to index it: ``./status
 A word that decides between "read-only status" and "replace the index with the
 contents of a folder" must not depend on what happens to lie in the working folder.
 
-Exit codes: 0 all done, 1 some documents failed or were rejected (the rest indexed;
-``status --check``: the index is out of date), 2 usage error or nothing could be
-done (bad settings, locked or unreadable index, unknown document).
+Exit codes: 0 all done, 1 some documents failed or were rejected, or some of their
+pages could not be read (the rest indexed; ``status --check``: the index is out of
+date), 2 usage error or nothing could be done (bad settings, locked or unreadable
+index, unknown document).
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool, paths
     )
     prefix = "dry run: " if args.dry_run else ""
     print(f"{prefix}{report.summary()} → {settings.index_dir}")
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.incomplete else 0
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
@@ -231,7 +232,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         lock_wait_s=args.wait,
     )
     _summary(report, settings, args)
-    return 1 if report.failed else 0
+    return 1 if report.failed or (report.build and report.build.incomplete) else 0
 
 
 def _remove(settings: Settings, args: argparse.Namespace) -> int:
@@ -239,7 +240,7 @@ def _remove(settings: Settings, args: argparse.Namespace) -> int:
 
     report = remove(args.docs, settings, dry_run=args.dry_run, progress=_say(args), lock_wait_s=args.wait)
     _summary(report, settings, args)
-    return 1 if report.failed else 0
+    return 1 if report.failed or (report.build and report.build.incomplete) else 0
 
 
 def _summary(report, settings: Settings, args: argparse.Namespace) -> None:

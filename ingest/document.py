@@ -33,6 +33,7 @@ from ingest.structure import Heading, detect_numbered, locate_outline
 
 PATH_SEP = " › "
 _MIN_TEXT_CHARS = 40
+_PAGE_NOTE = re.compile(r"(page \d+): text unreadable \((.*)\)$")  # as ingest/pdf.py words it
 
 
 @dataclass
@@ -103,9 +104,21 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
     """Clean the raw page lines and build flow, pages and sections."""
     lines = _clean_lines(raw)
     total = sum(len(s) for page in lines for s in page)
+    if total < _MIN_TEXT_CHARS and raw.failed_pages:
+        # Pages the parser choked on (a broken stream, a reference cycle) say nothing about
+        # scans: OCR would not help, a repaired or re-exported file would.
+        rest = raw.page_count - raw.failed_pages
+        others = f", the other {rest} have no extractable text" if rest else ""
+        first = next((m for n in raw.notes if (m := _PAGE_NOTE.match(n))), None)
+        cause = f" ({first[1]}: {first[2]})" if first else ""
+        raise DocumentError(
+            path.name, f"corrupt PDF: {raw.failed_pages} of {raw.page_count} pages unreadable{others}{cause}", "corrupt"
+        )
     if total < _MIN_TEXT_CHARS:
         raise DocumentError(
-            path.name, f"no extractable text in {raw.page_count} page(s) (scanned images? run OCR first)"
+            path.name,
+            f"no extractable text in {raw.page_count} page(s) (scanned images? run OCR first)",
+            "no_text",
         )
     in_flow = _content_pages(lines)
     _join_across_pages(lines, in_flow, _known_hyphenated(raw, lines))

@@ -50,16 +50,21 @@ def text_pdf(
     footer: str | None = None,
     title: str | None = None,
     broken: frozenset[int] = frozenset(),
+    cyclic: frozenset[int] = frozenset(),
 ) -> Path:
     """Write an A4 PDF whose page i shows the lines ``pages[i]`` top-down.
 
     ``footer`` (``{n}`` becomes the page number) is printed at the bottom of every
     page, like a running footer. The content streams of the pages in ``broken``
-    (0-based) claim a compression they do not have, so their text cannot be read.
+    (0-based) claim a compression they do not have, so their text cannot be read. The
+    resources of the pages in ``cyclic`` are a reference to an object that is a
+    reference to itself (a reference cycle).
     """
     n = len(pages)
-    # Objects: 1 catalog, 2 page tree, 3 font, 4 info, then per page: page, content.
+    # Objects: 1 catalog, 2 page tree, 3 font, 4 info, then per page: page, content;
+    # last, the self-referencing object.
     first_page = 5
+    cycle = first_page + 2 * n
     kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(n))
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -75,12 +80,14 @@ def text_pdf(
         if footer is not None:
             ops.append(b"BT /F1 9 Tf 280 30 Td (" + _escape(footer.format(n=i + 1)) + b") Tj ET")
         stream = b"\n".join(ops)
+        resources = f"{cycle} 0 R" if i in cyclic else "<< /Font << /F1 3 0 R >> >>"
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode()
+            f"/Resources {resources} /Contents {first_page + 2 * i + 1} 0 R >>".encode()
         )
         flate = " /Filter /FlateDecode" if i in broken else ""
         objects.append(f"<< /Length {len(stream)}{flate} >>\nstream\n".encode() + stream + b"\nendstream")
+    objects.append(f"{cycle} 0 R".encode())
     path.write_bytes(_assemble(objects, root=1, extra_trailer=b"/Info 4 0 R "))
     return path
 

@@ -154,23 +154,59 @@ def test_no_extractable_text_is_reported_and_others_indexed(tmp_path):
     assert report.written and report.documents == 1
 
 
-def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_path):
+def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_path, capsys):
+    from ingest.__main__ import main
+
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     pages = [
         [f"Seite {n}: Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern."]
         for n in ("eins", "zwei", "drei", "vier", "fünf")
     ]
-    pf.text_pdf(corpus / "teilweise.pdf", pages, broken=frozenset({1, 3}))
+    # Two broken content streams and one reference cycle: 3 of 5 pages are lost.
+    pf.text_pdf(corpus / "teilweise.pdf", pages, broken=frozenset({1, 3}), cyclic=frozenset({2}))
     raw = _parse(corpus / "teilweise.pdf")
-    assert raw.failed_pages == 2
+    assert raw.failed_pages == 3
     assert raw.notes[0].startswith("page 2: text unreadable")
+    settings = _settings(tmp_path)
+    where = ["--corpus", str(corpus), "--index-dir", str(settings.index_dir)]
+    assert main(where) == 1  # a lost page is a failure, though the rest is indexed
+    out = capsys.readouterr().out
+    assert "! teilweise.pdf: 5 pages (3 of 5 pages unreadable), " in out, out
+    assert "1 with unreadable pages" in out.splitlines()[-1]
+    stored = store.load_stored(settings.index_dir)
+    assert stored.manifest.documents[0]["unreadable_pages"] == 3
+    text = " ".join(p.text for p in stored.passages)
+    assert "Seite eins" in text and "Seite fünf" in text and "Seite zwei" not in text
+
+    # The loss stays visible: in status, and in the exit code of the next run.
+    assert main(["status", *where]) == 0
+    out = capsys.readouterr().out
+    assert "teilweise: 3 of 5 pages unreadable" in out, out
+    assert main(where) == 1
+    assert "= teilweise.pdf: 5 pages (3 of 5 pages unreadable), " in capsys.readouterr().out
+
+
+def test_corrupt_pages_are_named_corrupt_and_pages_without_text_need_ocr(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    five = [[f"Abschnitt {w}: Die Stadt teilt ihre Daten mit allen Ämtern."] for w in "abcde"]
+    pf.text_pdf(corpus / "kaputt.pdf", five, broken=frozenset(range(5)))
+    pf.text_pdf(corpus / "zyklus.pdf", five, cyclic=frozenset(range(5)))
+    pf.text_pdf(corpus / "gemischt.pdf", [*five[:2], [], [], []], broken=frozenset({0, 1}))
+    pf.blank_pages(corpus / "scan.pdf", 4)
+    pf.text_pdf(corpus / "gut.pdf", [five[0] + ["Jeder Satz hier ist lesbar und lang genug."]])
     report = build_index([corpus], _settings(tmp_path))
-    (result,) = report.results
-    assert result.status == "new" and result.unreadable == 2
-    assert result.line().startswith("✓ teilweise.pdf: 5 pages (2 unreadable), ")
-    entry = store.load_stored(_settings(tmp_path).index_dir).manifest.documents[0]
-    assert entry["unreadable_pages"] == 2
+    reasons = {r.file: r.reason for r in report.results}
+    for name in ("kaputt.pdf", "zyklus.pdf"):
+        assert reasons[name].startswith("corrupt PDF: 5 of 5 pages unreadable (page 1: "), reasons[name]
+    assert reasons["gemischt.pdf"].startswith(
+        "corrupt PDF: 2 of 5 pages unreadable, the other 3 have no extractable text (page 1: "
+    )
+    for name in ("kaputt.pdf", "zyklus.pdf", "gemischt.pdf"):
+        assert "OCR" not in reasons[name]
+    assert reasons["scan.pdf"] == "no extractable text in 4 page(s) (scanned images? run OCR first)"
+    assert report.documents == 1 and {r.file: r.status for r in report.results}["gut.pdf"] == "new"
 
 
 def test_password_from_the_catalog_opens_the_pdf(tmp_path):
