@@ -137,6 +137,7 @@ class PlannedDoc:
     status: str  # "new", "changed" (file differs) or "unchanged"
     catalog: dict[str, Any]  # the catalog of its folder
     meta_changed: bool = False  # unchanged file whose catalog entry differs
+    moved_from: str = ""  # unchanged file the index knows at another place (an older index)
 
 
 @dataclass
@@ -161,7 +162,7 @@ class BuildPlan:
             self.has_index
             and not self.rebuild
             and not self.removed
-            and all(d.status == "unchanged" and not d.meta_changed for d in self.docs)
+            and all(d.status == "unchanged" and not d.meta_changed and not d.moved_from for d in self.docs)
         )
 
 
@@ -248,7 +249,18 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
         seen_ids[meta.doc_id] = path.name
         old = prev.get(meta.doc_id)
         if old and old["sha256"] == sha:
-            plan.docs.append(PlannedDoc(path, meta, sha, "unchanged", catalog, meta.public() != _meta_of(old)))
+            known_at = store.source_path(old, settings.corpus_dir)
+            plan.docs.append(
+                PlannedDoc(
+                    path,
+                    meta,
+                    sha,
+                    "unchanged",
+                    catalog,
+                    meta.public() != _meta_of(old),
+                    str(known_at) if known_at != path else "",
+                )
+            )
         else:
             plan.docs.append(PlannedDoc(path, meta, sha, "changed" if old else "new", catalog))
     plan.docs.sort(key=lambda d: str(d.path))
@@ -367,6 +379,7 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
     for d in plan.docs:
         if d.status == "unchanged" and prev is not None:
             entry = out.keep(prev, plan.indexed[d.meta.doc_id])
+            entry["pdf_path"] = store.source_entry(d.path, settings.corpus_dir)
             if d.meta_changed:
                 _apply_meta(entry, out.passages, d.meta)
             continue
@@ -401,7 +414,7 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
             {
                 "doc_id": meta.doc_id,
                 "file": d.path.name,
-                "source_path": str(d.path),
+                "pdf_path": store.source_entry(d.path, settings.corpus_dir),
                 "sha256": d.sha256,
                 **meta.public(),
                 "pdf_metadata": raw.metadata,

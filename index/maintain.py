@@ -296,6 +296,11 @@ def status(settings: Settings) -> Status:
         elif d.meta_changed:
             rows[d.meta.doc_id].state = "changed"
             rows[d.meta.doc_id].note = "catalog entry differs from the indexed metadata"
+        elif d.moved_from:
+            rows[d.meta.doc_id].state = "changed"
+            rows[
+                d.meta.doc_id
+            ].note = f"indexed from {d.moved_from}; the next build records where it is now (nothing is re-embedded)"
     for r in plan.rejected:
         if r.status == "kept":
             rows[r.doc_id].state = "changed"

@@ -86,7 +86,7 @@ class Searcher:
         """Load the live index and the model it was built with (once per process)."""
         from index.embed import get_embedder, parse_spec
 
-        stored = store.load_stored(settings.index_dir)
+        stored = store.load_stored(settings.index_dir, settings.corpus_dir)
         built_with = stored.model_spec
         if settings.model and parse_spec(settings.model) != built_with:
             raise IndexMismatchError(

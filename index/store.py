@@ -47,7 +47,10 @@ from index.retrievers import BM25, Dense
 from ingest.passages import Passage, Sentence
 
 FORMAT_NAME = "charta-lotse-index"
-FORMAT_VERSION = 3
+# 4: documents name their PDF relative to the corpus folder ("pdf_path"); version 3 held
+# an absolute "source_path", still read (a build then stores the relative form).
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (3, 4)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -161,12 +164,16 @@ def read_manifest(gen: Path) -> Manifest:
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise IndexMismatchError(f"{gen} is not a Charta-Lotse index; rebuild with: {REBUILD_HINT}")
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise IndexMismatchError(
             f"index {gen} has format version {version}, this version of Charta-Lotse reads "
             f"version {FORMAT_VERSION}; rebuild it with: {REBUILD_HINT}"
         )
     try:
+        if version == 3:
+            for d in data["documents"]:
+                if "source_path" in d:
+                    d["pdf_path"] = d.pop("source_path")
         return Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; rebuild with: {REBUILD_HINT}") from None
@@ -216,10 +223,42 @@ def write_generation(
     return gen
 
 
-def load_stored(index_dir: Path) -> StoredIndex:
-    """Load the live generation's manifest, passages, sentences, vectors and documents."""
+def source_entry(path: Path, corpus_dir: Path) -> str:
+    """How the manifest names a document's PDF: relative to the corpus folder, so the
+    corpus can move (``CHARTA_CORPUS_DIR`` then names its new place); absolute for a
+    PDF indexed from elsewhere.
+
+    >>> source_entry(Path("/srv/corpus/leitfaden/daten.pdf"), Path("/srv/corpus"))
+    'leitfaden/daten.pdf'
+    >>> source_entry(Path("/tmp/eingang/daten.pdf"), Path("/srv/corpus"))
+    '/tmp/eingang/daten.pdf'
+    """
+    path, corpus_dir = Path(path).resolve(), Path(corpus_dir).resolve()
+    return path.relative_to(corpus_dir).as_posix() if path.is_relative_to(corpus_dir) else str(path)
+
+
+def source_path(entry: dict[str, Any], corpus_dir: Path) -> Path | None:
+    """Where the PDF of a manifest entry is, with the corpus folder at ``corpus_dir``.
+
+    >>> source_path({"pdf_path": "leitfaden/daten.pdf"}, Path("/mnt/neu/corpus"))
+    PosixPath('/mnt/neu/corpus/leitfaden/daten.pdf')
+    """
+    source = entry.get("pdf_path")
+    return Path(corpus_dir) / source if source else None
+
+
+def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
+    """Load the live generation's manifest, passages, sentences, vectors and documents.
+
+    With ``corpus_dir``, every document entry also gets ``source_path``: the absolute
+    path of its PDF in that corpus folder (what the app serves).
+    """
     gen = current_generation(index_dir)
     manifest = read_manifest(gen)
+    for entry in manifest.documents:
+        where = source_path(entry, corpus_dir) if corpus_dir is not None else None
+        if where is not None:
+            entry["source_path"] = str(where)
     passages = [Passage.from_dict(row) for row in read_jsonl(gen / PASSAGES)]
     sentences = [Sentence.from_dict(row) for row in read_jsonl(gen / SENTENCES)]
     embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False)

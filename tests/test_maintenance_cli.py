@@ -213,3 +213,65 @@ def test_superseded_edition_is_hidden_unless_asked_for(workspace, tmp_path, caps
     out = capsys.readouterr().out
     assert "Fassung 2024" in out
     assert "smart-city-charta-2021: superseded by charta-2024" in out
+
+
+def _pdf_server(settings):
+    """The app's real PDF route (web/routes.py) over a live searcher of ``settings``."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from index.live import LiveSearcher
+    from web.routes import pdf_route
+
+    return TestClient(Starlette(routes=[pdf_route(LiveSearcher(settings))]))
+
+
+def test_a_moved_corpus_keeps_its_pdf_links(workspace, tmp_path, capsys, monkeypatch):
+    from common.settings import load_settings
+    from index.search import Searcher
+
+    corpus = workspace.corpus_dir
+    guide = write_excerpt(corpus / "leitfaden" / "daten.pdf", range(9, 12), "Leitfaden Daten")
+    assert run(workspace, "-q") == 0
+    pdf = guide.read_bytes()
+
+    # The corpus folder moves; the index stays where it is.
+    moved = tmp_path / "umgezogen" / "korpus"
+    moved.parent.mkdir()
+    shutil.move(corpus, moved)
+    monkeypatch.setenv("CHARTA_CORPUS_DIR", str(moved))
+    settings = load_settings(index_dir=workspace.index_dir)
+    assert settings.corpus_dir == moved
+    capsys.readouterr()
+    assert main(["status", "--check", "--index-dir", str(workspace.index_dir)]) == 0
+    assert "index matches the corpus" in capsys.readouterr().out
+
+    docs = Searcher.open(settings).documents
+    assert docs["daten"]["source_path"] == str(moved / "leitfaden" / "daten.pdf")
+    client = _pdf_server(settings)
+    served = client.get("/dokumente/daten.pdf")
+    assert served.status_code == 200 and served.content == pdf
+    assert client.get(f"/dokumente/{CHARTER.name}").content == CHARTER.read_bytes()
+
+
+def test_an_index_with_absolute_paths_learns_the_new_place_without_reembedding(workspace, tmp_path, capsys):
+    """An index of format 3 named each PDF by its absolute path; it is still read, and
+    after the corpus moved, status says so and the next build fixes it cheaply."""
+    gen = workspace.index_dir / current(workspace)
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 3
+    for d in manifest["documents"]:
+        d["source_path"] = str(workspace.corpus_dir / d.pop("pdf_path"))
+    (gen / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    moved = make_settings(tmp_path / "neu")
+    shutil.move(workspace.corpus_dir, moved.corpus_dir)
+    shutil.move(workspace.index_dir, moved.index_dir)
+
+    row = status_json(moved, capsys)["documents"][0]
+    assert row["state"] == "changed" and row["note"].startswith(f"indexed from {workspace.corpus_dir}")
+    assert run(moved, "status", "--check") == 1
+    assert run(moved) == 0
+    assert "(1 unchanged); index updated" in capsys.readouterr().out  # no re-embedding
+    assert run(moved, "status", "--check") == 0
+    served = _pdf_server(moved).get(f"/dokumente/{CHARTER.name}")
+    assert served.status_code == 200 and served.content == CHARTER.read_bytes()
