@@ -59,6 +59,8 @@ class Settings:
     candidates: int = 100  # candidates each ranking contributes to fusion
 
     def with_overrides(self, **overrides: Any) -> Settings:
+    max_requests_per_client: int = 4
+    max_upload_files: int = 50
         """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -158,6 +160,20 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known
+    Setting(
+        "CHARTA_MAX_REQUESTS_PER_CLIENT",
+        "max_requests_per_client",
+        "questions and searches one client address may have running at once; more are refused (0: no limit)",
+        int,
+        lambda n: None if n >= 0 else "must be 0 or more",
+    ),
+    Setting(
+        "CHARTA_MAX_UPLOAD_FILES",
+        "max_upload_files",
+        "files the admin tab accepts per login",
+        int,
+        _positive,
+    ),
     if unknown:
         raise ConfigError(f"unknown settings {sorted(unknown)}; allowed: {sorted(known)}")
     settings = Settings().with_overrides(**values)

@@ -74,6 +74,12 @@ class LiveSearcher:
         self.last_error = None
         return searcher
 
+    def switch(self) -> Searcher:
+        """Serve the live generation from now on, waiting for a load in progress; for a
+        caller that has just published a build and is about to say so."""
+        with self._lock:
+            return self._refresh()
+
     @property
     def generation(self) -> str | None:
         return self._generation

@@ -1,12 +1,16 @@
-"""The admin tab, driven over HTTP with gradio_client: token, real PDF uploads, limits,
-hostile file names, progress, and the running searcher picking up the new index."""
+"""The admin tab, driven over HTTP with gradio_client: token, login and upload ticket,
+real PDF uploads, limits, hostile file names, progress, and the running searcher picking
+up the new index."""
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 from conftest import CHARTER, charter_corpus, make_settings, write_excerpt
 from gradio_client import Client, handle_file
@@ -15,6 +19,8 @@ from index import maintain
 from index.live import LiveSearcher
 from tests.app_fixtures import free_port
 from web.admin import build_admin_tab
+from web.guard import UPLOAD_COOKIE, LoginThrottle, UploadGate
+from web.layout import LotseBlocks
 
 TOKEN = "geheim-123"
 
@@ -31,35 +37,110 @@ def admin(tmp_path_factory, charter_index):
     shutil.copytree(charter_index.index_dir, tmp / "index")
     # A 73 KB limit: the 54 KB charter passes, a padded 115 KB copy of it does not.
     settings = make_settings(tmp, max_file_mb=0.07)
-    live = LiveSearcher(settings, check_interval_s=0.0)
+    # Never switches by itself: the tab must switch before it says "searchable".
+    live = LiveSearcher(settings, check_interval_s=3600.0)
     live.get()
-    with gr.Blocks() as demo, gr.Tabs():
+    gate = UploadGate(max_files=20)
+    with LotseBlocks() as demo, gr.Tabs():
         with gr.Tab("Suche"):
             gr.Markdown("Suche")
-        build_admin_tab(live, settings, TOKEN)
+        build_admin_tab(live, settings, TOKEN, gate, LoginThrottle(free=3, first_wait_s=60))
+    demo.live, demo.gate = live, gate
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
-        yield tmp, settings, live, Client(f"http://127.0.0.1:{port}/", verbose=False)
+        yield tmp, settings, live, logged_in(f"http://127.0.0.1:{port}/")
     finally:
         demo.close()
 
 
+def logged_in(url: str) -> Client:
+    """A client that has logged in as the admin tab's user and holds its upload ticket."""
+    client = Client(url, verbose=False)
+    message, *_, ticket = client.predict(TOKEN, api_name="/admin_login")
+    assert message.startswith("Angemeldet") and ticket
+    client.cookies[UPLOAD_COOKIE] = ticket
+    return client
+
+
 def test_empty_token_is_refused():
     with pytest.raises(ValueError, match="must not be empty"), gr.Blocks(), gr.Tabs():
-        build_admin_tab(None, make_settings(Path("/nonexistent")), "  ")
+        build_admin_tab(None, make_settings(Path("/nonexistent")), "  ", UploadGate())  # type: ignore[arg-type]
 
 
 def test_wrong_token_changes_nothing(admin, tmp_path):
     tmp, _settings, _live, client = admin
+    guesser = Client(client.src, verbose=False, headers={"X-Forwarded-For": "198.51.100.7"})
     pdf = write_excerpt(tmp_path / "leitfaden.pdf", range(9, 12), "Leitfaden")
     before = snapshot(tmp)
     for token in ("", "falsch"):
-        with pytest.raises(Exception, match="Admin-Token"):
-            client.predict(token, [handle_file(str(pdf))], False, api_name="/admin_upload")
-        with pytest.raises(Exception, match="Admin-Token"):
-            client.predict(token, api_name="/admin_status")
+        # Without a login, the file does not even reach the server.
+        with pytest.raises(Exception, match="403 Forbidden"):
+            guesser.predict(token, [handle_file(str(pdf))], False, api_name="/admin_upload")
+        with pytest.raises(Exception, match=r"Admin-Token|Zu viele falsche"):
+            guesser.predict(token, api_name="/admin_status")
     assert snapshot(tmp) == before
+
+
+def test_repeated_wrong_tokens_make_the_guesser_wait(admin, caplog, capfd):
+    _tmp, _settings, _live, client = admin
+    guesser = Client(client.src, verbose=False, headers={"X-Forwarded-For": "198.51.100.8"})
+    caplog.set_level(logging.WARNING, logger="web.admin")
+    for _ in range(3):  # the fixture's throttle lets three wrong tokens through to the check
+        with pytest.raises(Exception, match="Falsches oder fehlendes Admin-Token"):
+            guesser.predict("rate-mal", api_name="/admin_login")
+    t0 = time.perf_counter()
+    with pytest.raises(Exception, match=r"Zu viele falsche Anmeldungen. Bitte in \d+ s erneut"):
+        guesser.predict(TOKEN, api_name="/admin_login")  # even the right one, while it waits
+    assert time.perf_counter() - t0 < 1.0  # refused unchecked, without the delay of a check
+    # Another client is not affected.
+    assert client.predict(TOKEN, api_name="/admin_login")[0].startswith("Angemeldet")
+    lines = [r.getMessage() for r in caplog.records if "198.51.100.8" in r.getMessage()]
+    assert len(lines) == 4 and all("\n" not in line for line in lines), lines
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def upload_raw(url: str, files: list[Path], ticket: str | None = None, origin: str | None = None) -> httpx.Response:
+    """A POST to Gradio's upload route as a browser (or another web page) would send it."""
+    cookies = {UPLOAD_COOKIE: ticket} if ticket else None
+    headers = {"Origin": origin} if origin else None
+    parts = [("files", (f.name, f.read_bytes(), "application/pdf")) for f in files]
+    return httpx.post(url.rstrip("/") + "/gradio_api/upload", files=parts, cookies=cookies, headers=headers)
+
+
+def test_uploads_need_this_logins_ticket_and_our_origin(admin, tmp_path):
+    _tmp, _settings, _live, client = admin
+    pdf = write_excerpt(tmp_path / "a.pdf", range(9, 10), "A")
+    ticket = client.cookies[UPLOAD_COOKIE]
+    assert upload_raw(client.src, [pdf]).status_code == 403  # nobody logged in
+    assert upload_raw(client.src, [pdf], ticket="erfunden").status_code == 403
+    host = client.src.rstrip("/")
+    refused = upload_raw(client.src, [pdf], ticket=ticket, origin="https://evil.example")
+    assert refused.status_code == 403 and "fremden Seiten" in refused.text
+    # Any state-changing request from a foreign page is refused, not only uploads.
+    join = httpx.post(host + "/gradio_api/queue/join", json={}, headers={"Origin": "http://evil.example"})
+    assert join.status_code == 403
+    ok = upload_raw(client.src, [pdf], ticket=ticket, origin=host)
+    assert ok.status_code == 200 and Path(ok.json()[0]).is_file()
+
+
+def test_the_admin_tab_takes_only_files_uploaded_with_its_login(admin, tmp_path):
+    """A file path on the server, named through the API, is never pulled into the corpus."""
+    _tmp, settings, _live, client = admin
+    outside = write_excerpt(tmp_path / "geheim.pdf", range(9, 10), "Geheim")
+    before = sorted(p.name for p in settings.corpus_dir.glob("*.pdf"))
+    events = call(
+        client, "admin_upload", [TOKEN, [{"path": str(outside), "meta": {"_type": "gradio.FileData"}}], False]
+    )
+    assert sorted(p.name for p in settings.corpus_dir.glob("*.pdf")) == before
+    assert "nicht mit dieser Anmeldung hochgeladen" in events or "event: error" in events, events
+
+
+def call(client: Client, api: str, data: list) -> str:
+    """One event through Gradio's HTTP API, with the client's cookies; the event stream."""
+    host = client.src.rstrip("/")
+    event = httpx.post(f"{host}/gradio_api/call/{api}", json={"data": data}, cookies=client.cookies).json()
+    return httpx.get(f"{host}/gradio_api/call/{api}/{event['event_id']}", cookies=client.cookies, timeout=120).text
 
 
 def test_upload_rejects_before_parsing_and_indexes_the_rest(admin, tmp_path):
@@ -156,3 +237,43 @@ def test_library_never_writes_outside_the_corpus(tmp_path, name, expected):
     report = maintain.add([(src, name)], settings, dry_run=True)
     assert [(c.action, c.file) for c in report.changes] == [("would be added", expected)]
     assert snapshot(tmp_path) == before  # a dry run writes nothing
+
+
+def test_uploads_per_login_are_limited_and_removed_once_used(admin, tmp_path):
+    _tmp, settings, _live, client = admin
+    fresh = logged_in(client.src)  # a login of its own, good for 20 files
+    ticket = fresh.cookies[UPLOAD_COOKIE]
+    pdf = write_excerpt(tmp_path / "Kurzleitfaden.pdf", range(20, 21), "Kurz")
+    stored = []
+    for _ in range(20):
+        response = upload_raw(client.src, [pdf], ticket=ticket)
+        assert response.status_code == 200
+        stored += response.json()
+    over = upload_raw(client.src, [pdf], ticket=ticket)
+    assert over.status_code == 429 and "Höchstens 20 Dateien" in over.text
+    # The tab takes a file of this login and deletes the uploaded copy afterwards.
+    events = call(fresh, "admin_upload", [TOKEN, [{"path": stored[0], "meta": {"_type": "gradio.FileData"}}], False])
+    assert "Kurzleitfaden.pdf: added" in events, events
+    assert (settings.corpus_dir / "Kurzleitfaden.pdf").is_file()
+    assert not Path(stored[0]).exists()
+
+
+def test_uploads_left_unused_are_deleted_at_shutdown(tmp_path, charter_index):
+    settings = make_settings(tmp_path)
+    live = LiveSearcher(charter_index)
+    gate = UploadGate()
+    with LotseBlocks() as demo, gr.Tabs():
+        build_admin_tab(live, settings, TOKEN, gate)
+    demo.live, demo.gate = live, gate
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = logged_in(f"http://127.0.0.1:{port}/")
+        pdf = write_excerpt(tmp_path / "liegen-gelassen.pdf", range(9, 10), "X")
+        response = upload_raw(client.src, [pdf], ticket=client.cookies[UPLOAD_COOKIE])
+        assert response.status_code == 200
+        left = Path(response.json()[0])
+        assert left.is_file()
+    finally:
+        demo.close()
+    assert not left.exists()

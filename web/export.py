@@ -1,7 +1,16 @@
-"""Markdown handouts: an answer with its sources, or a trainer's collection."""
+"""Markdown handouts: an answer with its sources, or a trainer's collection.
+
+Every field that comes from a document, a question or a language model goes through
+:func:`md_text`: opened in a Markdown viewer that renders HTML, a handout runs no
+script, loads no remote image and offers no ``javascript:`` link.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -10,16 +19,37 @@ from pathlib import Path
 from answer.answer import ANSWERED, NOT_COVERED, Answer, CitedPassage
 from index.search import Hit
 
+_MD_ACTIVE = re.compile(r"[\\`*_\[\]<>&!|]")
+_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def md_text(text: str) -> str:
+    """``text`` as inert Markdown: HTML characters become entities, and the characters
+    that make links, images, emphasis or code are backslash-escaped.
+
+    >>> print(md_text('<img src=x onerror=alert(1)> ![x](http://evil.example/a.png)'))
+    &lt;img src=x onerror=alert(1)&gt; \\!\\[x\\](http://evil.example/a.png)
+    >>> print(md_text('[klick](javascript:alert(1)) & *fett*'))
+    \\[klick\\](javascript:alert(1)) &amp; \\*fett\\*
+    """
+    return _MD_ACTIVE.sub(lambda m: _ENTITY.get(m.group(0)) or "\\" + m.group(0), text)
+
 
 def handout_markdown(
     title: str, items: Sequence[CitedPassage], answer: Answer | None = None, pdf_url: Callable[[Hit], str] | None = None
 ) -> str:
     """A Markdown handout: optionally the answer, then each passage with its full citation."""
-    lines = [f"# {title}", ""]
+    lines = [f"# {md_text(title)}", ""]
     if answer is not None:
-        lines += [f"**Frage:** {answer.question}", ""]
+        lines += [f"**Frage:** {md_text(answer.question)}", ""]
         if answer.status == ANSWERED:
-            lines += [answer.text, ""]
+            lines += [md_text(answer.text), ""]
+            if answer.mode == "llm":
+                lines += [
+                    f"*Vom Sprachmodell {md_text(answer.llm_model)} formuliert – maßgeblich sind die "
+                    "zitierten Textstellen.*",
+                    "",
+                ]
         elif answer.status == NOT_COVERED:
             lines += ["Die Dokumente beantworten diese Frage nicht.", ""]
         else:
@@ -28,18 +58,39 @@ def handout_markdown(
     for item in items:
         hit = item.hit
         heading = hit.section_path[-1] if hit.section_path else hit.section
-        lines += [f"### [{item.marker}] {hit.title} – {heading}", ""]
-        lines += ["> " + line if line.strip() else ">" for line in hit.text.splitlines()]
+        lines += [f"### \\[{item.marker}\\] {md_text(hit.title)} – {md_text(heading)}", ""]
+        lines += ["> " + md_text(line) if line.strip() else ">" for line in hit.text.splitlines()]
         lines.append("")
         link = pdf_url(hit) if pdf_url else ""
-        lines.append(f"Zitiervorschlag: {item.citation}" + (f" – {link}" if link else ""))
+        # The link is the app's own (web.render.pdf_url: a URL-encoded path).
+        lines.append(f"Zitiervorschlag: {md_text(item.citation)}" + (f" – {link}" if link else ""))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_markdown(text: str, stem: str) -> str:
-    """Write an export to a fresh temporary folder; returns the file's path."""
-    folder = Path(tempfile.mkdtemp(prefix="charta-export-"))
-    path = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+class ExportFolder:
+    """One temporary folder for this process's exports: files older than ``keep_s`` go
+    at each new export (Gradio has copied them into its own cache by then), and the
+    folder goes when the process ends."""
+
+    def __init__(self, keep_s: float = 600.0) -> None:
+        self.keep_s = keep_s
+        self.path = Path(tempfile.mkdtemp(prefix="charta-export-"))
+        atexit.register(self.remove)
+
+    def write(self, text: str, stem: str) -> str:
+        """Write one export; returns the file's path."""
+        self.prune()
+        path = self.path / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6:06d}.md"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    def prune(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        for old in self.path.glob("*.md"):
+            with contextlib.suppress(OSError):
+                if now - old.stat().st_mtime > self.keep_s:
+                    old.unlink()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)

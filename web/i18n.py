@@ -124,6 +124,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The question is too long (at most {limit} characters).",
     ),
     "empty_query": ("Bitte geben Sie Suchbegriffe ein.", "Please enter search terms."),
+    "invalid_text": (
+        "Die Eingabe enthält ungültige Zeichen (kein gültiges Unicode).",
+        "The input contains invalid characters (not valid Unicode).",
+    ),
+    "bad_k": (
+        "Die Anzahl Treffer muss eine ganze Zahl von 1 bis {limit} sein, nicht „{value}“.",
+        "The number of results must be a whole number from 1 to {limit}, not “{value}”.",
+    ),
+    "too_many_requests": (
+        "Von Ihrem Rechner laufen gerade zu viele Anfragen gleichzeitig. Bitte einen Moment warten.",
+        "Too many requests from your computer are running at once. Please wait a moment.",
+    ),
     "no_results": ("Keine passenden Textstellen gefunden.", "No matching passages found."),
     "page": ("S.", "p."),
     "section": ("Abschnitt", "Section"),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from answer import llm
 from answer.answer import Answer, CitedPassage
@@ -24,7 +26,8 @@ from common.settings import Settings
 from index.live import LiveSearcher
 from index.search import Hit
 from ingest.structure import heading_label
-from web.export import handout_markdown, write_markdown
+from web.export import ExportFolder, handout_markdown
+from web.guard import ClientLimiter, GuardMiddleware, TooManyRequests, UploadGate
 from web.i18n import t
 from web.render import (
     pdf_url,
@@ -37,8 +40,10 @@ from web.render import (
 from web.routes import pdf_route
 
 log = logging.getLogger("charta.app")
+T = TypeVar("T")
 
 MAX_QUESTION_CHARS = 1000
+MAX_K = 50
 
 CONCURRENCY = 32  # simultaneous requests; a workshop of 20 must not queue behind each other
 LANG_CHOICES = [("Deutsch", "de"), ("English", "en")]
@@ -86,6 +91,13 @@ class LotseBlocks(gr.Blocks):
 
     live: LiveSearcher
     max_file_mb: float = 200.0
+    gate: UploadGate | None = None  # set when the admin tab is on; without it, no uploads
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Uploads and Gradio's copies of exports: deleted after an hour, and all of them
+        # when the server stops.
+        kwargs.setdefault("delete_cache", (600, 3600))
+        super().__init__(*args, **kwargs)
 
     def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         kwargs.setdefault("theme", THEME)
@@ -99,8 +111,11 @@ class LotseBlocks(gr.Blocks):
         kwargs.setdefault("share", False)
         # Gradio stores an upload before our checks run: cap it at the ingest limit.
         kwargs.setdefault("max_file_size", f"{int(self.max_file_mb)}mb")
+        # Gradio's traffic dashboard is public and prints its key to the log.
+        kwargs.setdefault("enable_monitoring", False)
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
         app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live)]
+        app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(GuardMiddleware, gate=self.gate)]
         kwargs["app_kwargs"] = app_kwargs
         return super().launch(*args, **kwargs)
 
@@ -119,16 +134,22 @@ class Lotse:
         self.settings = settings
         self.live = live
         self.llm = llm.config_from_settings(settings)
+        self.limiter = ClientLimiter(settings.max_requests_per_client)
 
-    def answer(self, question: str, previous: list[str], lang: str = "de") -> Answer:
-        question = " ".join((question or "").split())
-        if not question:
-            raise gr.Error(t("empty_question", lang))
+    def answer(self, question: str, previous: list[str], lang: str = "de", client: str = "") -> Answer:
+        question = _clean_text(question, lang, "empty_question")
         if len(question) > MAX_QUESTION_CHARS:
-            raise gr.Error(t("question_too_long", lang, limit=MAX_QUESTION_CHARS))
+            raise gr.Error(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), print_exception=False)
         if self.settings.log_questions:
             log.info("question: %s", question)
-        return ask(self.live.get(), question, previous, llm_config=self.llm)
+        return self._limited(client, lang, lambda: ask(self.live.get(), question, previous, llm_config=self.llm))
+
+    def _limited(self, client: str, lang: str, work: Callable[[], T]) -> T:
+        try:
+            with self.limiter.slot(client):
+                return work()
+        except TooManyRequests:
+            raise gr.Error(t("too_many_requests", lang), print_exception=False) from None
 
     def documents(self) -> list[dict[str, Any]]:
         return list(self.live.get().documents.values())
@@ -179,13 +200,20 @@ class Lotse:
             examples.append(t("example_who", lang, label=f"{t('section', lang)} {label}"))
         return render_section(sec["title"], pieces, meta.get("file", ""), lang), examples
 
-    def search(self, query: str, doc_ids: list[str] | None, section: str | None, k: int, lang: str = "de") -> list[Hit]:
-        query = " ".join((query or "").split())
-        if not query:
-            raise gr.Error(t("empty_query", lang))
+    def search(
+        self, query: str, doc_ids: list[str] | None, section: str | None, k: Any, lang: str = "de", client: str = ""
+    ) -> list[Hit]:
+        query = _clean_text(query, lang, "empty_query")
+        if len(query) > MAX_QUESTION_CHARS:
+            raise gr.Error(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), print_exception=False)
+        count = _whole_number(k)
+        if count is None or not 1 <= count <= MAX_K:
+            raise gr.Error(t("bad_k", lang, value=str(k)[:40], limit=MAX_K), print_exception=False)
         if self.settings.log_questions:
             log.info("search: %s", query)
-        return self.live.search(query, k=int(k), doc_ids=doc_ids or None, section=section or None)
+        return self._limited(
+            client, lang, lambda: self.live.search(query, k=count, doc_ids=doc_ids or None, section=section or None)
+        )
 
 
 # --------------------------------------------------------------------------- the page
@@ -196,6 +224,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
     live = live or LiveSearcher(settings)
     live.get()  # load the index and the model now, not on the first question
     lotse = Lotse(settings, live)
+    exports = ExportFolder()
     texts: list[tuple[Any, str, str]] = []  # (component, attribute, string key)
 
     def tr(component: Any, attr: str, key: str) -> Any:
@@ -295,14 +324,15 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 except ImportError as exc:
                     log.warning("CHARTA_ADMIN_TOKEN is set but the admin tab is not available (%s)", exc)
                 else:
-                    build_admin_tab(live, settings, token)
+                    demo.gate = UploadGate(max_files=settings.max_upload_files)
+                    build_admin_tab(live, settings, token, demo.gate)
 
         # ----------------------------------------------------------------- events
-        def do_ask(q: str, prev: list[str], lg: str):
+        def do_ask(q: str, prev: list[str], lg: str, request: gr.Request):
             try:
-                answer = lotse.answer(q, prev, lg)
+                answer = lotse.answer(q, prev, lg, _client(request))
             except ChartaError as exc:
-                raise gr.Error(str(exc)) from None
+                raise gr.Error(str(exc), print_exception=False) from None
             data = answer.to_json()
             cites = "\n".join(f"[{p.marker}] {p.citation}" for p in answer.passages)
             choices = [_choice(p) for p in answer.passages]
@@ -352,34 +382,38 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
         def do_export_answer(data: dict | None, lg: str):
             if not data:
-                raise gr.Error(t("empty_question", lg))
+                raise gr.Error(t("empty_question", lg), print_exception=False)
             answer = Answer.from_json(data)
             text = handout_markdown(t("answer_title", lg), answer.passages, answer, pdf_url=_hit_url)
-            return write_markdown(text, "antwort"), gr.Column(visible=True)
+            return exports.write(text, "antwort"), gr.Column(visible=True)
 
         export_btn.click(do_export_answer, [last_answer, lang], [export_file, export_box], api_name="export_answer")
 
-        def do_search(q: str, doc_ids: list[str], section: str | None, k: float, lg: str):
+        def do_search(q: str, doc_ids: list[str], section: str | None, k: float, lg: str, request: gr.Request):
             try:
-                hits = lotse.search(q, doc_ids, section, int(k), lg)
+                hits = lotse.search(q, doc_ids, section, k, lg, _client(request))
             except (ChartaError, ValueError) as exc:
-                raise gr.Error(str(exc)) from None
+                raise gr.Error(str(exc), print_exception=False) from None
             items = [CitedPassage(h.rank, h, citation(h)) for h in hits]
             body = "".join(render_card(i, lg) for i in items) or f"<p>{t('no_results', lg)}</p>"
             data = [i.to_json() for i in items]
             return (body, data, gr.update(choices=[_choice(i) for i in items], value=[]), data)
 
+        # Raw inputs: a wrong number of results through the API gets our clear message
+        # instead of Gradio's generic preprocessing error.
         search_btn.click(
             do_search,
             [query, doc_filter, section_filter, k_slider, lang],
             [results_html, results_json, pick_results, search_state],
             api_name="search",
+            preprocess=False,
         )
         query.submit(
             do_search,
             [query, doc_filter, section_filter, k_slider, lang],
             [results_html, results_json, pick_results, search_state],
             api_name=False,
+            preprocess=False,
         )
         doc_filter.change(
             lambda d: gr.update(choices=lotse.section_choices(d), value=""), doc_filter, section_filter, api_name=False
@@ -413,9 +447,9 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
         def do_export_collection(coll: list[dict], lg: str):
             if not coll:
-                raise gr.Error(t("collection_empty", lg))
+                raise gr.Error(t("collection_empty", lg), print_exception=False)
             items = _collected(coll)
-            path = write_markdown(handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url), "handout")
+            path = exports.write(handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url), "handout")
             return path, gr.Column(visible=True)
 
         export_coll_btn.click(
@@ -456,3 +490,41 @@ def _hit_url(hit: Hit) -> str:
 def _collected(coll: list[dict[str, Any]]) -> list[CitedPassage]:
     """The collection's passages (kept as JSON in the page state), numbered anew."""
     return [CitedPassage.from_json({**c, "marker": n, "highlights": []}) for n, c in enumerate(coll, 1)]
+
+
+def _clean_text(text: Any, lang: str, empty_key: str) -> str:
+    """A question or query as one line; refused when empty or not valid Unicode (a lone
+    surrogate arrives through the API as a JSON escape and would fail deep in the model).
+
+    >>> _clean_text("  Wer  entscheidet?\\n", "de", "empty_question")
+    'Wer entscheidet?'
+    """
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise gr.Error(t(empty_key, lang), print_exception=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise gr.Error(t("invalid_text", lang), print_exception=False) from None
+    return text
+
+
+def _whole_number(value: Any) -> int | None:
+    """``value`` as a whole number, or None.
+
+    >>> _whole_number(10.0), _whole_number("7"), _whole_number("viele"), _whole_number(2.5), _whole_number(True)
+    (10, 7, None, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _client(request: gr.Request | None) -> str:
+    """The client's address as the server sees it (see web/guard.py)."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "")
