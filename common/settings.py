@@ -48,6 +48,10 @@ class Settings:
     max_file_mb: float = 200.0
     max_pages: int = 2_000
     parse_timeout_s: float = 120.0
+    max_page_chars: int = 20_000
+    max_doc_chars: int = 2_000_000
+    max_passages: int = 5_000
+    doc_timeout_s: float = 600.0
     hnsw_threshold: int = 20_000
     llm_url: str = ""
     llm_model: str = ""
@@ -55,12 +59,12 @@ class Settings:
     llm_timeout_s: float = 30.0
     admin_token: str = ""
     log_questions: bool = False
+    max_requests_per_client: int = 4
+    max_upload_files: int = 50
     passages: PassageSettings = field(default_factory=PassageSettings)
     candidates: int = 100  # candidates each ranking contributes to fusion
 
     def with_overrides(self, **overrides: Any) -> Settings:
-    max_requests_per_client: int = 4
-    max_upload_files: int = 50
         """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus_dir", "index_dir"):
@@ -113,6 +117,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CHARTA_MAX_PAGES", "max_pages", "PDFs with more pages are refused", int, _positive),
     Setting("CHARTA_PARSE_TIMEOUT", "parse_timeout_s", "seconds one PDF may take to parse", float, _positive),
     Setting(
+        "CHARTA_MAX_PAGE_CHARS",
+        "max_page_chars",
+        "PDFs with a page of more characters of text are refused",
+        int,
+        _positive,
+    ),
+    Setting("CHARTA_MAX_DOC_CHARS", "max_doc_chars", "PDFs with more characters of text are refused", int, _positive),
+    Setting("CHARTA_MAX_PASSAGES", "max_passages", "PDFs that make more passages are refused", int, _positive),
+    Setting(
+        "CHARTA_DOC_TIMEOUT",
+        "doc_timeout_s",
+        "seconds one PDF may take in all, parsing and embedding; longer ones are refused",
+        float,
+        _positive,
+    ),
+    Setting(
         "CHARTA_HNSW_THRESHOLD",
         "hnsw_threshold",
         "from this many passages on, vector search is approximate (HNSW)",
@@ -140,6 +160,20 @@ SETTINGS: tuple[Setting, ...] = (
         "1 to write the questions asked to the app's log (off by default)",
         _flag,
     ),
+    Setting(
+        "CHARTA_MAX_REQUESTS_PER_CLIENT",
+        "max_requests_per_client",
+        "questions and searches one client address may have running at once; more are refused (0: no limit)",
+        int,
+        lambda n: None if n >= 0 else "must be 0 or more",
+    ),
+    Setting(
+        "CHARTA_MAX_UPLOAD_FILES",
+        "max_upload_files",
+        "files the admin tab accepts per login",
+        int,
+        _positive,
+    ),
 )
 
 _KIND = {str: "text", Path: "a path", float: "a number", int: "a whole number", _flag: "0 or 1"}
@@ -160,20 +194,6 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     values.update({k: v for k, v in overrides.items() if v is not None})
     known = {f.name for f in fields(Settings)}
     unknown = set(values) - known
-    Setting(
-        "CHARTA_MAX_REQUESTS_PER_CLIENT",
-        "max_requests_per_client",
-        "questions and searches one client address may have running at once; more are refused (0: no limit)",
-        int,
-        lambda n: None if n >= 0 else "must be 0 or more",
-    ),
-    Setting(
-        "CHARTA_MAX_UPLOAD_FILES",
-        "max_upload_files",
-        "files the admin tab accepts per login",
-        int,
-        _positive,
-    ),
     if unknown:
         raise ConfigError(f"unknown settings {sorted(unknown)}; allowed: {sorted(known)}")
     settings = Settings().with_overrides(**values)

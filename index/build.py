@@ -390,6 +390,8 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
                 max_pages=settings.max_pages,
                 timeout_s=settings.parse_timeout_s,
                 passwords=(d.meta.password,) if d.meta.password else (),
+                max_page_chars=settings.max_page_chars,
+                max_doc_chars=settings.max_doc_chars,
             )
             meta = resolve_meta(d.path, d.catalog, raw.metadata)
             doc = build_document(raw, d.path, meta, d.sha256)
@@ -397,10 +399,15 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
             passages, sentences = make_passages(doc, embedder.count_tokens, settings.passages)
             if not passages:
                 raise DocumentError(d.path.name, "no passages could be made from its text")
-            # A progress bar for long embedding runs, only where someone watches a terminal.
-            show = sys.stderr.isatty() and len(passages) > 200
-            vectors = embedder.encode_passages([embed_text(p) for p in passages], progress=show)
-            sentence_vectors = embedder.encode_passages([sentence_embed_text(s) for s in sentences], progress=show)
+            if len(passages) > settings.max_passages:
+                raise DocumentError(
+                    d.path.name,
+                    f"too many passages ({len(passages)} > limit {settings.max_passages}, CHARTA_MAX_PASSAGES)",
+                    "too_many_passages",
+                )
+            budget = _Budget(d.path.name, t0, settings.doc_timeout_s)
+            vectors = budget.embed(embedder, [embed_text(p) for p in passages])
+            sentence_vectors = budget.embed(embedder, [sentence_embed_text(s) for s in sentences])
         except DocumentError as exc:
             result = _failed(d.path, d.meta, exc, plan.indexed)
             report.results.append(result)
@@ -528,6 +535,39 @@ def _document_record(doc) -> dict[str, Any]:
             for s in doc.sections
         ],
     }
+
+
+class _Budget:
+    """The time one document may take, from the start of its parse to its last vector.
+
+    Embedding goes in batches, and the clock is read before each: a document that runs
+    over (tens of thousands of tiny sentences, a slow machine) is refused after one batch
+    more at most, instead of holding the build lock for as long as it takes. The limits on
+    characters and passages refuse the usual oversized documents before any embedding;
+    this catches what they let through.
+    """
+
+    BATCH = 64  # texts per call: the engine's own batch size, as fast as one big call
+
+    def __init__(self, file: str, started: float, seconds: float) -> None:
+        self.file, self.deadline, self.seconds = file, started + seconds, seconds
+
+    def embed(self, embedder: Any, texts: list[str]) -> np.ndarray:
+        starts: Iterable[int] = range(0, len(texts), self.BATCH)
+        if sys.stderr.isatty() and len(texts) > 200:  # only where someone watches a terminal
+            from tqdm import tqdm
+
+            starts = tqdm(starts, unit="batch", desc="embedding")
+        parts = []
+        for i in starts:
+            if time.perf_counter() > self.deadline:
+                raise DocumentError(
+                    self.file,
+                    f"indexing took longer than {self.seconds:g} s (CHARTA_DOC_TIMEOUT); raise it or split the PDF",
+                    "too_slow",
+                )
+            parts.append(embedder.encode_passages(texts[i : i + self.BATCH]))
+        return np.concatenate(parts) if parts else embedder.encode_passages([])
 
 
 class _LazyModel:

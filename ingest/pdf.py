@@ -74,13 +74,31 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
-def read_pdf(path: Path, *, max_pages: int, timeout_s: float, passwords: tuple[str, ...] = ()) -> RawPdf:
+def read_pdf(
+    path: Path,
+    *,
+    max_pages: int,
+    timeout_s: float,
+    passwords: tuple[str, ...] = (),
+    max_page_chars: int | None = None,
+    max_doc_chars: int | None = None,
+) -> RawPdf:
     """Parse ``path`` in a child interpreter; raise :class:`DocumentError` on any failure.
 
     A fresh ``python -m ingest.pdf`` process (not a fork) keeps the parent's model and
-    threads out of the child and lets the timeout kill a stuck parse cleanly.
+    threads out of the child and lets the timeout kill a stuck parse cleanly. A page
+    with more than ``max_page_chars`` characters of text, or a document with more than
+    ``max_doc_chars``, is refused as soon as the parser gets there (None: no limit).
     """
-    request = json.dumps({"path": str(path), "max_pages": max_pages, "passwords": list(passwords)})
+    request = json.dumps(
+        {
+            "path": str(path),
+            "max_pages": max_pages,
+            "passwords": list(passwords),
+            "max_page_chars": max_page_chars,
+            "max_doc_chars": max_doc_chars,
+        }
+    )
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "ingest.pdf"],
@@ -117,7 +135,12 @@ def _child_main() -> None:
     req = json.loads(sys.stdin.read())
     path = Path(req["path"])
     try:
-        raw = _parse(path, int(req["max_pages"]), tuple(req["passwords"]))
+        raw = _parse(
+            path,
+            int(req["max_pages"]),
+            tuple(req["passwords"]),
+            _Budget(req.get("max_page_chars"), req.get("max_doc_chars")),
+        )
         result: tuple[str, Any] = ("ok", raw.__dict__)
     except DocumentError as exc:
         result = ("error", exc.reason)
@@ -136,7 +159,49 @@ def _short(exc: BaseException) -> str:
     return text[:160] or "no details"
 
 
-def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
+class _TooMuchText(Exception):
+    """Raised from inside pypdf's text visitor: stops a page that exceeds a limit."""
+
+
+@dataclass
+class _Budget:
+    """Characters of text a page and the whole document may have (None: no limit).
+
+    Counted while pypdf extracts, so a page with megabytes of text is stopped at the
+    limit instead of being read, cleaned and cut into thousands of passages.
+    """
+
+    page_limit: int | None
+    doc_limit: int | None
+    used: int = 0  # characters of the pages before this one
+    page: int = 0  # characters of this page so far
+
+    def add(self, text: str) -> None:
+        self.page += len(text)
+        if self.page_limit is not None and self.page > self.page_limit:
+            raise _TooMuchText
+        if self.doc_limit is not None and self.used + self.page > self.doc_limit:
+            raise _TooMuchText
+
+    def next_page(self) -> None:
+        self.used += self.page
+        self.page = 0
+
+    def refusal(self, name: str, page: int) -> DocumentError:
+        if self.page_limit is not None and self.page > self.page_limit:
+            return DocumentError(
+                name,
+                f"too much text on page {page} (more than {self.page_limit} characters, limit CHARTA_MAX_PAGE_CHARS)",
+                "too_much_text",
+            )
+        return DocumentError(
+            name,
+            f"too much text (more than {self.doc_limit} characters by page {page}, limit CHARTA_MAX_DOC_CHARS)",
+            "too_much_text",
+        )
+
+
+def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budget | None = None) -> RawPdf:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
@@ -170,8 +235,10 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
     problems = _Problems()
     logging.getLogger("pypdf").addHandler(problems)
     logging.getLogger("pypdf").setLevel(logging.WARNING)
+    budget = budget or _Budget(None, None)
     for page in reader.pages:
         frags: list[tuple[float, str]] = []
+        budget.next_page()
         try:
             height = float(page.mediabox.height) or 842.0
         except Exception:
@@ -179,6 +246,7 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
 
         def visit(text: str, cm: Any, tm: Any, _fd: Any, _fs: Any, frags=frags) -> None:
             if text:
+                budget.add(text)
                 try:
                     y = float(tm[4]) * float(cm[1]) + float(tm[5]) * float(cm[3]) + float(cm[5])
                 except (TypeError, ValueError, IndexError):
@@ -190,6 +258,8 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...]) -> RawPdf:
             page.extract_text(visitor_text=visit)
             if problems.messages and not any(text.strip() for _, text in frags):
                 raise ValueError(problems.messages[0])
+        except _TooMuchText:
+            raise budget.refusal(path.name, len(fragments) + 1) from None
         except Exception as exc:  # pypdf raises many types on broken content streams
             failed += 1
             if failed <= 3:

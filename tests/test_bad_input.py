@@ -209,6 +209,64 @@ def test_corrupt_pages_are_named_corrupt_and_pages_without_text_need_ocr(tmp_pat
     assert report.documents == 1 and {r.file: r.status for r in report.results}["gut.pdf"] == "new"
 
 
+_SENTENCE = "Die Stadt teilt ihre Daten mit allen Ämtern und achtet auf den Schutz der Bürger."
+
+
+def test_a_page_with_megabytes_of_text_is_refused_quickly_with_the_defaults(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # The case from the issue: one page, 2 MB of text (it made 7,379 passages and 272 s).
+    pf.text_pdf(corpus / "riesig.pdf", [[f"{i} {_SENTENCE}" for i in range(24_000)]])
+    pf.text_pdf(corpus / "gut.pdf", [[_SENTENCE, "Jeder Satz hier ist lesbar und lang genug."]])
+    started = time.monotonic()
+    report = build_index([corpus], _settings(tmp_path))
+    by_file = {r.file: r for r in report.results}
+    assert by_file["riesig.pdf"].line() == (
+        "✗ riesig.pdf: too much text on page 1 (more than 20000 characters, limit CHARTA_MAX_PAGE_CHARS)"
+    )
+    assert by_file["gut.pdf"].status == "new" and report.documents == 1
+    assert time.monotonic() - started < 60
+
+
+def test_limits_on_text_and_passages_refuse_only_the_document_over_them(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = ("eins", "zwei", "drei", "vier", "fünf", "sechs")
+
+    def page(n: int) -> list[str]:  # about 660 characters, other words on every page
+        return [f"Absatz {w} von Seite {words[n]}: {_SENTENCE}" for w in words]
+
+    pf.text_pdf(corpus / "dicht.pdf", [page(0) + page(1)])  # one page of ~1,300 characters
+    pf.text_pdf(corpus / "lang.pdf", [page(n) for n in range(5)])  # ~3,300 characters in all
+    pf.text_pdf(corpus / "viele.pdf", [page(n) for n in range(4)])  # fewer, but many passages
+    pf.text_pdf(corpus / "gut.pdf", [page(0)[:2]])
+    settings = _settings(tmp_path, max_page_chars=1_000, max_doc_chars=3_000, max_passages=3)
+    report = build_index([corpus], settings)
+    by_file = {r.file: r for r in report.results}
+    assert by_file["dicht.pdf"].reason == (
+        "too much text on page 1 (more than 1000 characters, limit CHARTA_MAX_PAGE_CHARS)"
+    )
+    assert by_file["lang.pdf"].reason == (
+        "too much text (more than 3000 characters by page 5, limit CHARTA_MAX_DOC_CHARS)"
+    )
+    assert by_file["viele.pdf"].reason.startswith("too many passages (")
+    assert by_file["viele.pdf"].reason.endswith(" > limit 3, CHARTA_MAX_PASSAGES)")
+    assert {r.file for r in report.failed} == {"dicht.pdf", "lang.pdf", "viele.pdf"}
+    assert by_file["gut.pdf"].status == "new"
+    assert [d["file"] for d in store.load_stored(settings.index_dir).manifest.documents] == ["gut.pdf"]
+
+
+def test_embedding_counts_against_the_time_one_document_may_take(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pf.text_pdf(corpus / "gut.pdf", [[_SENTENCE, "Jeder Satz hier ist lesbar und lang genug."]])
+    report = build_index([corpus], _settings(tmp_path, doc_timeout_s=0.01))
+    (result,) = report.results
+    assert result.line() == (
+        "✗ gut.pdf: indexing took longer than 0.01 s (CHARTA_DOC_TIMEOUT); raise it or split the PDF"
+    )
+
+
 def test_password_from_the_catalog_opens_the_pdf(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
