@@ -60,6 +60,7 @@ class Settings:
     admin_token: str = ""
     log_questions: bool = False
     max_requests_per_client: int = 4
+    events_per_client_s: float = 5.0
     max_upload_files: int = 50
     passages: PassageSettings = field(default_factory=PassageSettings)
     candidates: int = 100  # candidates each ranking contributes to fusion
@@ -166,6 +167,14 @@ SETTINGS: tuple[Setting, ...] = (
         "questions and searches one client address may have running at once; more are refused (0: no limit)",
         int,
         lambda n: None if n >= 0 else "must be 0 or more",
+    ),
+    Setting(
+        "CHARTA_EVENTS_PER_CLIENT",
+        "events_per_client_s",
+        "requests (questions, searches, clicks) one client address may start per second, "
+        "in bursts of four times as many; more are refused (0: no limit)",
+        float,
+        lambda x: None if x >= 0 else "must be 0 or more",
     ),
     Setting(
         "CHARTA_MAX_UPLOAD_FILES",

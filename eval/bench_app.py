@@ -8,6 +8,14 @@ p50/p95/max answer time per question as a table. A measurement, not a test; it s
 traffic only to 127.0.0.1. The users' clients run in this process, on the same cores.
 
     python -m eval.bench_app [--users 20] [--rounds 5] [--index-dir DIR]
+    python -m eval.bench_app --hostile 30 [--rounds 20]
+
+With ``--hostile N``, one client (another address, sent as ``X-Forwarded-For``, which
+the app trusts from 127.0.0.1 as it would from a reverse proxy) keeps N questions of
+1,000 characters running at all times, while one normal user asks ``--rounds``
+questions one after another; prints the normal user's answer times and what became of
+the hostile requests: answered, refused by the per-client limit on running questions,
+or turned away at the door by the per-client rate limit (HTTP 429).
 """
 
 from __future__ import annotations
@@ -41,7 +49,11 @@ def _free_port() -> int:
 def run(url: str, users: int, rounds: int) -> tuple[list[float], list[str], float]:
     from gradio_client import Client
 
-    clients = [Client(url, verbose=False) for _ in range(users)]
+    # Each user at an address of their own, as in a workshop room (the app limits
+    # requests per address); sent as X-Forwarded-For, as a reverse proxy would.
+    clients = [
+        Client(url, verbose=False, headers={"X-Forwarded-For": f"10.20.{i // 250}.{i % 250 + 1}"}) for i in range(users)
+    ]
     pool = questions()
     times: list[float] = []
     errors: list[str] = []
@@ -71,6 +83,60 @@ def run(url: str, users: int, rounds: int) -> tuple[list[float], list[str], floa
     return times, errors, time.perf_counter() - wall
 
 
+HOSTILE_ADDRESS = "203.0.113.66"  # TEST-NET-3: never a real visitor
+HOSTILE_QUESTION = ("Wie sichern Kommunen Datenhoheit und Teilhabe bei digitalen Plattformen? " * 14)[:1000]
+
+
+def run_hostile(url: str, hostile: int, rounds: int) -> tuple[list[float], dict[str, int]]:
+    """A normal user's answer times while ``hostile`` requests of one client keep running."""
+    import httpx
+    from gradio_client import Client
+
+    stop = threading.Event()
+    outcome = {"answered": 0, "refused": 0, "turned away": 0, "other": 0}
+    lock = threading.Lock()
+    headers = {"X-Forwarded-For": HOSTILE_ADDRESS}
+
+    def attacker() -> None:
+        with httpx.Client(headers=headers, timeout=120) as http:
+            while not stop.is_set():
+                try:
+                    joined = http.post(url + "/gradio_api/call/ask", json={"data": [HOSTILE_QUESTION]})
+                    if joined.status_code == 429:
+                        text = "turned away"
+                    else:
+                        text = http.get(f"{url}/gradio_api/call/ask/{joined.json()['event_id']}").text
+                except (httpx.HTTPError, ValueError, KeyError):
+                    text = ""
+                kind = (
+                    "turned away"
+                    if text == "turned away"
+                    else "answered"
+                    if "event: complete" in text
+                    else "refused"
+                    if "zu viele" in text
+                    else "other"
+                )
+                with lock:
+                    outcome[kind] += 1
+
+    threads = [threading.Thread(target=attacker, daemon=True) for _ in range(hostile)]
+    for th in threads:
+        th.start()
+    time.sleep(2.0)  # the flood is under way before the user asks
+    user = Client(url, verbose=False)
+    pool = questions()
+    times = []
+    for r in range(rounds):
+        t0 = time.perf_counter()
+        user.predict(pool[r % len(pool)], api_name="/ask")
+        times.append(time.perf_counter() - t0)
+    stop.set()
+    for th in threads:
+        th.join(timeout=60)
+    return times, outcome
+
+
 def _start_app(index_dir: str | None, port: int) -> subprocess.Popen:
     """``python app.py`` in a process of its own, as it is deployed; waits until it serves."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
@@ -97,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5, help="questions per user")
     parser.add_argument("--index-dir")
+    parser.add_argument("--hostile", type=int, default=0, help="hostile requests of one client kept running")
     args = parser.parse_args(argv)
     if args.users < 1 or args.rounds < 1:
         parser.error("--users and --rounds must be at least 1")
@@ -106,10 +173,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         url = f"http://127.0.0.1:{port}"
         run(url, 1, 1)  # warm-up: the first request pays one-time start costs
-        times, errors, wall = run(url, args.users, args.rounds)
+        if args.hostile:
+            hostile_times, outcome = run_hostile(url, args.hostile, args.rounds)
+        else:
+            times, errors, wall = run(url, args.users, args.rounds)
     finally:
         app.terminate()
         app.wait(timeout=30)
+    if args.hostile:
+        print(f"1 user, {args.rounds} questions, while one client keeps {args.hostile} long questions running")
+        print("| hostile | user p50 s | user p95 s | user max s | hostile: answered | refused | turned away | other |")
+        print("|---|---|---|---|---|---|---|---|")
+        print(
+            f"| {args.hostile} | {statistics.median(hostile_times):.2f} | {percentile(hostile_times, 95):.2f} | "
+            f"{max(hostile_times):.2f} | {outcome['answered']} | {outcome['refused']} | "
+            f"{outcome['turned away']} | {outcome['other']} |"
+        )
+        return 0
     if not times:
         print(f"all {len(errors)} requests failed; first: {errors[:1]}", file=sys.stderr)
         return 1

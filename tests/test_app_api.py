@@ -287,3 +287,35 @@ def test_one_client_cannot_take_every_worker(app_url):
     answered = [r for r in results if "event: complete" in r]
     assert len(refused) + len(answered) == 16, results
     assert refused and answered
+
+
+def test_a_flood_from_one_client_is_turned_away_at_the_door(app_url):
+    """More events than the per-client rate allows (5/s, bursts of 20) get HTTP 429 before
+    they reach Gradio's queue; another address is served as usual."""
+    import threading
+
+    import httpx
+
+    statuses: list[int] = []
+    barrier = threading.Barrier(40)
+
+    def join() -> None:
+        barrier.wait()
+        response = httpx.post(
+            app_url + "/gradio_api/call/search",
+            json={"data": ["Datenhoheit", [], "", 3]},
+            headers={"X-Forwarded-For": "203.0.113.77"},
+            timeout=60,
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            assert "Zu viele Anfragen" in response.text
+
+    threads = [threading.Thread(target=join) for _ in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert statuses.count(200) >= 20 and statuses.count(429) >= 10, statuses
+    other = httpx.post(app_url + "/gradio_api/call/search", json={"data": ["Datenhoheit", [], "", 3]}, timeout=60)
+    assert other.status_code == 200

@@ -7,6 +7,8 @@ requests per client, admin logins.
 - :class:`UploadGate`: an admin login hands out a ticket (set as a same-site cookie in
   the admin's browser); uploads count against it, and the admin tab accepts only files
   uploaded with it.
+- :class:`RateLimiter`: the events (questions, searches, clicks) one client may start
+  per second, refused before they reach Gradio's queue.
 - :class:`ClientLimiter`: one client cannot hold more than a few of the app's worker
   slots, however many requests it sends.
 - :class:`LoginThrottle`: after repeated wrong admin tokens from one client, further
@@ -18,6 +20,7 @@ uvicorn takes it from ``X-Forwarded-For`` (docs/SECURITY.md).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import secrets
@@ -82,6 +85,41 @@ class ClientLimiter:
                     self._running[client] = left
                 else:
                     del self._running[client]
+
+
+class RateLimiter:
+    """Events a client may start: ``rate`` per second on average, ``burst`` at once
+    (a token bucket per client; ``rate`` 0: no limit).
+
+    >>> clock = [0.0]
+    >>> limiter = RateLimiter(rate=1, burst=2, clock=lambda: clock[0])
+    >>> [limiter.allow("c") for _ in range(3)], limiter.allow("other")
+    ([True, True, False], True)
+    >>> clock[0] = 1.0; limiter.allow("c"), limiter.allow("c")
+    (True, False)
+    """
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst = rate, burst
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # client → (tokens, when)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        if self.rate <= 0:
+            return True
+        now = self._clock()
+        with self._lock:
+            if len(self._buckets) > 10_000:  # forget clients whose bucket has refilled
+                full = self.burst / self.rate
+                self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < full}
+            tokens, when = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - when) * self.rate)
+            if tokens < 1:
+                self._buckets[client] = (tokens, now)
+                return False
+            self._buckets[client] = (tokens - 1, now)
+            return True
 
 
 class LoginThrottle:
@@ -248,12 +286,17 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_EVENT_PATHS = ("/queue/join", "/call/", "/run/")
+REFUSAL_DELAY_S = 1.0  # a refused client waits, at no cost to the server, before it can retry
+
+
 class GuardMiddleware:
     """ASGI middleware in front of the whole app (Gradio's routes and ours)."""
 
-    def __init__(self, app: ASGIApp, gate: UploadGate | None = None) -> None:
+    def __init__(self, app: ASGIApp, gate: UploadGate | None = None, events: RateLimiter | None = None) -> None:
         self.app = app
         self.gate = gate
+        self.events = events
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -264,9 +307,17 @@ class GuardMiddleware:
         if method not in SAFE_METHODS and foreign_origin(headers) is not None:
             await _plain(send, 403, "Anfragen von fremden Seiten werden abgelehnt.")
             return
-        if method == "POST" and scope.get("path", "").rstrip("/").endswith("/upload"):
+        path = scope.get("path", "")
+        if method == "POST" and path.rstrip("/").endswith("/upload"):
             await self._upload(scope, receive, send, cookie(headers, UPLOAD_COOKIE))
             return
+        if method == "POST" and self.events is not None and any(p in path for p in _EVENT_PATHS):
+            client = scope.get("client") or ("", 0)
+            if not self.events.allow(str(client[0])):
+                # Refused before Gradio's queue sees it, where even a refusal costs a worker.
+                await asyncio.sleep(REFUSAL_DELAY_S)
+                await _plain(send, 429, "Zu viele Anfragen von Ihrem Rechner. Bitte einen Moment warten.")
+                return
         await self.app(scope, receive, send)
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, ticket: str | None) -> None:

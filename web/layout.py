@@ -27,7 +27,7 @@ from index.live import LiveSearcher
 from index.search import Hit
 from ingest.structure import heading_label
 from web.export import ExportFolder, handout_markdown
-from web.guard import ClientLimiter, GuardMiddleware, TooManyRequests, UploadGate
+from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
 from web.render import (
     pdf_url,
@@ -92,6 +92,7 @@ class LotseBlocks(gr.Blocks):
     live: LiveSearcher
     max_file_mb: float = 200.0
     gate: UploadGate | None = None  # set when the admin tab is on; without it, no uploads
+    rate_limiter: RateLimiter | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Uploads and Gradio's copies of exports: deleted after an hour, and all of them
@@ -115,7 +116,10 @@ class LotseBlocks(gr.Blocks):
         kwargs.setdefault("enable_monitoring", False)
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
         app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live)]
-        app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(GuardMiddleware, gate=self.gate)]
+        app_kwargs["middleware"] = [
+            *app_kwargs.get("middleware", []),
+            Middleware(GuardMiddleware, gate=self.gate, events=self.rate_limiter),
+        ]
         kwargs["app_kwargs"] = app_kwargs
         return super().launch(*args, **kwargs)
 
@@ -233,6 +237,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
     with LotseBlocks(title="Charta-Lotse", analytics_enabled=False) as demo:
         demo.live = live
+        rate = settings.events_per_client_s
+        demo.rate_limiter = RateLimiter(rate, burst=max(1.0, 4 * rate)) if rate > 0 else None
         demo.max_file_mb = settings.max_file_mb
         lang = gr.State("de")
         previous = gr.State([])  # questions of the conversation so far
