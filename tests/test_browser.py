@@ -185,3 +185,39 @@ def test_questions_and_answers_are_not_kept_in_the_browser(page, app_url):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(app_url + "/gradio_api/runs", timeout=10)
     assert err.value.code == 404
+
+
+def test_admin_logs_in_uploads_a_pdf_and_it_is_searchable(page, charter_index, tmp_path):
+    """The whole admin path in a browser: no upload control before the login, the login's
+    ticket set as a same-site cookie, a PDF chosen in the file dialog, indexed."""
+    from conftest import charter_corpus, write_excerpt
+
+    from common.settings import load_settings
+
+    shutil.copytree(charter_index.index_dir, tmp_path / "index")
+    settings = load_settings(
+        env={}, corpus_dir=charter_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index", admin_token="geheim-1"
+    )
+    pdf = write_excerpt(tmp_path / "upload" / "Leitfaden Teilhabe.pdf", range(9, 12), "Leitfaden Teilhabe")
+    with running_app(settings) as url:
+        open_app(page, url)
+        page.get_by_role("tab", name="Verwaltung").click()
+        assert page.get_by_label("PDF-Dateien").count() == 0  # nothing to upload into yet
+        page.get_by_label("Admin-Token").fill("geheim-1")
+        page.get_by_role("button", name="Anmelden").click()
+        page.get_by_text("Angemeldet.").wait_for(timeout=15_000)
+        cookies = {c["name"]: c for c in page.context.cookies(url)}
+        assert cookies["charta_upload"]["sameSite"] == "Strict"
+        page.locator("input[type=file][accept='.pdf']").set_input_files(str(pdf))
+        page.get_by_role("button", name="Hochladen und indexieren").click()
+        progress = page.get_by_label("Fortschritt")
+        page.wait_for_function(
+            "el => el.value.includes('jetzt durchsuchbar') || el.value.includes('✗')",
+            arg=progress.element_handle(),
+            timeout=180_000,
+        )
+        assert "+ Leitfaden Teilhabe.pdf: added" in progress.input_value(), progress.input_value()
+        assert "jetzt durchsuchbar" in progress.input_value()
+        page.screenshot(path=str(ARTIFACTS / "admin.png"), full_page=True)
+    assert (settings.corpus_dir / "Leitfaden Teilhabe.pdf").is_file()
+    assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
