@@ -281,6 +281,8 @@ def build_index(
     """Make the index reflect exactly the PDFs under ``paths``."""
     with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
         started = time.perf_counter()
+        # Before anything else, and also when there turns out to be nothing to write.
+        store.clean_interrupted(settings.index_dir)
         manifest = _previous_manifest(settings)
         plan = plan_build(paths, settings, manifest, rebuild_reason(settings, manifest, rebuild))
         report = _apply(plan, settings, progress or (lambda _: None), dry_run)

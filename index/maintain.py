@@ -239,8 +239,10 @@ def status(settings: Settings) -> Status:
     ``changed`` (file or catalog entry differs from the indexed version), ``missing``
     (indexed, but no longer in the corpus), ``duplicate`` (same content as another
     document, will not be indexed twice), ``invalid`` (cannot be indexed; see note).
-    Reads only the manifest, takes no lock, changes nothing.
+    Reads only the manifest and waits for no lock; it changes nothing but removing the
+    remains of a killed build, when no build is running.
     """
+    store.clean_if_idle(settings.index_dir)
     result = Status(settings.corpus_dir, settings.index_dir)
     manifest, result.generation, result.problem = _live_manifest(settings.index_dir)
     if manifest:

@@ -358,6 +358,39 @@ def discard(index_dir: Path, gen: Path) -> None:
         shutil.rmtree(gen, ignore_errors=True)
 
 
+def clean_interrupted(index_dir: Path) -> list[str]:
+    """Delete what builds killed mid-write (``kill -9``, a power cut) left behind: generation
+    folders without a manifest and temporary ``CURRENT`` files; returns their names.
+
+    Call under :func:`build_lock` only: the folder of a running build has no manifest yet
+    either. Complete generations are left to :func:`prune`.
+    """
+    gone = []
+    for g in index_dir.glob("gen-*"):
+        if g.is_dir() and not (g / MANIFEST).is_file():
+            shutil.rmtree(g, ignore_errors=True)
+            gone.append(g.name)
+    for tmp in index_dir.glob(f".{CURRENT}.*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            gone.append(tmp.name)
+    if gone:
+        log.info("removed the remains of an interrupted build in %s: %s", index_dir, ", ".join(sorted(gone)))
+    return gone
+
+
+def clean_if_idle(index_dir: Path) -> None:
+    """:func:`clean_interrupted` when no build is running; otherwise leave everything as it
+    is (for read-only commands such as ``ingest status``, which never wait)."""
+    if not (index_dir / CURRENT).exists() and not any(index_dir.glob("gen-*")):
+        return
+    try:
+        with build_lock(index_dir):
+            clean_interrupted(index_dir)
+    except (IndexLockedError, OSError):  # a build runs, or the folder is read-only
+        pass
+
+
 def prune(index_dir: Path, keep: int = 2) -> None:
     """Delete generations other than the newest ``keep`` that include the live one,
     and leftovers of interrupted builds."""

@@ -194,9 +194,48 @@ def test_kill_during_the_write_leaves_the_old_index_and_is_cleaned_up(workspace)
     assert len(half) == 1 and not (half[0] / "manifest.json").exists()
     assert_searchable(workspace, before)
 
+    # Looking at the index is enough to tidy up: the half-written folder is gone.
+    assert main(["status", "--corpus", str(corpus), "--index-dir", str(workspace.index_dir)]) == 0
+    assert not half[0].exists()
+    assert live(workspace) == before
+
     assert main(["-q", "--corpus", str(corpus), "--index-dir", str(workspace.index_dir)]) == 0
-    assert not half[0].exists()  # the next build tidies up
     assert live(workspace) != before
+
+
+def test_remains_of_a_killed_build_go_at_the_next_build_but_never_a_running_one(workspace):
+    from index.build import build_index
+
+    # What a build killed while writing leaves: a generation folder without a manifest,
+    # named as store.new_generation names them, and a temporary pointer file.
+    dead = workspace.index_dir / "gen-20260101T000000.000000-dead00"
+    dead.mkdir()
+    (dead / "passages.jsonl").write_text('{"id": "halb"}\n', encoding="utf-8")
+    pointer = workspace.index_dir / ".CURRENT.dead00"
+    pointer.write_text(dead.name + "\n", encoding="utf-8")
+
+    # While another build holds the lock, its folder looks just like that: status keeps it.
+    holding, release = threading.Event(), threading.Event()
+
+    def other_build() -> None:
+        with store.build_lock(workspace.index_dir):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other_build)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        assert main(["status", "--corpus", str(workspace.corpus_dir), "--index-dir", str(workspace.index_dir)]) == 0
+        assert dead.is_dir() and pointer.exists()
+    finally:
+        release.set()
+        thread.join(30)
+
+    # A build with nothing to write still tidies up first.
+    report = build_index([workspace.corpus_dir], workspace)
+    assert not report.written and not dead.exists() and not pointer.exists()
+    assert_searchable(workspace, live(workspace))
 
 
 def test_full_disk_during_the_write(workspace):
