@@ -140,3 +140,13 @@ def test_charter_bm25_finds_trinkwasser_in_the_compound(charter_searcher):
     hits = charter_searcher.search("Trinkwasser Versorgung", k=3, mode="bm25")
     assert "Trinkwasserversorgung" in hits[0].text
     assert hits[0].section_path[-1].startswith("3.3 ")
+
+
+def test_pasted_junk_words_cost_no_compound_splitting():
+    """A 300,000-character "word" once took 30 s and long compounds hit RecursionError."""
+    from text.analysis import analyze, split_compound
+
+    assert split_compound("x" * 300_000) == ()
+    assert split_compound("versorgungs" * 40) == ()  # 440 characters: not a German compound
+    assert len(analyze("Daten" + "schutz" * 50_000)) <= 1  # the whole junk word at most, no parts
+    assert split_compound("trinkwasserversorgung") == ("trinkwasser", "versorgung")  # real ones still split
