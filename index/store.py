@@ -382,7 +382,10 @@ def clean_interrupted(index_dir: Path) -> list[str]:
 def clean_if_idle(index_dir: Path) -> None:
     """:func:`clean_interrupted` when no build is running; otherwise leave everything as it
     is (for read-only commands such as ``ingest status``, which never wait)."""
-    if not (index_dir / CURRENT).exists() and not any(index_dir.glob("gen-*")):
+    # The lock only when there is something to remove: held for nothing, it could turn
+    # away a build that starts at that moment.
+    unfinished = any(g.is_dir() and not (g / MANIFEST).is_file() for g in index_dir.glob("gen-*"))
+    if not unfinished and not any(index_dir.glob(f".{CURRENT}.*")):
         return
     try:
         with build_lock(index_dir):
