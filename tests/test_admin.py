@@ -277,3 +277,25 @@ def test_uploads_left_unused_are_deleted_at_shutdown(tmp_path, charter_index):
     finally:
         demo.close()
     assert not left.exists()
+
+
+def test_pdf_links_work_for_names_with_dashes_euro_emoji_and_line_breaks(admin, tmp_path):
+    """Names the upload accepts must not break the PDF route (HTTP 500, dropped connection)."""
+    from urllib.parse import unquote
+
+    from web.render import pdf_url
+
+    _tmp, _settings, live, client = admin
+    names = ["Leitfaden – Teilhabe €.pdf", "Radverkehr 🚲.pdf", "Zeile\r\nUmbruch.pdf", "a#b?c%.pdf"]
+    files = [write_excerpt(tmp_path / str(i) / name, range(i, i + 1), f"Name {i}") for i, name in enumerate(names, 2)]
+    before = {d["file"] for d in live.get().documents.values()}
+    log, _ = client.predict(TOKEN, [handle_file(str(f)) for f in files], False, api_name="/admin_upload")
+    assert "jetzt durchsuchbar" in log, log
+    added = {d["file"] for d in live.get().documents.values()} - before
+    assert {"Leitfaden – Teilhabe €.pdf", "Radverkehr 🚲.pdf"} < added and len(added) == 4, added
+    for stored in added:
+        assert "\r" not in stored and "\n" not in stored
+        response = httpx.get(client.src.rstrip("/") + pdf_url(stored, 1).split("#")[0])
+        assert response.status_code == 200 and response.content.startswith(b"%PDF"), stored
+        disposition = response.headers["content-disposition"]
+        assert unquote(disposition.split("filename*=UTF-8''")[1]) == stored
