@@ -67,3 +67,12 @@ def test_a_generated_answer_is_labelled_as_generated_and_says_what_was_dropped()
     assert "Worded by the language model qwen2.5" in en and "2 sentences not backed by the passages were removed." in en
     generated.llm_dropped = 0
     assert "ohne Beleg" not in render_answer(generated, "de")
+
+
+def test_each_card_links_to_its_sentences_marked_in_the_pdf():
+    quoted = CitedPassage(1, _hit(), "Charta, S. 8", [(0, 30)])
+    de, en = render_card(quoted, "de"), render_card(quoted, "en")
+    assert '<a href="/stelle/p1?hl=0-30" target="_blank" rel="noopener">Stelle im PDF zeigen</a>' in de
+    assert '<a href="/stelle/p1?hl=0-30&amp;lang=en" target="_blank" rel="noopener">Show in the PDF</a>' in en
+    # A search result marks nothing: the view shows the whole passage.
+    assert 'href="/stelle/p1"' in render_card(CitedPassage(1, _hit(), "Charta, S. 8"), "de")

@@ -48,6 +48,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_collection": ("Sammlung als Handout (Markdown) exportieren", "Export collection as handout (Markdown)"),
     "clear_collection": ("Sammlung leeren", "Clear collection"),
     "open_pdf": ("PDF auf Seite {page} öffnen", "Open PDF at page {page}"),
+    "show_in_pdf": ("Stelle im PDF zeigen", "Show in the PDF"),
+    "source_title": ("Stelle im PDF", "Passage in the PDF"),
+    "source_marked": ("Markierte Stelle", "Marked passage"),
+    "pdf_page": ("PDF-Seite", "PDF page"),
+    "source_alt": (
+        "{page} von „{title}“, markiert: „{text}“",
+        "{page} of “{title}”, marked: “{text}”",
+    ),
+    "source_alt_unmarked": (
+        "{page} von „{title}“, ohne Markierung; die Stelle lautet: „{text}“",
+        "{page} of “{title}”, not marked; the passage reads: “{text}”",
+    ),
+    "source_not_found": (
+        "Die Stelle ließ sich auf dieser Seite nicht sicher finden; die Seite wird ohne Markierung gezeigt.",
+        "The passage could not be found on this page with certainty; the page is shown without a mark.",
+    ),
+    "source_no_page": (
+        "Die Seite dieser Stelle ist im PDF nicht vorhanden.",
+        "The page of this passage is not in the PDF.",
+    ),
+    "source_partly_found": (
+        "Ein Teil der Stelle ließ sich auf dieser Seite nicht sicher finden und ist nicht markiert.",
+        "Part of the passage could not be found on this page with certainty and is not marked.",
+    ),
     "citation": ("Zitiervorschlag", "Citation"),
     "not_covered": ("Die Dokumente beantworten diese Frage nicht.", "The documents do not answer this question."),
     "not_covered_next": (

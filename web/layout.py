@@ -37,7 +37,7 @@ from web.render import (
     render_collection,
     render_section,
 )
-from web.routes import pdf_route
+from web.routes import pdf_route, source_routes
 
 log = logging.getLogger("charta.app")
 T = TypeVar("T")
@@ -115,7 +115,7 @@ class LotseBlocks(gr.Blocks):
         # Gradio's traffic dashboard is public and prints its key to the log.
         kwargs.setdefault("enable_monitoring", False)
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
-        app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live)]
+        app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live), *source_routes(self.live)]
         app_kwargs["middleware"] = [
             *app_kwargs.get("middleware", []),
             Middleware(GuardMiddleware, gate=self.gate, events=self.rate_limiter),

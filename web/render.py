@@ -49,17 +49,22 @@ def highlighted(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> st
 
 
 def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
+    # Imported here: web.sourceview builds on this module (esc, pdf_url).
+    from web.sourceview import source_url
+
     hit = item.hit
     head = f"[{item.marker}] " if numbered else ""
     section = " › ".join(hit.section_path) if hit.section_path else hit.section
     link = t("open_pdf", lang, page=hit.page)
+    view = source_url(hit.passage_id, item.highlights, lang)
     return (
         f'<article class="lotse-card" id="quelle-{item.marker}" lang="de">'
         f"<h3>{esc(head + hit.title)}</h3>"
         f'<p class="meta">{esc(section)} · {esc(page_label(hit))}</p>'
         f"<blockquote>{highlighted(hit.text, item.highlights)}</blockquote>"
         f'<p><a href="{esc(pdf_url(hit.file, hit.pdf_page))}" target="_blank" '
-        f'rel="noopener">{esc(link)}</a></p>'
+        f'rel="noopener">{esc(link)}</a> · <a href="{esc(view)}" target="_blank" '
+        f'rel="noopener">{esc(t("show_in_pdf", lang))}</a></p>'
         f"<p>{esc(t('citation', lang))}: <code>{esc(item.citation)}</code></p>"
         "</article>"
     )

@@ -1,17 +1,21 @@
-"""The app's own HTTP routes beside Gradio's: the indexed PDFs, served by name.
+"""The app's own HTTP routes beside Gradio's: the indexed PDFs, served by name, and the
+view of a passage on its PDF page (web/sourceview.py).
 
-Links to them are made in one place only: :func:`web.render.pdf_url`.
+Links to them are made in one place each: :func:`web.render.pdf_url`,
+:func:`web.sourceview.source_url` and :func:`web.sourceview.page_image_url`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from index.live import LiveSearcher
+from web import sourceview
 from web.render import PDF_ROUTE
 
 
@@ -28,15 +32,19 @@ def content_disposition(name: str) -> str:
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def indexed_pdf(live: LiveSearcher, name: str) -> Path | None:
+    """The PDF of the live index with this file name, if it is there; nothing else."""
+    doc = next((d for d in live.get().documents.values() if d.get("file") == name), None)
+    path = Path(doc["source_path"]) if doc and doc.get("source_path") else None
+    return path if path is not None and path.is_file() else None
+
+
 def pdf_route(live: LiveSearcher) -> Route:
     """``/dokumente/<file>``: a PDF of the live index, looked up by its name only."""
 
     async def serve(request: Request) -> Response:
-        name = request.path_params["name"]
-        docs = live.get().documents.values()
-        doc = next((d for d in docs if d.get("file") == name), None)
-        path = Path(doc["source_path"]) if doc and doc.get("source_path") else None
-        if path is None or not path.is_file():
+        path = indexed_pdf(live, request.path_params["name"])
+        if path is None:
             return PlainTextResponse("Dokument nicht gefunden", status_code=404)
         return FileResponse(
             path,
@@ -45,3 +53,60 @@ def pdf_route(live: LiveSearcher) -> Route:
         )
 
     return Route(PDF_ROUTE + "/{name}", serve, methods=["GET", "HEAD"])
+
+
+def source_routes(live: LiveSearcher) -> list[Route]:
+    """``/stelle/<passage id>?hl=<start>-<end>``: a passage's sentences marked on their PDF
+    pages; ``/seitenbild/<file>/<page>``: a page of an indexed PDF as a PNG.
+
+    Both are sync endpoints, run in the server's thread pool: PDFium blocks, and a
+    request waits at most :data:`web.sourceview.LOCK_WAIT_S` for it (then 503).
+    """
+
+    def view(request: Request) -> Response:
+        spans = sourceview.parse_spans(request.query_params.get("hl", ""))
+        if spans is None:
+            return PlainTextResponse("Ungültige Angabe der Stelle", status_code=400)
+        lang = "en" if request.query_params.get("lang") == "en" else "de"
+        try:
+            found = sourceview.build_view(live.get(), request.path_params["passage_id"], spans)
+        except sourceview.Busy:
+            return PlainTextResponse("Zu viele Anfragen; bitte gleich noch einmal", status_code=503)
+        except (OSError, IndexError, pdfium.PdfiumError):
+            found = None
+        if found is None:
+            return PlainTextResponse("Textstelle nicht gefunden", status_code=404)
+        page, style_hash = sourceview.render_view(found, lang)
+        return HTMLResponse(
+            page,
+            headers={
+                # Nothing but this page's own style block and the app's own page images.
+                "Content-Security-Policy": (
+                    f"default-src 'none'; img-src 'self'; style-src 'sha256-{style_hash}'; "
+                    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+                ),
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    def image(request: Request) -> Response:
+        path, number = indexed_pdf(live, request.path_params["name"]), int(request.path_params["page"])
+        try:
+            if path is None or not 1 <= number <= sourceview.page_count(path):
+                return PlainTextResponse("Seite nicht gefunden", status_code=404)
+            png = sourceview.page_png(path, number)
+        except sourceview.Busy:
+            return PlainTextResponse("Zu viele Anfragen; bitte gleich noch einmal", status_code=503)
+        except (OSError, IndexError, pdfium.PdfiumError):
+            return PlainTextResponse("Seite nicht gefunden", status_code=404)
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
+        )
+
+    return [
+        Route(sourceview.SOURCE_ROUTE + "/{passage_id:path}", view, methods=["GET", "HEAD"]),
+        Route(sourceview.PAGE_IMAGE_ROUTE + "/{name}/{page:int}", image, methods=["GET", "HEAD"]),
+    ]
