@@ -38,7 +38,7 @@ def _norm(text: str) -> str:
 
 
 def ask(client, question: str) -> tuple[str, dict, str, str]:
-    answer_html, data, cards_html, citations, _choices = client.predict(question, api_name="/ask")
+    answer_html, data, cards_html, citations, *_rest = client.predict(question, api_name="/ask")
     return answer_html, data, cards_html, citations
 
 

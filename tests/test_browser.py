@@ -134,16 +134,73 @@ def test_no_serious_accessibility_violations(page):
 
 
 def test_keyboard_alone_reaches_the_answer(page):
+    """Skip link, Enter asks (Shift+Enter is a new line), then Tab reaches a marker and the
+    first PDF link; the answer region is live for screen readers; the page is German."""
     reload(page)
-    page.get_by_label("Ihre Frage").focus()
-    page.keyboard.type("Wie sollen Kommunen die Datenhoheit behalten?")
+    assert page.evaluate("document.documentElement.lang") == "de"
     page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent.trim()")
-    assert focused == "Fragen"
+    assert page.evaluate("document.activeElement.textContent") == "Zur Frage springen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("!!document.activeElement.closest('#frage')")
+    page.keyboard.type("Wie sollen Kommunen")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("die Datenhoheit behalten?")
+    assert page.get_by_label("Ihre Frage").input_value() == "Wie sollen Kommunen\ndie Datenhoheit behalten?"
+    assert page.evaluate("document.getElementById('antwort').getAttribute('aria-live')") == "polite"
     page.keyboard.press("Enter")
     # Answered, or the fitting passages: either way the cited section shows.
     page.locator("#antwort .lotse-answer, #antwort .lotse-passages").wait_for(timeout=30_000)
     assert "Abschnitt 3.2, S. 10" in page.locator("#belegstellen").inner_text()
+    seen = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                "(() => { const a = document.activeElement;"
+                " return a.className + '|' + (a.getAttribute('href') || ''); })()"
+            )
+        )
+        if "#page=" in seen[-1]:
+            break
+    assert (
+        any(s.startswith("marker|#quelle-") for s in seen) or "lotse-passages" in page.locator("#antwort").inner_html()
+    )
+    assert "/dokumente/" in seen[-1], seen
+
+
+def test_a_marker_jumps_to_its_card_and_previews_the_source(page):
+    reload(page)
+    page.get_by_label("Ihre Frage").fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
+    page.get_by_label("Ihre Frage").press("Enter")
+    marker = page.locator("#antwort a.marker").first
+    marker.wait_for(timeout=30_000)
+    marker.focus()
+    preview = marker.locator(".lotse-preview")
+    assert "Abschnitt 2.2, S. 8" in preview.inner_text()
+    box = preview.bounding_box()
+    assert box and box["x"] >= 0 and box["width"] > 50  # shown on focus, not off-screen
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#quelle-1'")
+    card = page.locator("#quelle-1").bounding_box()
+    assert card and 0 <= card["y"] < page.viewport_size["height"]
+
+
+def test_a_conversation_stays_visible_until_a_new_one(page):
+    reload(page)
+    box = page.get_by_label("Ihre Frage")
+    box.fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
+    box.press("Enter")
+    page.locator("#antwort .lotse-answer").wait_for(timeout=30_000)
+    box.fill("Und welche Rolle spielen dabei analoge Angebote?")
+    box.press("Enter")
+    thread = page.locator("#verlauf .lotse-thread")
+    thread.wait_for(timeout=30_000)
+    text = thread.inner_text()
+    assert "Darf jemand gezwungen werden" in text and "Abschnitt 2.2, S. 8" in text
+    assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in text
+    page.get_by_role("button", name="Neue Unterhaltung").click()
+    page.wait_for_function("!document.querySelector('#verlauf .lotse-thread')")
+    assert page.locator("#antwort").inner_text().strip() == ""
 
 
 def test_a_question_the_charter_cannot_answer_says_so(page):
@@ -158,17 +215,87 @@ def test_a_question_the_charter_cannot_answer_says_so(page):
     assert not violations, describe(violations)
 
 
+def open_section(page, label: str) -> None:
+    """Choose a table-of-contents entry by typing, as a keyboard user would."""
+    toc = page.get_by_label("Inhaltsverzeichnis")
+    toc.click()
+    toc.fill(label)
+    page.get_by_role("option", name=label, exact=False).first.click()
+
+
 def test_browse_view_and_english_switch(page):
     reload(page)
     page.get_by_role("tab", name="Blättern").click()
-    page.get_by_label("2.2 Digitale Teilhabe", exact=False).first.check()
+    open_section(page, "2.2 Digitale Teilhabe")
     page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
     violations = run_axe(page)
     assert not violations, describe(violations)
+    # A chapter shows its introduction and its subsections, not only its title.
+    open_section(page, "3. Digitale Transformation")
+    page.locator("#abschnitt h3").get_by_text("Unterabschnitte").wait_for(timeout=15_000)
+    assert "3.2" in page.locator("#abschnitt ul").inner_text()
+    violations = run_axe(page)
+    assert not violations, describe(violations)
     page.get_by_label("English").check()
     page.get_by_role("tab", name="Ask").wait_for(timeout=10_000)
+    page.wait_for_function("document.documentElement.lang === 'en'")
     assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
+
+
+def test_the_english_switch_renders_the_answer_on_screen_again(page):
+    reload(page)
+    page.get_by_label("Ihre Frage").fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
+    page.get_by_label("Ihre Frage").press("Enter")
+    page.locator("#belegstellen h2").get_by_text("Belegstellen").wait_for(timeout=30_000)
+    assert "PDF auf Seite 8 öffnen" in page.locator("#belegstellen").inner_text()
+    page.get_by_label("English").check()
+    page.locator("#belegstellen h2").get_by_text("Sources").wait_for(timeout=10_000)
+    assert "Open PDF at page 8" in page.locator("#belegstellen").inner_text()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    page.get_by_label("Deutsch").check()
+    page.locator("#belegstellen h2").get_by_text("Belegstellen").wait_for(timeout=10_000)
+
+
+def test_every_tab_and_state_passes_axe_including_contrast(page):
+    reload(page)
+    page.get_by_role("tab", name="Suchen").click()
+    page.get_by_label("Suchbegriffe oder Frage").fill("Datenhoheit")
+    page.get_by_role("button", name="Suchen", exact=True).click()
+    page.locator(".lotse-card").first.wait_for(timeout=30_000)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    page.locator("input[type=checkbox]:visible").first.check()
+    page.locator("button:visible", has_text="Zur Sammlung hinzufügen").click()
+    page.get_by_role("tab", name="Sammlung").click()
+    page.get_by_text("1 Textstellen in der Sammlung").wait_for(timeout=15_000)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(390, 844, "phone"), (320, 640, "zoom-400")])
+def test_phone_and_400_percent_zoom_reflow_without_horizontal_scrolling(page, width, height, name):
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        reload(page)
+        header = page.locator(".lotse-header").bounding_box()
+        assert header and header["y"] + header["height"] <= height / 3 + 60, header
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        title = page.get_by_role("heading", name="Charta-Lotse").bounding_box()
+        assert title and title["height"] < 60  # one line, not a letter per line
+        tabs = page.get_by_role("tab").all_inner_texts()
+        assert tabs[:2] == ["Fragen", "Suchen"]
+        assert page.locator("[aria-label='More tabs']").count() == 0  # German, if shown at all
+        assert not page.get_by_label("Zitiervorschläge zum Kopieren").is_visible()  # empty, hidden
+        page.get_by_label("Ihre Frage").fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
+        page.get_by_label("Ihre Frage").press("Enter")
+        page.locator("#antwort .lotse-answer").wait_for(timeout=30_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_questions_and_answers_are_not_kept_in_the_browser(page, app_url):
@@ -206,6 +333,7 @@ def test_admin_logs_in_uploads_a_pdf_and_it_is_searchable(page, charter_index, t
         page.get_by_label("Admin-Token").fill("geheim-1")
         page.get_by_role("button", name="Anmelden").click()
         page.get_by_text("Angemeldet.").wait_for(timeout=15_000)
+        page.wait_for_function("document.cookie.includes('charta_upload=')", timeout=15_000)
         cookies = {c["name"]: c for c in page.context.cookies(url)}
         assert cookies["charta_upload"]["sameSite"] == "Strict"
         page.locator("input[type=file][accept='.pdf']").set_input_files(str(pdf))

@@ -28,6 +28,7 @@ from common.settings import Settings
 from index import maintain
 from index.live import LiveSearcher
 from ingest.pdf import check_file
+from web.errors import shown
 from web.guard import UPLOAD_COOKIE, LoginThrottle, UploadGate
 from web.i18n import STRINGS, t
 
@@ -120,14 +121,12 @@ def build_admin_tab(
         wait = throttle.wait_s(client)
         if wait > 0:
             log.warning("admin: attempt from %s refused unchecked, %d s after repeated wrong tokens", client, wait)
-            raise gr.Error(
-                f"Zu viele falsche Anmeldungen. Bitte in {math.ceil(wait)} s erneut versuchen.", print_exception=False
-            )
+            raise shown(f"Zu viele falsche Anmeldungen. Bitte in {math.ceil(wait)} s erneut versuchen.")
         if not hmac.compare_digest((given or "").strip().encode("utf-8"), expected):
             wait = throttle.failed(client)
             log.warning("admin: wrong token from %s%s", client, f"; next attempt in {wait:.0f} s" if wait else "")
             time.sleep(_WRONG_TOKEN_DELAY_S)
-            raise gr.Error("Falsches oder fehlendes Admin-Token.", print_exception=False)
+            raise shown("Falsches oder fehlendes Admin-Token.")
         throttle.succeeded(client)
 
     def login(given: str | None, request: gr.Request) -> tuple[str, Any, str]:
@@ -139,14 +138,14 @@ def build_admin_tab(
         try:
             return status_rows(settings)
         except ChartaError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise shown(str(exc)) from None
 
     def upload(
         given: str | None, files: list[str] | None, replace: bool, request: gr.Request
     ) -> Iterator[tuple[str, list[list[str]]]]:
         authorised(given, request)
         if not files:
-            raise gr.Error("Bitte zuerst PDF-Dateien auswählen.", print_exception=False)
+            raise shown("Bitte zuerst PDF-Dateien auswählen.")
         ticket = (getattr(request, "cookies", None) or {}).get(UPLOAD_COOKIE)
         try:
             yield from _index_uploads(files, replace, ticket)

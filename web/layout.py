@@ -26,6 +26,7 @@ from common.settings import Settings
 from index.live import LiveSearcher
 from index.search import Hit
 from ingest.structure import heading_label
+from web.errors import shown
 from web.export import ExportFolder, handout_markdown
 from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
@@ -36,6 +37,7 @@ from web.render import (
     render_cards,
     render_collection,
     render_section,
+    render_thread,
 )
 from web.routes import pdf_route, source_routes
 
@@ -83,7 +85,104 @@ CSS = """
 .lotse-section .pageref { font-weight: 600; color: #374151; }
 /* Gradio's footer links are light grey on white (WCAG 1.4.3 contrast). */
 footer, footer * { opacity: 1 !important; color: #374151 !important; }
+/* Skip link: hidden until it has keyboard focus (WCAG 2.4.1). */
+.lotse-skip { position: absolute; left: -10000px; top: 0; }
+.lotse-skip:focus { position: static; display: inline-block; padding: .5rem 1rem; background: #1d4ed8;
+  color: #fff !important; font-weight: 600; border-radius: 4px; }
+/* Visible focus on every control (WCAG 2.4.7), also on radios and checkboxes. */
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible,
+select:focus-visible, [tabindex]:focus-visible, label:has(input[type=radio]:focus-visible),
+label:has(input[type=checkbox]:focus-visible) {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
+/* Contrast >= 4.5:1 (WCAG 1.4.3): the selected tab, placeholders, slider and block labels. */
+button[role=tab] { color: #374151 !important; }
+button[role=tab][aria-selected=true] { color: #1e40af !important; border-color: #1e40af !important; }
+::placeholder { color: #4b5563 !important; opacity: 1 !important; }
+[data-testid=block-info], .block-info, label span, .rangeSlider, input[type=number] { color: #374151; }
+[data-testid=max-value], [data-testid=min-value], .max_value, .min_value { color: #374151 !important; }
+input[role=combobox], input[role=combobox]::placeholder { color: #1f2937 !important; opacity: 1 !important; }
+.lotse-answer a.marker { position: relative; font-weight: 600; color: #1d4ed8; text-decoration: underline; }
+.lotse-answer a.marker .lotse-preview { position: absolute; left: -10000px; width: 1px; height: 1px;
+  overflow: hidden; }
+.lotse-answer a.marker:hover .lotse-preview, .lotse-answer a.marker:focus .lotse-preview {
+  left: 0; top: 1.6em; width: max-content; max-width: min(28rem, 80vw); height: auto; z-index: 10;
+  padding: .4rem .6rem; background: #111827; color: #fff; font-size: .9rem; font-weight: 400;
+  border-radius: 4px; white-space: normal; }
+.lotse-thread { border-bottom: 1px solid #cbd5e1; margin-bottom: .5rem; }
+.lotse-thread h2 { font-size: 1rem; color: #374151; }
+.lotse-turn h3 { font-size: 1rem; margin: .75rem 0 .25rem 0; }
+.lotse-source { color: #374151; font-size: .9rem; }
+.lotse-card:target, .lotse-card:focus { outline: 3px solid #1d4ed8; }
+/* Header: one compact line on a phone, never a word broken letter by letter (WCAG 1.4.10). */
+.lotse-header { flex-wrap: wrap !important; align-items: flex-start; gap: .25rem 1rem !important; }
+.lotse-header > * { min-width: min(100%, 16rem) !important; }
+.lotse-header h1 { margin: 0; overflow-wrap: normal; word-break: normal; }
+.lotse-header .lotse-lang { flex: 0 1 auto !important; }
+@media (max-width: 640px) {
+  .lotse-header h1 { font-size: 1.5rem; }
+  .lotse-header p { font-size: .9rem; margin: .25rem 0; }
+  .lotse-header .lotse-lang fieldset { padding: 0 !important; }
+  .tab-container button { padding: .4rem .55rem !important; font-size: .95rem !important; }
+}
 """
+
+# Runs in the page: the document language follows the interface language (WCAG 3.1.1);
+# Enter asks and Shift+Enter makes a new line; the skip link moves focus into the question
+# box; the answer is a live region, so a screen reader announces it (WCAG 4.1.3); and
+# Gradio's own English control names get German ones in the German interface.
+HEAD = """<script>
+(() => {
+  const DE = {"More tabs": "Weitere Registerkarten", "Copy": "Kopieren", "Copied!": "Kopiert!",
+              "Clear": "Leeren", "Download": "Herunterladen", "Close": "Schließen",
+              "Remove": "Entfernen", "Loading...": "Wird geladen …", "Error": "Hinweis"};
+  const uiLang = () => document.documentElement.dataset.lotseLang || "de";
+  function germanise(root) {
+    if (uiLang() !== "de" || !root.querySelectorAll) return;
+    for (const el of [root, ...root.querySelectorAll("[aria-label],[title]")]) {
+      for (const attr of ["aria-label", "title"]) {
+        const v = el.getAttribute && el.getAttribute(attr);
+        if (v && DE[v]) el.setAttribute(attr, DE[v]);
+      }
+    }
+  }
+  function prepare() {
+    document.documentElement.lang = uiLang();
+    const answer = document.getElementById("antwort");
+    if (answer && !answer.hasAttribute("aria-live")) {
+      answer.setAttribute("aria-live", "polite");
+      answer.setAttribute("role", "region");
+      answer.setAttribute("aria-label", uiLang() === "de" ? "Antwort" : "Answer");
+    }
+    germanise(document.body);
+  }
+  new MutationObserver(prepare).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener("keydown", (e) => {
+    const box = e.target.closest && e.target.closest("#frage textarea");
+    if (!box || e.key !== "Enter" || e.isComposing) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.shiftKey) {
+      // Gradio takes Shift+Enter for itself; a new line goes in as typed text would.
+      document.execCommand("insertText", false, "\\n");
+    } else {
+      document.querySelector("#fragen").click();
+    }
+  }, true);
+  document.addEventListener("click", (e) => {
+    const skip = e.target.closest && e.target.closest("a.lotse-skip");
+    if (!skip) return;
+    e.preventDefault();
+    const box = document.querySelector("#frage textarea");
+    if (box) box.focus();
+  });
+  window.lotseSetLanguage = (lang) => {
+    document.documentElement.dataset.lotseLang = lang;
+    document.documentElement.lang = lang;
+    const answer = document.getElementById("antwort");
+    if (answer) answer.setAttribute("aria-label", lang === "de" ? "Antwort" : "Answer");
+  };
+})();
+</script>"""
 
 
 class LotseBlocks(gr.Blocks):
@@ -103,7 +202,10 @@ class LotseBlocks(gr.Blocks):
     def launch(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         kwargs.setdefault("theme", THEME)
         kwargs.setdefault("css", CSS)
-        kwargs.setdefault("footer_links", ["api", "settings"])
+        kwargs.setdefault("head", HEAD)
+        # The footer's links are English only ("Use via API", "Settings"); the API works
+        # without them (README).
+        kwargs.setdefault("footer_links", [])
         # Gradio would keep every question, answer and admin token in the browser's
         # storage and offer them at /gradio_api/runs; questions are not logged here.
         kwargs.setdefault("run_history", False)
@@ -143,7 +245,7 @@ class Lotse:
     def answer(self, question: str, previous: list[str], lang: str = "de", client: str = "") -> Answer:
         question = _clean_text(question, lang, "empty_question")
         if len(question) > MAX_QUESTION_CHARS:
-            raise gr.Error(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), print_exception=False)
+            raise shown(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), lang)
         if self.settings.log_questions:
             log.info("question: %s", question)
         return self._limited(client, lang, lambda: ask(self.live.get(), question, previous, llm_config=self.llm))
@@ -153,7 +255,7 @@ class Lotse:
             with self.limiter.slot(client):
                 return work()
         except TooManyRequests:
-            raise gr.Error(t("too_many_requests", lang), print_exception=False) from None
+            raise shown(t("too_many_requests", lang), lang) from None
 
     def documents(self) -> list[dict[str, Any]]:
         return list(self.live.get().documents.values())
@@ -202,17 +304,24 @@ class Lotse:
         examples = [t("example_what", lang, title=title, heading=heading), t("example_small", lang, heading=heading)]
         if sec["level"] > 1:
             examples.append(t("example_who", lang, label=f"{t('section', lang)} {label}"))
-        return render_section(sec["title"], pieces, meta.get("file", ""), lang), examples
+        # A chapter's own text is its introduction; its subsections follow it.
+        level, children = sec["level"], []
+        for later in doc["sections"][doc["sections"].index(sec) + 1 :]:
+            if later["level"] <= level:
+                break
+            if later["level"] == level + 1:
+                children.append({k: later[k] for k in ("title", "page", "pdf_page")})
+        return render_section(sec["title"], pieces, meta.get("file", ""), lang, children), examples
 
     def search(
         self, query: str, doc_ids: list[str] | None, section: str | None, k: Any, lang: str = "de", client: str = ""
     ) -> list[Hit]:
         query = _clean_text(query, lang, "empty_query")
         if len(query) > MAX_QUESTION_CHARS:
-            raise gr.Error(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), print_exception=False)
+            raise shown(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), lang)
         count = _whole_number(k)
         if count is None or not 1 <= count <= MAX_K:
-            raise gr.Error(t("bad_k", lang, value=str(k)[:40], limit=MAX_K), print_exception=False)
+            raise shown(t("bad_k", lang, value=str(k)[:40], limit=MAX_K), lang)
         if self.settings.log_questions:
             log.info("search: %s", query)
         return self._limited(
@@ -243,13 +352,18 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         lang = gr.State("de")
         previous = gr.State([])  # questions of the conversation so far
         last_answer = gr.State(None)  # the current answer as JSON, for export
+        thread = gr.State([])  # earlier answers of the conversation (JSON), oldest first
         collection = gr.State([])  # passages a trainer collected (JSON)
 
-        with gr.Row():
+        skip = gr.HTML(_skip_link("de"))
+        with gr.Row(elem_classes=["lotse-header"]):
             tr(gr.Markdown(f"# {t('app_title')}\n{t('intro')}"), "value", "_header")
-            lang_radio = gr.Radio(LANG_CHOICES, value="de", label=t("language"), scale=0, min_width=220)
+            lang_radio = gr.Radio(
+                LANG_CHOICES, value="de", label=t("language"), scale=0, min_width=200, elem_classes=["lotse-lang"]
+            )
         with gr.Tabs() as tabs:
             with tr(gr.Tab(t("tab_ask"), id="ask"), "label", "tab_ask"):
+                thread_html = gr.HTML(elem_id="verlauf")
                 question = tr(
                     gr.Textbox(label=t("question"), lines=2, placeholder=t("question_placeholder"), elem_id="frage"),
                     "label",
@@ -261,9 +375,12 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 answer_html = gr.HTML(elem_id="antwort")
                 answer_json = gr.JSON(visible=False)
                 cards_html = gr.HTML(elem_id="belegstellen")
-                citations_box = tr(
-                    gr.Textbox(label=t("citations"), lines=3, interactive=False, buttons=["copy"]), "label", "citations"
-                )
+                with gr.Column(visible=False) as citations_area:  # empty boxes stay out of the way
+                    citations_box = tr(
+                        gr.Textbox(label=t("citations"), lines=3, interactive=False, buttons=["copy"]),
+                        "label",
+                        "citations",
+                    )
                 with gr.Row():
                     pick = tr(gr.CheckboxGroup([], label=t("collect_label")), "label", "collect_label")
                 with gr.Row():
@@ -304,8 +421,17 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                             "label",
                             "document",
                         )
+                        # One keyboard stop, arrow keys inside (a list box), not one radio
+                        # button per section.
                         toc = tr(
-                            gr.Radio(_toc_choices(lotse, docs[0][1] if docs else None), label=t("toc")), "label", "toc"
+                            gr.Dropdown(
+                                _toc_choices(lotse, docs[0][1] if docs else None),
+                                value=None,
+                                label=t("toc"),
+                                elem_id="inhalt",
+                            ),
+                            "label",
+                            "toc",
                         )
                         toc_json = gr.JSON(visible=False)
                     with gr.Column(scale=2):
@@ -334,14 +460,16 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     build_admin_tab(live, settings, token, demo.gate)
 
         # ----------------------------------------------------------------- events
-        def do_ask(q: str, prev: list[str], lg: str, request: gr.Request):
+        def do_ask(q: str, prev: list[str], lg: str, last: dict | None, earlier: list[dict], request: gr.Request):
             try:
                 answer = lotse.answer(q, prev, lg, _client(request))
             except ChartaError as exc:
-                raise gr.Error(str(exc), print_exception=False) from None
+                raise shown(str(exc)) from None
             data = answer.to_json()
             cites = "\n".join(f"[{p.marker}] {p.citation}" for p in answer.passages)
             choices = [_choice(p) for p in answer.passages]
+            # The previous answer joins the thread above; a new conversation has none.
+            earlier = ([*earlier, last] if last and prev else [])[-MAX_THREAD:]
             return (
                 render_answer(answer, lg),
                 data,
@@ -350,19 +478,47 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 gr.update(choices=choices, value=[]),
                 [*prev, answer.question][-10:],
                 data,
+                earlier,
+                render_thread([Answer.from_json(a) for a in earlier], lg),
+                gr.Column(visible=bool(answer.passages)),
+                "",  # the question box is ready for the next question
             )
 
-        ask_outputs = [answer_html, answer_json, cards_html, citations_box, pick, previous, last_answer]
-        ask_btn.click(do_ask, [question, previous, lang], ask_outputs, api_name="ask")
-        question.submit(do_ask, [question, previous, lang], ask_outputs, api_name=False)
+        ask_outputs = [
+            answer_html,
+            answer_json,
+            cards_html,
+            citations_box,
+            pick,
+            previous,
+            last_answer,
+            thread,
+            thread_html,
+            citations_area,
+            question,
+        ]
+        # Enter in the question box clicks the button (HEAD), so there is no submit event.
+        ask_btn.click(do_ask, [question, previous, lang, last_answer, thread], ask_outputs, api_name="ask")
 
         def do_new():
-            return "", "", None, "", "", gr.update(choices=[], value=[]), [], None
+            return "", "", None, "", "", gr.update(choices=[], value=[]), [], None, [], "", gr.Column(visible=False)
 
         new_btn.click(
             do_new,
             None,
-            [question, answer_html, answer_json, cards_html, citations_box, pick, previous, last_answer],
+            [
+                question,
+                answer_html,
+                answer_json,
+                cards_html,
+                citations_box,
+                pick,
+                previous,
+                last_answer,
+                thread,
+                thread_html,
+                citations_area,
+            ],
             api_name="new_conversation",
         )
 
@@ -388,7 +544,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
         def do_export_answer(data: dict | None, lg: str):
             if not data:
-                raise gr.Error(t("empty_question", lg), print_exception=False)
+                raise shown(t("empty_question", lg), lg)
             answer = Answer.from_json(data)
             text = handout_markdown(t("answer_title", lg), answer.passages, answer, pdf_url=_hit_url)
             return exports.write(text, "antwort"), gr.Column(visible=True)
@@ -399,7 +555,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             try:
                 hits = lotse.search(q, doc_ids, section, k, lg, _client(request))
             except (ChartaError, ValueError) as exc:
-                raise gr.Error(str(exc), print_exception=False) from None
+                raise shown(str(exc)) from None
             items = [CitedPassage(h.rank, h, citation(h)) for h in hits]
             body = "".join(render_card(i, lg) for i in items) or f"<p>{t('no_results', lg)}</p>"
             data = [i.to_json() for i in items]
@@ -448,12 +604,12 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             return q, gr.Tabs(selected="ask")
 
         examples.input(use_example, examples, [question, tabs], api_name=False).then(
-            do_ask, [question, previous, lang], ask_outputs, api_name=False
+            do_ask, [question, previous, lang, last_answer, thread], ask_outputs, api_name=False
         )
 
         def do_export_collection(coll: list[dict], lg: str):
             if not coll:
-                raise gr.Error(t("collection_empty", lg), print_exception=False)
+                raise shown(t("collection_empty", lg), lg)
             items = _collected(coll)
             path = exports.write(handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url), "handout")
             return path, gr.Column(visible=True)
@@ -465,28 +621,60 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             lambda lg: ([], render_collection([], lg)), lang, [collection, collection_html], api_name="clear_collection"
         )
 
-        def relabel(lg: str):
+        def relabel(lg: str, last: dict | None, earlier: list[dict], coll: list[dict], doc_id: str | None):
             updates = []
             for _comp, attr, key in texts:
                 if key == "_header":
                     updates.append(gr.update(value=f"# {t('app_title', lg)}\n{t('intro', lg)}"))
                 else:
                     updates.append(gr.update(**{attr: t(key, lg)}))  # type: ignore[arg-type]
-            return [lg, *updates]
+            # What is on screen is rendered again in the new language.
+            shown_answer = Answer.from_json(last) if last else None
+            return [
+                lg,
+                _skip_link(lg),
+                render_answer(shown_answer, lg) if shown_answer else gr.skip(),
+                render_cards(shown_answer, lg) if shown_answer else gr.skip(),
+                render_thread([Answer.from_json(a) for a in earlier], lg),
+                render_collection(_collected(coll), lg),
+                gr.update(choices=_toc_choices(lotse, doc_id, lg)),
+                *updates,
+            ]
 
-        lang_radio.change(relabel, lang_radio, [lang, *[c for c, _, _ in texts]], api_name=False)  # type: ignore[arg-type]
+        lang_radio.change(
+            relabel,
+            [lang_radio, last_answer, thread, collection, browse_doc],
+            [
+                lang,
+                skip,
+                answer_html,
+                cards_html,
+                thread_html,
+                collection_html,
+                toc,
+                *[c for c, _, _ in texts],
+            ],
+            api_name=False,  # type: ignore[arg-type]
+        ).then(None, lang_radio, None, js="(lang) => { window.lotseSetLanguage(lang); return []; }")
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=512)
     return demo
 
 
-def _toc_choices(lotse: Lotse, doc_id: str | None) -> list[tuple[str, int]]:
+def _toc_choices(lotse: Lotse, doc_id: str | None, lang: str = "de") -> list[tuple[str, int]]:
     if not doc_id:
         return []
     return [
-        ("\u2003" * (s["level"] - 1) + f"{s['title']} ({t('page')} {s['page']})", s["idx"])
+        ("\u2003" * (s["level"] - 1) + f"{s['title']} ({t('page', lang)} {s['page']})", s["idx"])
         for s in lotse.sections(doc_id)
     ]
+
+
+def _skip_link(lang: str) -> str:
+    return f'<a class="lotse-skip" href="#frage">{t("skip_to_question", lang)}</a>'
+
+
+MAX_THREAD = 10  # earlier answers kept on screen
 
 
 def _hit_url(hit: Hit) -> str:
@@ -507,11 +695,11 @@ def _clean_text(text: Any, lang: str, empty_key: str) -> str:
     """
     text = " ".join(str(text or "").split())
     if not text:
-        raise gr.Error(t(empty_key, lang), print_exception=False)
+        raise shown(t(empty_key, lang), lang)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise gr.Error(t("invalid_text", lang), print_exception=False) from None
+        raise shown(t("invalid_text", lang), lang) from None
     return text
 
 

@@ -91,7 +91,11 @@ def render_answer(answer: Answer, lang: str) -> str:
         return "".join(parts)
     if answer.mode == "llm":
         text = esc(answer.generated_text)
-        text = re.sub(r"\[(\d+(?:, \d+)*)\]", r'<span class="marker">[\1]</span>', text)
+        text = re.sub(
+            r"\[(\d+(?:, \d+)*)\]",
+            lambda m: " ".join(_marker(int(n), answer) for n in m.group(1).split(", ")),
+            text,
+        )
         # Said before the text and as the region's name, so that neither a reader nor a
         # screen reader takes the model's wording for a quotation from the documents.
         label = esc(t("llm_label", lang, model=answer.llm_model))
@@ -110,14 +114,60 @@ def render_answer(answer: Answer, lang: str) -> str:
         if notes:
             parts.append(f'<p class="lotse-note" role="status">{esc(" ".join(notes))}</p>')
         return "".join(parts)
-    sentences = " ".join(
-        f'{esc(" ".join(s.text.split()))} <span class="marker">[{s.marker}]</span>' for s in answer.sentences
-    )
+    sentences = " ".join(f"{esc(' '.join(s.text.split()))} {_marker(s.marker, answer)}" for s in answer.sentences)
     parts.append(f'<div class="lotse-answer" lang="de"><p>{sentences}</p></div>')
     parts.append(f'<p class="lotse-note">{esc(t("extractive_note", lang))}</p>')
     if answer.llm_error:
         parts.append(f'<p class="lotse-note" role="status">{esc(t("llm_fallback", lang, reason=answer.llm_error))}</p>')
     return "".join(parts)
+
+
+def _marker(n: int, answer: Answer) -> str:
+    """``[n]`` as a link to its card, with the citation as a preview on hover and focus
+    (and as part of the link's name for a screen reader).
+
+    >>> from answer.answer import Answer
+    >>> _marker(2, Answer("Frage", "answered"))
+    '<a class="marker" href="#quelle-2">[2]</a>'
+    """
+    item = next((p for p in answer.passages if p.marker == n), None)
+    preview = f'<span class="lotse-preview" role="tooltip"> {esc(item.citation)}</span>' if item else ""
+    return f'<a class="marker" href="#quelle-{n}">[{n}]{preview}</a>'
+
+
+_MARKERS = re.compile(r" ?\[\d+(?:, \d+)*\]")
+
+
+def render_thread(answers: list[Answer], lang: str) -> str:
+    """Earlier questions and answers of the conversation, oldest first. Their markers
+    would point at cards no longer shown, so each sentence names its source in full.
+
+    >>> from answer.answer import Answer
+    >>> print(render_thread([Answer("Wer zahlt?", "not_covered")], "de"))  # doctest: +ELLIPSIS
+    <section class="lotse-thread" aria-label="Bisherige Unterhaltung"><h2>Bisherige Unterhaltung</h2><article ...
+    """
+    if not answers:
+        return ""
+    title = esc(t("thread", lang))
+    turns = []
+    for a in answers:
+        if a.status == ANSWERED and a.mode == "llm":
+            body = f"<p>{esc(_MARKERS.sub('', a.generated_text))}</p>"
+        elif a.status == ANSWERED:
+            cites = {p.marker: p.citation for p in a.passages}
+            body = "".join(
+                f'<p lang="de">{esc(" ".join(s.text.split()))} '
+                f'<span class="lotse-source">({esc(cites.get(s.marker, ""))})</span></p>'
+                for s in a.sentences
+            )
+        elif a.status == PASSAGES:
+            body = f"<p>{esc(t('passages_intro', lang))}</p>"
+        else:
+            body = f"<p>{esc(t('not_covered', lang))}</p>"
+        turns.append(
+            f'<article class="lotse-turn"><h3>{esc(t("question", lang))}: {esc(a.question)}</h3>{body}</article>'
+        )
+    return f'<section class="lotse-thread" aria-label="{title}"><h2>{title}</h2>{"".join(turns)}</section>'
 
 
 def render_cards(answer: Answer, lang: str) -> str:
@@ -134,10 +184,22 @@ def render_collection(items: list[CitedPassage], lang: str) -> str:
     return f"<p>{esc(t('collected', lang, n=len(items)))}</p>" + "".join(render_card(i, lang) for i in items)
 
 
-def render_section(title: str, pieces: list[dict[str, Any]], file: str, lang: str) -> str:
-    """A section's text, page by page, each page linked to the PDF.
+def render_section(
+    title: str,
+    pieces: list[dict[str, Any]],
+    file: str,
+    lang: str,
+    subsections: list[dict[str, Any]] | None = None,
+) -> str:
+    """A section's text, page by page, each page linked to the PDF; a chapter also lists
+    its subsections, so that its entry shows more than a title.
 
-    ``pieces``: ``{"pdf_page", "label", "text"}`` in reading order.
+    ``pieces``: ``{"pdf_page", "label", "text"}`` in reading order; ``subsections``:
+    ``{"title", "page", "pdf_page"}``.
+
+    >>> print(render_section("3. Digitale Transformation", [], "c.pdf", "de",
+    ...                      [{"title": "3.1 Ziele", "page": "9", "pdf_page": 9}]))  # doctest: +ELLIPSIS
+    <h2>3. Digitale Transformation</h2><h3>Unterabschnitte</h3><ul><li>3.1 Ziele – <a ...#page=9" ...>S. 9</a></li></ul>
     """
     parts = [f"<h2>{esc(title)}</h2>"]
     for piece in pieces:
@@ -147,4 +209,11 @@ def render_section(title: str, pieces: list[dict[str, Any]], file: str, lang: st
             f"{esc(piece['label'])}</a></p>"
             f'<div class="lotse-section" lang="de">{esc(piece["text"].strip())}</div>'
         )
+    if subsections:
+        items = "".join(
+            f'<li>{esc(s["title"])} – <a class="pageref" href="{esc(pdf_url(file, s["pdf_page"]))}" '
+            f'target="_blank" rel="noopener">{esc(t("page", lang))} {esc(s["page"])}</a></li>'
+            for s in subsections
+        )
+        parts.append(f"<h3>{esc(t('subsections', lang))}</h3><ul>{items}</ul>")
     return "".join(parts)

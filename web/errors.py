@@ -1,0 +1,13 @@
+"""Messages for the visitor, as Gradio shows them: titled in the page's language, and
+without a traceback in the server log (they are answers, not faults)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from web.i18n import t
+
+
+def shown(message: str, lang: str = "de") -> gr.Error:
+    """A ``gr.Error`` to raise with a message the visitor can act on."""
+    return gr.Error(message, title=t("error_title", lang), print_exception=False)
