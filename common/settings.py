@@ -59,6 +59,7 @@ class Settings:
     llm_timeout_s: float = 30.0
     admin_token: str = ""
     log_questions: bool = False
+    feedback: bool = False  # visitors' 👍/👎 on answers, kept in feedback.jsonl beside index_dir
     max_requests_per_client: int = 4
     events_per_client_s: float = 5.0
     max_upload_files: int = 50
@@ -159,6 +160,13 @@ SETTINGS: tuple[Setting, ...] = (
         "CHARTA_LOG_QUESTIONS",
         "log_questions",
         "1 to write the questions asked to the app's log (off by default)",
+        _flag,
+    ),
+    Setting(
+        "CHARTA_FEEDBACK",
+        "feedback",
+        "1 stores the 👍/👎 feedback visitors give on answers in feedback.jsonl beside the index folder "
+        "(data/feedback.jsonl by default); off by default",
         _flag,
     ),
     Setting(
