@@ -156,17 +156,27 @@ def test_export_answer_as_markdown_handout(client):
 def test_collect_passages_and_export_collection(client):
     _, data, _, _ = ask(client, QUESTION)
     first = data["hits"][0]
-    html = client.predict([first["passage_id"]], api_name="/collect_answer")
+    html, *_ = client.predict([first["passage_id"]], api_name="/collect_answer")
     assert "1 Textstellen in der Sammlung" in html
     _, hits, _ = client.predict("Datenhoheit", [], "", 2, api_name="/search")
-    html = client.predict([hits[0]["passage_id"]], api_name="/collect_results")
+    html, *_ = client.predict([hits[0]["passage_id"]], api_name="/collect_results")
     assert "2 Textstellen in der Sammlung" in html
+    # The trainer orders the items and notes something on one; the handout follows.
+    html, *_ = client.predict(1, api_name="/move_up")
+    assert html.index(hits[0]["citation"]) < html.index(first["citation"])
+    html, *_ = client.predict(0, "Mit der Gruppe diskutieren", api_name="/save_note")
+    assert "Notiz:</strong> Mit der Gruppe diskutieren" in html
     path = client.predict(api_name="/export_collection")
     text = Path(path).read_text(encoding="utf-8")
+    assert text.index(hits[0]["citation"]) < text.index(first["citation"])
+    assert "**Notiz:** Mit der Gruppe diskutieren" in text
     assert f"Zitiervorschlag: {first['citation']}" in text
     assert f"Zitiervorschlag: {hits[0]['citation']}" in text
     assert _norm(first["text"]).split(". ")[0] in _norm(text.replace("> ", ""))
-    assert "Textstellen" in client.predict(api_name="/clear_collection")
+    html, *_ = client.predict(1, api_name="/remove_item")
+    assert "1 Textstellen in der Sammlung" in html and first["citation"] not in html
+    html, *_ = client.predict(api_name="/clear_collection")
+    assert "Noch keine Textstellen gesammelt" in html
 
 
 @pytest.fixture(scope="module")

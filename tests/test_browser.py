@@ -269,10 +269,18 @@ def test_every_tab_and_state_passes_axe_including_contrast(page):
     assert not violations, describe(violations)
     page.locator("input[type=checkbox]:visible").first.check()
     page.locator("button:visible", has_text="Zur Sammlung hinzufügen").click()
-    page.get_by_role("tab", name="Sammlung").click()
-    page.get_by_text("1 Textstellen in der Sammlung").wait_for(timeout=15_000)
+    # Confirmed in German, in a status line beside the button.
+    page.locator("[role=status]:visible", has_text="1 Textstelle(n) zur Sammlung hinzugefügt.").wait_for(timeout=15_000)
+    page.get_by_role("tab", name="Sammlung (1)").click()
+    page.locator("#sammlung").get_by_text("1 Textstellen in der Sammlung").wait_for(timeout=15_000)
     violations = run_axe(page)
     assert not violations, describe(violations)
+    # The collection survives a reload (the browser keeps it).
+    reload(page)
+    page.get_by_role("tab", name="Sammlung (1)").click()
+    page.locator("#sammlung").get_by_text("1 Textstellen in der Sammlung").wait_for(timeout=15_000)
+    page.get_by_role("button", name="Sammlung leeren").click()
+    page.get_by_role("tab", name="Sammlung", exact=True).wait_for(timeout=15_000)
 
 
 @pytest.mark.parametrize(("width", "height", "name"), [(390, 844, "phone"), (320, 640, "zoom-400")])
@@ -308,7 +316,7 @@ def test_questions_and_answers_are_not_kept_in_the_browser(page, app_url):
     page.get_by_role("button", name="Fragen", exact=True).click()
     page.locator("#antwort .lotse-answer, #antwort .lotse-passages").wait_for(timeout=30_000)
     stored = page.evaluate("""() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])""")
-    assert "Datenhoheit" not in stored and "Kommunen" not in stored, stored[:300]
+    assert question not in stored and "die Datenhoheit behalten" not in stored, stored[:300]
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(app_url + "/gradio_api/runs", timeout=10)
     assert err.value.code == 404

@@ -36,9 +36,14 @@ def md_text(text: str) -> str:
 
 
 def handout_markdown(
-    title: str, items: Sequence[CitedPassage], answer: Answer | None = None, pdf_url: Callable[[Hit], str] | None = None
+    title: str,
+    items: Sequence[CitedPassage],
+    answer: Answer | None = None,
+    pdf_url: Callable[[Hit], str] | None = None,
+    notes: Sequence[str] | None = None,
 ) -> str:
-    """A Markdown handout: optionally the answer, then each passage with its full citation."""
+    """A Markdown handout: optionally the answer, then each passage with its full citation
+    and the trainer's note."""
     lines = [f"# {md_text(title)}", ""]
     if answer is not None:
         lines += [f"**Frage:** {md_text(answer.question)}", ""]
@@ -55,7 +60,7 @@ def handout_markdown(
         else:
             lines += ["Keine fertige Antwort – diese Stellen passen am ehesten:", ""]
         lines += ["## Quellen", ""]
-    for item in items:
+    for n, item in enumerate(items):
         hit = item.hit
         heading = hit.section_path[-1] if hit.section_path else hit.section
         lines += [f"### \\[{item.marker}\\] {md_text(hit.title)} – {md_text(heading)}", ""]
@@ -65,6 +70,9 @@ def handout_markdown(
         # The link is the app's own (web.render.pdf_url: a URL-encoded path).
         lines.append(f"Zitiervorschlag: {md_text(item.citation)}" + (f" – {link}" if link else ""))
         lines.append("")
+        note = notes[n] if notes and n < len(notes) else ""
+        if note.strip():
+            lines += [f"**Notiz:** {md_text(' '.join(note.split()))}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from html import escape as html_escape
 from typing import Any, TypeVar
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -353,7 +354,11 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         previous = gr.State([])  # questions of the conversation so far
         last_answer = gr.State(None)  # the current answer as JSON, for export
         thread = gr.State([])  # earlier answers of the conversation (JSON), oldest first
-        collection = gr.State([])  # passages a trainer collected (JSON)
+        # Passages a trainer collected (JSON, with a note each). A copy is kept in the
+        # browser's storage so that a reload does not lose them (document text only, no
+        # question); the server-side state keeps the API as it was.
+        collection = gr.State([])
+        saved_collection = gr.BrowserState([], storage_key="charta-lotse-sammlung")
 
         skip = gr.HTML(_skip_link("de"))
         with gr.Row(elem_classes=["lotse-header"]):
@@ -386,6 +391,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 with gr.Row():
                     collect_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
                     export_btn = tr(gr.Button(t("export_answer")), "value", "export_answer")
+                collect_msg = gr.HTML()
                 # Shown only with a file: Gradio's empty file box fails axe
                 # (aria-prohibited-attr).
                 with gr.Column(visible=False) as export_box:
@@ -410,6 +416,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 results_json = gr.JSON(visible=False)
                 pick_results = tr(gr.CheckboxGroup([], label=t("collect_label")), "label", "collect_label")
                 collect_results_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
+                collect_results_msg = gr.HTML()
                 search_state = gr.State([])
 
             with tr(gr.Tab(t("tab_browse"), id="browse"), "label", "tab_browse"):
@@ -439,8 +446,16 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                         examples = tr(gr.Radio([], label=t("examples")), "label", "examples")
                         examples_json = gr.JSON(visible=False)
 
-            with tr(gr.Tab(t("tab_collection"), id="collection"), "label", "tab_collection"):
-                collection_html = gr.HTML(f"<p>{t('collection_empty')}</p>")
+            with tr(gr.Tab(t("tab_collection"), id="collection"), "label", "tab_collection") as coll_tab:
+                collection_html = gr.HTML(f"<p>{t('collection_empty')}</p>", elem_id="sammlung")
+                with gr.Column(visible=False) as coll_tools:
+                    coll_item = tr(gr.Dropdown([], label=t("collection_item"), value=None), "label", "collection_item")
+                    coll_note = tr(gr.Textbox(label=t("note"), lines=2, max_lines=6), "label", "note")
+                    with gr.Row():
+                        save_note_btn = tr(gr.Button(t("save_note")), "value", "save_note")
+                        up_btn = tr(gr.Button(t("move_up")), "value", "move_up")
+                        down_btn = tr(gr.Button(t("move_down")), "value", "move_down")
+                        remove_btn = tr(gr.Button(t("remove_item")), "value", "remove_item")
                 with gr.Row():
                     export_coll_btn = tr(
                         gr.Button(t("export_collection"), variant="primary"), "value", "export_collection"
@@ -528,18 +543,87 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             else:  # search results
                 items = source or []
             have = {c["passage_id"] for c in coll}
-            added = [i for i in items if i["passage_id"] in (chosen or []) and i["passage_id"] not in have]
-            coll = [*coll, *added]
-            return coll, render_collection(_collected(coll), lg)
+            added = [
+                {**i, "note": ""} for i in items if i["passage_id"] in (chosen or []) and i["passage_id"] not in have
+            ]
+            # Confirmed beside the button, in a status line a screen reader announces
+            # (Gradio's toasts fail axe: nested controls, low contrast).
+            message = t("added", lg, n=len(added)) if added else t("added_none", lg)
+            status = f'<p class="lotse-note" role="status">{html_escape(message)}</p>'
+            return (*collection_view([*coll, *added], lg), status)
 
+        def collection_view(coll: list[dict], lg: str, chosen: int | None = None) -> tuple[Any, ...]:
+            """Everything on screen that shows the collection."""
+            items = _collected(coll)
+            choices = [(f"[{i.marker}] {i.citation}", n) for n, i in enumerate(items)]
+            value = chosen if chosen is not None and 0 <= chosen < len(coll) else None
+            return (
+                coll,
+                render_collection(items, lg, [c.get("note", "") for c in coll]),
+                coll,
+                gr.Tab(label=_collection_label(coll, lg)),
+                gr.update(choices=choices, value=value),
+                coll[value].get("note", "") if value is not None else "",
+                gr.Column(visible=bool(coll)),
+            )
+
+        coll_outputs = [collection, collection_html, saved_collection, coll_tab, coll_item, coll_note, coll_tools]
         collect_btn.click(
-            do_collect, [pick, last_answer, collection, lang], [collection, collection_html], api_name="collect_answer"
+            do_collect, [pick, last_answer, collection, lang], [*coll_outputs, collect_msg], api_name="collect_answer"
         )
         collect_results_btn.click(
             do_collect,
             [pick_results, search_state, collection, lang],
-            [collection, collection_html],
+            [*coll_outputs, collect_results_msg],
             api_name="collect_results",
+        )
+
+        def do_move(coll: list[dict], chosen: Any, step: int, lg: str):
+            idx = _whole_number(chosen)
+            if idx is None or not 0 <= idx < len(coll):
+                raise shown(t("collection_item", lg) + "?", lg)
+            coll = list(coll)
+            if step == 0:
+                del coll[idx]
+                return collection_view(coll, lg)
+            to = min(max(idx + step, 0), len(coll) - 1)
+            coll[idx], coll[to] = coll[to], coll[idx]
+            return collection_view(coll, lg, to)
+
+        def do_note(coll: list[dict], chosen: Any, note: str, lg: str):
+            idx = _whole_number(chosen)
+            if idx is None or not 0 <= idx < len(coll):
+                raise shown(t("collection_item", lg) + "?", lg)
+            coll = list(coll)
+            coll[idx] = {**coll[idx], "note": " ".join(str(note or "").split())[:2000]}
+            return collection_view(coll, lg, idx)
+
+        up_btn.click(
+            lambda c, i, lg: do_move(c, i, -1, lg), [collection, coll_item, lang], coll_outputs, api_name="move_up"
+        )
+        down_btn.click(
+            lambda c, i, lg: do_move(c, i, 1, lg), [collection, coll_item, lang], coll_outputs, api_name="move_down"
+        )
+        remove_btn.click(
+            lambda c, i, lg: do_move(c, i, 0, lg), [collection, coll_item, lang], coll_outputs, api_name="remove_item"
+        )
+        save_note_btn.click(do_note, [collection, coll_item, coll_note, lang], coll_outputs, api_name="save_note")
+
+        def note_of(coll: list[dict], chosen: Any) -> str:
+            idx = _whole_number(chosen)
+            return coll[idx].get("note", "") if idx is not None and 0 <= idx < len(coll) else ""
+
+        coll_item.input(
+            note_of,
+            [collection, coll_item],
+            coll_note,
+            api_name=False,
+        )
+        demo.load(
+            lambda saved, lg: collection_view(saved if isinstance(saved, list) else [], lg),
+            [saved_collection, lang],
+            coll_outputs,
+            api_name=False,
         )
 
         def do_export_answer(data: dict | None, lg: str):
@@ -611,21 +695,24 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             if not coll:
                 raise shown(t("collection_empty", lg), lg)
             items = _collected(coll)
-            path = exports.write(handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url), "handout")
+            notes = [c.get("note", "") for c in coll]
+            path = exports.write(
+                handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url, notes=notes), "handout"
+            )
             return path, gr.Column(visible=True)
 
         export_coll_btn.click(
             do_export_collection, [collection, lang], [export_coll_file, export_coll_box], api_name="export_collection"
         )
-        clear_coll_btn.click(
-            lambda lg: ([], render_collection([], lg)), lang, [collection, collection_html], api_name="clear_collection"
-        )
+        clear_coll_btn.click(lambda lg: collection_view([], lg), lang, coll_outputs, api_name="clear_collection")
 
         def relabel(lg: str, last: dict | None, earlier: list[dict], coll: list[dict], doc_id: str | None):
             updates = []
             for _comp, attr, key in texts:
                 if key == "_header":
                     updates.append(gr.update(value=f"# {t('app_title', lg)}\n{t('intro', lg)}"))
+                elif key == "tab_collection":
+                    updates.append(gr.update(label=_collection_label(coll, lg)))
                 else:
                     updates.append(gr.update(**{attr: t(key, lg)}))  # type: ignore[arg-type]
             # What is on screen is rendered again in the new language.
@@ -636,7 +723,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 render_answer(shown_answer, lg) if shown_answer else gr.skip(),
                 render_cards(shown_answer, lg) if shown_answer else gr.skip(),
                 render_thread([Answer.from_json(a) for a in earlier], lg),
-                render_collection(_collected(coll), lg),
+                render_collection(_collected(coll), lg, [c.get("note", "") for c in coll]),
                 gr.update(choices=_toc_choices(lotse, doc_id, lg)),
                 *updates,
             ]
@@ -668,6 +755,10 @@ def _toc_choices(lotse: Lotse, doc_id: str | None, lang: str = "de") -> list[tup
         ("\u2003" * (s["level"] - 1) + f"{s['title']} ({t('page', lang)} {s['page']})", s["idx"])
         for s in lotse.sections(doc_id)
     ]
+
+
+def _collection_label(coll: list[dict[str, Any]], lang: str) -> str:
+    return t("tab_collection_n", lang, n=len(coll)) if coll else t("tab_collection", lang)
 
 
 def _skip_link(lang: str) -> str:

@@ -178,10 +178,21 @@ def render_cards(answer: Answer, lang: str) -> str:
     return f'<section aria-label="{esc(title)}"><h2>{esc(title)}</h2>{cards}</section>'
 
 
-def render_collection(items: list[CitedPassage], lang: str) -> str:
+def render_collection(items: list[CitedPassage], lang: str, notes: list[str] | None = None) -> str:
+    """The collected passages in their order, each with the trainer's note.
+
+    >>> render_collection([], "de")
+    '<p>Noch keine Textstellen gesammelt. Wählen Sie unter einer Antwort oder in der Suche Textstellen aus.</p>'
+    """
     if not items:
         return f"<p>{esc(t('collection_empty', lang))}</p>"
-    return f"<p>{esc(t('collected', lang, n=len(items)))}</p>" + "".join(render_card(i, lang) for i in items)
+    notes = notes or [""] * len(items)
+    cards = "".join(
+        render_card(i, lang)
+        + (f'<p class="lotse-note"><strong>{esc(t("note", lang))}:</strong> {esc(note)}</p>' if note else "")
+        for i, note in zip(items, notes, strict=False)
+    )
+    return f"<p>{esc(t('collected', lang, n=len(items)))}</p>" + cards
 
 
 def render_section(
