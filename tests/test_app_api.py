@@ -329,3 +329,38 @@ def test_a_flood_from_one_client_is_turned_away_at_the_door(app_url):
     assert statuses.count(200) >= 20 and statuses.count(429) >= 10, statuses
     other = httpx.post(app_url + "/gradio_api/call/search", json={"data": ["Datenhoheit", [], "", 3]}, timeout=60)
     assert other.status_code == 200
+
+
+def test_feedback_on_an_answer_is_stored_only_when_the_operator_enables_it(charter_index, client):
+    """Off by default (the module's app refuses it); on, a 👎 with a comment lands in the
+    store and the command lists it."""
+    import subprocess
+    import sys
+
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from web.feedback import FeedbackStore, feedback_path
+
+    ask(client, QUESTION)
+    with pytest.raises(AppError, match="Rückmeldungen werden hier nicht gespeichert"):
+        client.predict("gut", api_name="/feedback_up")
+    settings = charter_index.with_overrides(feedback=True)
+    before = len(FeedbackStore(feedback_path(settings)).read()) if feedback_path(settings).exists() else 0
+    with running_app(settings) as url:
+        on = Client(url, verbose=False)
+        ask(on, QUESTION)
+        thanks, comment = on.predict("Zu lang <b>für</b> Bürger", api_name="/feedback_down")
+    assert "Danke! Ihre Rückmeldung ist gespeichert." in thanks and comment == ""
+    records = FeedbackStore(feedback_path(settings)).read()
+    assert len(records) == before + 1
+    last = records[-1]
+    assert last.rating == -1 and last.question == QUESTION and last.comment == "Zu lang <b>für</b> Bürger"
+    assert any("Abschnitt 2.2, S. 8" in c for c in last.citations)
+    listed = subprocess.run(
+        [sys.executable, "-m", "web.feedback", "list", "--index-dir", str(settings.index_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert QUESTION[:30] in listed and "👎" in listed

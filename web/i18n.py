@@ -30,6 +30,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "thread": ("Bisherige Unterhaltung", "Conversation so far"),
     "subsections": ("Unterabschnitte", "Subsections"),
     "note": ("Notiz", "Note"),
+    "feedback_comment": ("Ihre Rückmeldung zu dieser Antwort (freiwillig)", "Your comment on this answer (optional)"),
+    "feedback_up": ("👍 Hilfreich", "👍 Helpful"),
+    "feedback_down": ("👎 Nicht hilfreich", "👎 Not helpful"),
+    "feedback_thanks": ("Danke! Ihre Rückmeldung ist gespeichert.", "Thank you! Your feedback is stored."),
+    "feedback_off": ("Rückmeldungen werden hier nicht gespeichert.", "Feedback is not stored here."),
     "tab_collection_n": ("Sammlung ({n})", "Collection ({n})"),
     "added": ("{n} Textstelle(n) zur Sammlung hinzugefügt.", "{n} passage(s) added to the collection."),
     "added_none": (

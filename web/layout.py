@@ -29,6 +29,7 @@ from index.search import Hit
 from ingest.structure import heading_label
 from web.errors import shown
 from web.export import ExportFolder, handout_markdown
+from web.feedback import DOWN, UP, FeedbackStore, feedback_from
 from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
 from web.render import (
@@ -339,6 +340,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
     live.get()  # load the index and the model now, not on the first question
     lotse = Lotse(settings, live)
     exports = ExportFolder()
+    feedback_store = FeedbackStore.for_settings(settings)
     texts: list[tuple[Any, str, str]] = []  # (component, attribute, string key)
 
     def tr(component: Any, attr: str, key: str) -> Any:
@@ -392,6 +394,15 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     collect_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
                     export_btn = tr(gr.Button(t("export_answer")), "value", "export_answer")
                 collect_msg = gr.HTML()
+                # Feedback on the answer, only where the operator stores it (CHARTA_FEEDBACK).
+                with gr.Column(visible=False) as feedback_area:
+                    feedback_comment = tr(
+                        gr.Textbox(label=t("feedback_comment"), lines=1, max_lines=4), "label", "feedback_comment"
+                    )
+                    with gr.Row():
+                        up_vote = tr(gr.Button(t("feedback_up")), "value", "feedback_up")
+                        down_vote = tr(gr.Button(t("feedback_down")), "value", "feedback_down")
+                    feedback_msg = gr.HTML()
                 # Shown only with a file: Gradio's empty file box fails axe
                 # (aria-prohibited-attr).
                 with gr.Column(visible=False) as export_box:
@@ -497,6 +508,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 render_thread([Answer.from_json(a) for a in earlier], lg),
                 gr.Column(visible=bool(answer.passages)),
                 "",  # the question box is ready for the next question
+                gr.Column(visible=feedback_store is not None),
+                "",  # no thanks for an answer not yet rated
             )
 
         ask_outputs = [
@@ -511,12 +524,28 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             thread_html,
             citations_area,
             question,
+            feedback_area,
+            feedback_msg,
         ]
         # Enter in the question box clicks the button (HEAD), so there is no submit event.
         ask_btn.click(do_ask, [question, previous, lang, last_answer, thread], ask_outputs, api_name="ask")
 
         def do_new():
-            return "", "", None, "", "", gr.update(choices=[], value=[]), [], None, [], "", gr.Column(visible=False)
+            return (
+                "",
+                "",
+                None,
+                "",
+                "",
+                gr.update(choices=[], value=[]),
+                [],
+                None,
+                [],
+                "",
+                gr.Column(visible=False),
+                gr.Column(visible=False),
+                "",
+            )
 
         new_btn.click(
             do_new,
@@ -533,8 +562,34 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 thread,
                 thread_html,
                 citations_area,
+                feedback_area,
+                feedback_msg,
             ],
             api_name="new_conversation",
+        )
+
+        def do_feedback(rating: int, data: dict | None, comment: str, lg: str):
+            if feedback_store is None or not data:
+                raise shown(t("feedback_off", lg), lg)
+            try:
+                record = feedback_from(Answer.from_json(data), rating, comment or "", live.get().generation, lg)
+                feedback_store.add(record)
+            except (ChartaError, ValueError) as exc:
+                raise shown(str(exc), lg) from None
+            thanks = f'<p class="lotse-note" role="status">{html_escape(t("feedback_thanks", lg))}</p>'
+            return thanks, ""
+
+        up_vote.click(
+            lambda d, c, lg: do_feedback(UP, d, c, lg),
+            [last_answer, feedback_comment, lang],
+            [feedback_msg, feedback_comment],
+            api_name="feedback_up",
+        )
+        down_vote.click(
+            lambda d, c, lg: do_feedback(DOWN, d, c, lg),
+            [last_answer, feedback_comment, lang],
+            [feedback_msg, feedback_comment],
+            api_name="feedback_down",
         )
 
         def do_collect(chosen: list[str], source: Any, coll: list[dict], lg: str):
