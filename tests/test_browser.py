@@ -168,6 +168,20 @@ def test_keyboard_alone_reaches_the_answer(page):
     assert "/dokumente/" in seen[-1], seen
 
 
+def test_a_control_focused_by_keyboard_is_visibly_marked(page):
+    """The language radio once changed 0 pixels when focused (WCAG 2.4.7)."""
+    reload(page)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type === 'radio'"):
+            break
+    assert page.evaluate("document.activeElement.type === 'radio'")
+    area = page.locator(".lotse-lang")
+    focused = area.screenshot()
+    page.evaluate("document.activeElement.blur()")
+    assert area.screenshot() != focused
+
+
 def test_a_marker_jumps_to_its_card_and_previews_the_source(page):
     reload(page)
     page.get_by_label("Ihre Frage").fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
