@@ -69,12 +69,41 @@ class BM25:
         return total
 
 
-class Dense:
-    """Inner-product FAISS index over L2-normalised vectors (cosine similarity)."""
+# HNSW graph parameters, chosen by measured recall@10 against exact search (eval/NOTES.md,
+# "Vector recall"); M and efConstruction shape the graph file, efSearch is tuned per build.
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128  # what indexes whose manifest names no efSearch are searched with
+EF_SEARCH_STEPS = (64, 128, 256, 512, 1024, 2048)
+RECALL_TARGET = 0.95
+RECALL_SAMPLE = 200  # indexed vectors used as queries when measuring recall at build time
+QUERY_NOISE = 1.0  # norm of the noise that moves a sampled vector away to make a query
 
-    def __init__(self, index: Any, kind: str) -> None:
+
+def recall_at_k(found_scores: np.ndarray, exact_scores: np.ndarray) -> float:
+    """Mean share of the top-k found (rows of scores, best first) that belong to the exact
+    top-k: score at least the exact k-th. Ties count as found, so duplicate passages
+    (boilerplate repeated across documents) do not make a correct result look wrong.
+
+    >>> exact = np.array([[0.9, 0.8, 0.7], [0.5, 0.5, 0.5]])
+    >>> round(recall_at_k(np.array([[0.9, 0.7, 0.6], [0.5, 0.5, 0.5]]), exact), 3)
+    0.833
+    """
+    k = exact_scores.shape[1]
+    return float(np.mean(np.sum(found_scores >= exact_scores[:, k - 1 : k] - 1e-5, axis=1) / k))
+
+
+class Dense:
+    """Inner-product FAISS index over L2-normalised vectors (cosine similarity).
+
+    ``params`` is what the manifest records of it: for HNSW its M, efConstruction,
+    efSearch and the recall@10 against exact search measured when it was built.
+    """
+
+    def __init__(self, index: Any, kind: str, params: dict[str, Any] | None = None) -> None:
         self.index = index
         self.kind = kind
+        self.params = params or {}
 
     @classmethod
     def build(cls, vectors: np.ndarray, hnsw_threshold: int) -> Dense:
@@ -82,17 +111,23 @@ class Dense:
 
         n, dim = vectors.shape
         index: Any
-        if n >= hnsw_threshold:
-            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 200
-            index.hnsw.efSearch = 128
-            kind = "hnsw"
-        else:
-            index = faiss.IndexFlatIP(dim)
-            kind = "flat"
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if n >= hnsw_threshold and n:
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.add(vectors)
+            ef_search, recall = tune_ef_search(index, vectors)
+            params = {
+                "M": HNSW_M,
+                "efConstruction": HNSW_EF_CONSTRUCTION,
+                "efSearch": ef_search,
+                "recall_at_10": recall,
+            }
+            return cls(index, "hnsw", params)
+        index = faiss.IndexFlatIP(dim)
         if n:
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index, kind)
+            index.add(vectors)
+        return cls(index, "flat")
 
     def save(self, path: Path) -> None:
         import faiss
@@ -100,14 +135,18 @@ class Dense:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path, kind: str) -> Dense:
+    def load(cls, path: Path, kind: str, params: dict[str, Any] | None = None) -> Dense:
+        """Read a saved index; HNSW is searched with the efSearch of ``params`` (the
+        manifest's), or :data:`HNSW_EF_SEARCH` for an index whose manifest names none."""
         import faiss
 
         index = faiss.read_index(str(path))
+        params = dict(params or {})
         if kind == "hnsw":
             hnsw: Any = faiss.downcast_index(index)
-            hnsw.hnsw.efSearch = 128
-        return cls(index, kind)
+            params.setdefault("efSearch", HNSW_EF_SEARCH)
+            hnsw.hnsw.efSearch = int(params["efSearch"])
+        return cls(index, kind, params)
 
     def search(self, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` (ids, cosine scores) for one query vector."""
@@ -117,3 +156,36 @@ class Dense:
         scores, ids = self.index.search(query_vec.reshape(1, -1).astype(np.float32), k)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+
+def tune_ef_search(index: Any, vectors: np.ndarray, k: int = 10) -> tuple[int, float]:
+    """The smallest efSearch of :data:`EF_SEARCH_STEPS` whose recall@k against exact search
+    reaches :data:`RECALL_TARGET` (else the largest), and that recall; sets it on ``index``.
+
+    Measured, not assumed: queries are a sample of the indexed vectors (fixed seed), each
+    moved by noise of norm :data:`QUERY_NOISE` (cosine about 0.7 to where it came from, a
+    question near but not at a passage; never itself a node of the graph), searched both
+    exactly and through the graph. efSearch costs nothing at build time, only per query.
+    """
+    import faiss
+
+    rng = np.random.default_rng(0)
+    queries = vectors[rng.choice(len(vectors), min(RECALL_SAMPLE, len(vectors)), replace=False)]
+    noise = rng.standard_normal(queries.shape).astype(np.float32)
+    queries = queries + QUERY_NOISE * noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    queries = np.ascontiguousarray(queries / np.linalg.norm(queries, axis=1, keepdims=True), dtype=np.float32)
+    k = min(k, len(vectors))
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    truth, _ = exact.search(queries, k)
+    del exact
+    recall = 0.0
+    for ef in EF_SEARCH_STEPS:
+        index.hnsw.efSearch = ef
+        found, _ = index.search(queries, k)
+        recall = recall_at_k(found, truth)
+        if recall >= RECALL_TARGET:
+            break
+    else:
+        log.warning("HNSW recall@%d is %.3f even with efSearch %d (target %.2f)", k, recall, ef, RECALL_TARGET)
+    return int(index.hnsw.efSearch), round(recall, 4)

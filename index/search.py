@@ -69,8 +69,11 @@ class Searcher:
         self.fusion = stored.manifest.fusion
         self.documents = {d["doc_id"]: d for d in stored.manifest.documents}
         self.bm25 = BM25.load(stored.path / store.BM25_DIR) if self.passages else None
-        self.dense = Dense.load(stored.path / store.DENSE, stored.manifest.dense_kind)
-        self.sentence_dense = Dense.load(stored.path / store.SENTENCE_DENSE, stored.manifest.sentence_dense_kind)
+        manifest = stored.manifest
+        self.dense = Dense.load(stored.path / store.DENSE, manifest.dense_kind, manifest.dense_params)
+        self.sentence_dense = Dense.load(
+            stored.path / store.SENTENCE_DENSE, manifest.sentence_dense_kind, manifest.sentence_dense_params
+        )
         self._doc_of = np.array([p.doc_id for p in self.passages], dtype=object)
         # Rows of each document's sentences: passages name theirs per document.
         self._sentence_base = {d["doc_id"]: int(d["sentence_row_start"]) for d in stored.manifest.documents}

@@ -82,6 +82,11 @@ class Manifest:
     passages: int = 0
     sentences: int = 0
     sentence_dense_kind: str = "flat"
+    # HNSW only: M, efConstruction, efSearch and the recall@10 measured at build time
+    # (index/retrievers.py); empty for flat indexes and for indexes built before these were
+    # recorded, which are searched with the old efSearch (HNSW_EF_SEARCH).
+    dense_params: dict[str, Any] = field(default_factory=dict)
+    sentence_dense_params: dict[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def to_json(self) -> dict[str, Any]:
@@ -92,8 +97,8 @@ class Manifest:
             "model": {**self.model.as_dict(), "dimension": self.dimension, "max_tokens": self.max_tokens},
             "passage_settings": self.passage_settings,
             "analyzer": self.analyzer,
-            "dense": {"kind": self.dense_kind, "metric": "inner_product", "normalized": True},
-            "sentence_dense": {"kind": self.sentence_dense_kind, "metric": "inner_product", "normalized": True},
+            "dense": _dense_entry(self.dense_kind, self.dense_params),
+            "sentence_dense": _dense_entry(self.sentence_dense_kind, self.sentence_dense_params),
             "fusion": self.fusion.as_dict(),
             "counts": {"documents": len(self.documents), "passages": self.passages, "sentences": self.sentences},
             "documents": self.documents,
@@ -113,8 +118,17 @@ class Manifest:
             passages=int(data["counts"]["passages"]),
             sentences=int(data["counts"]["sentences"]),
             sentence_dense_kind=str(data["sentence_dense"]["kind"]),
+            dense_params=dict(data["dense"].get("hnsw", {})),
+            sentence_dense_params=dict(data["sentence_dense"].get("hnsw", {})),
             created=str(data["created"]),
         )
+
+
+def _dense_entry(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": kind, "metric": "inner_product", "normalized": True}
+    if params:
+        entry["hnsw"] = params
+    return entry
 
 
 @dataclass
@@ -198,6 +212,7 @@ def write_generation(
     sentence_dense = Dense.build(sentence_embeddings, hnsw_threshold)
     manifest.dense_kind = dense.kind
     manifest.sentence_dense_kind = sentence_dense.kind
+    manifest.dense_params, manifest.sentence_dense_params = dense.params, sentence_dense.params
     manifest.passages, manifest.sentences = len(passages), len(sentences)
     gen = new_generation(index_dir)
     try:

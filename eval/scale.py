@@ -1,0 +1,298 @@
+"""Scale benchmark: a synthetic corpus of N passages through the real index code.
+
+    python -m eval.scale --passages 100000
+
+Passages are 2–4 sentences drawn (fixed seed) from the charter's own text, so BM25 sees
+realistic German. The vectors are NOT the model's: a hashed bag of words projected to
+384 dimensions and L2-normalised (cheap and deterministic; embedding 100 k passages with
+the model would take hours on a laptop). What is measured is the index layer:
+``store.write_generation`` (FAISS for passages and sentences, with the recall-tuned HNSW
+above ``CHARTA_HNSW_THRESHOLD``; BM25; the plain files), ``store.load_stored`` plus the
+:class:`~index.search.Searcher` that opens the retrievers, and ``Searcher.search`` in the
+three modes with the hashed query vector. The PDF parsing and the model are left out.
+
+Peak RSS is the process's high-water mark (``ru_maxrss``) after the step, so it includes
+everything before it; run one size per process for a clean number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import statistics
+import tempfile
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARTER = ROOT / "corpus" / "smart-city-charta-2021.pdf"
+DIM = 384
+BUCKETS = 1 << 14
+DOC_PASSAGES = 1000  # passages per synthetic document
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def charter_sentences() -> list[str]:
+    """Sentences of the charter (40–300 characters), in reading order."""
+    from pypdf import PdfReader
+
+    text = " ".join((page.extract_text() or "") for page in PdfReader(CHARTER).pages)
+    text = re.sub(r"-\s*\n\s*", "", text)
+    text = re.sub(r"\s+", " ", text)
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])", text)
+    return [s.strip() for s in parts if 40 <= len(s.strip()) <= 300]
+
+
+class HashedVectors:
+    """Hashed bag of words → fixed random projection → L2-normalised 384-dim vector.
+
+    Not the model: a cheap, deterministic stand-in with the same shape and norm.
+
+    >>> h = HashedVectors()
+    >>> v = h.encode(["Die Stadt plant Radwege.", "Die Stadt plant Radwege."])
+    >>> v.shape, round(float(v[0] @ v[1]), 4), round(float(np.linalg.norm(v[0])), 4)
+    ((2, 384), 1.0, 1.0)
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.projection = rng.standard_normal((BUCKETS, DIM)).astype(np.float32)
+        self._bucket: dict[str, int] = {}
+
+    def _buckets(self, text: str) -> list[int]:
+        out = []
+        for w in _WORD.findall(text.lower()):
+            b = self._bucket.get(w)
+            if b is None:
+                b = self._bucket[w] = zlib.crc32(w.encode("utf-8")) % BUCKETS
+            out.append(b)
+        return out or [0]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = self.projection[self._buckets(t)].sum(axis=0)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
+
+class HashedEmbedder:
+    """The :class:`~index.embed.Embedder` interface over :class:`HashedVectors` (for search)."""
+
+    def __init__(self, vectors: HashedVectors) -> None:
+        from index.embed import ModelSpec
+
+        self.vectors = vectors
+        self.spec = ModelSpec("hashed", "bag-of-words", "none")
+        self.dimension = DIM
+        self.max_tokens = 512
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.vectors.encode(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.vectors.encode(texts)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return self.vectors.encode([text])[0]
+
+    def forget_queries(self) -> None:
+        pass
+
+
+@dataclass
+class Corpus:
+    passages: list[Any]
+    sentences: list[Any]
+    manifest_docs: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+
+
+def synthetic_corpus(n: int, seed: int = 0) -> Corpus:
+    """``n`` passages of 2–4 sentences each, in documents of 1000 passages; the sentences
+    are the charter's with a quarter of their words swapped for other charter words."""
+    from ingest.passages import Passage, Sentence
+
+    pool = [s.split(" ") for s in charter_sentences()]
+    vocab = sorted({w for words in pool for w in words})
+    rng = np.random.default_rng(seed)
+
+    def sentence() -> str:
+        # A charter sentence with about a quarter of its words swapped for other charter
+        # words: every sentence is new (the charter has only some 200), the words stay real.
+        words = list(pool[int(rng.integers(len(pool)))])
+        for j in rng.choice(len(words), max(1, len(words) // 4), replace=False):
+            words[int(j)] = vocab[int(rng.integers(len(vocab)))]
+        return " ".join(words)
+
+    passages: list[Passage] = []
+    sentences: list[Sentence] = []
+    docs: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    for d, start in enumerate(range(0, n, DOC_PASSAGES)):
+        doc_id = f"synth{d:05d}"
+        title = f"Synthetischer Leitfaden {d + 1}"
+        file = f"{doc_id}.pdf"
+        entry: dict[str, Any] = {"doc_id": doc_id, "file": file, "title": title, "sha256": doc_id, "pdf_path": file}
+        entry.update(row_start=len(passages), sentence_row_start=len(sentences))
+        doc_sentences: list[Sentence] = []
+        for pos in range(min(DOC_PASSAGES, n - start)):
+            picked = [sentence() for _ in range(int(rng.integers(2, 5)))]
+            first = len(doc_sentences)
+            page = str(1 + pos // 4)
+            for j, s in enumerate(picked):
+                sep = " " if j < len(picked) - 1 else ""
+                doc_sentences.append(Sentence(doc_id, pos, s, sep, False, int(page), int(page), page, page))
+            text = " ".join(picked)
+            section = f"{1 + pos // 10} Abschnitt"
+            passages.append(
+                Passage(
+                    id=f"{doc_id}-{pos}",
+                    doc_id=doc_id,
+                    title=title,
+                    file=file,
+                    section=section,
+                    section_path=[section],
+                    section_idx=pos,
+                    position=0,
+                    pdf_page=int(page),
+                    pdf_page_end=int(page),
+                    page=page,
+                    page_end=page,
+                    text=text,
+                    spans=[],
+                    n_tokens=len(text.split()),
+                    sentences=(first, len(doc_sentences)),
+                )
+            )
+        sentences.extend(doc_sentences)
+        entry.update(row_end=len(passages), sentence_row_end=len(sentences))
+        docs.append(entry)
+        documents.append({"doc_id": doc_id, "pages": [], "sections": []})
+    return Corpus(passages, sentences, docs, documents)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _du_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+QUESTIONS = [
+    "Wie sichern Kommunen ihre Daten?",
+    "Welche Rolle spielt Bürgerbeteiligung in der Smart City?",
+    "Was sagt die Charta zu offenen Standards?",
+    "Digitalisierung und Nachhaltigkeit in der Stadtentwicklung",
+    "Wer trägt Verantwortung für Algorithmen?",
+    "Datensouveränität der Kommunen",
+    "Wie bleibt die Stadt lebenswert?",
+    "Infrastruktur für den Klimaschutz",
+]
+
+
+def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40) -> dict[str, Any]:
+    """Build, open and search an index of ``n`` synthetic passages; one row of the table."""
+    from common.settings import load_settings
+    from index import store
+    from index.fusion import profile_for
+    from index.search import Searcher
+    from text.analysis import analyzer_version
+
+    vectors = HashedVectors()
+    embedder = HashedEmbedder(vectors)
+    corpus = synthetic_corpus(n)
+    t0 = time.perf_counter()
+    pv = vectors.encode([p.text for p in corpus.passages])
+    sv = vectors.encode([s.text for s in corpus.sentences])
+    vectors_s = time.perf_counter() - t0
+    settings = load_settings(
+        env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir, hnsw_threshold=hnsw_threshold
+    )
+    manifest = store.Manifest(
+        model=embedder.spec,
+        dimension=DIM,
+        max_tokens=embedder.max_tokens,
+        passage_settings=settings.passages.as_dict(),
+        analyzer=analyzer_version(),
+        dense_kind="",
+        fusion=profile_for("hashed", "bag-of-words"),
+        documents=corpus.manifest_docs,
+    )
+    t0 = time.perf_counter()
+    gen = store.write_generation(
+        index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, hnsw_threshold
+    )
+    build_s = time.perf_counter() - t0
+    build_rss = _rss_mb()
+    del pv, sv, corpus
+    t0 = time.perf_counter()
+    searcher = Searcher(store.load_stored(index_dir), embedder, settings)  # type: ignore[arg-type]
+    open_s = time.perf_counter() - t0
+    qs = [f"{q} ({i})" if i >= len(QUESTIONS) else q for i, q in enumerate(QUESTIONS * (queries // len(QUESTIONS)))]
+    p50 = {}
+    for mode in ("bm25", "dense", "hybrid"):
+        times = []
+        for q in qs:
+            t0 = time.perf_counter()
+            searcher.search(q, k=10, mode=mode)
+            times.append(time.perf_counter() - t0)
+        p50[mode] = statistics.median(times) * 1000
+    m = searcher.stored.manifest
+    return {
+        "passages": n,
+        "sentences": m.sentences,
+        "kind": m.dense_kind,
+        "vectors_s": vectors_s,
+        "build_s": build_s,
+        "peak_rss_mb": max(build_rss, _rss_mb()),
+        "disk_mb": _du_mb(gen),
+        "open_s": open_s,
+        "bm25_ms": p50["bm25"],
+        "dense_ms": p50["dense"],
+        "hybrid_ms": p50["hybrid"],
+        "dense_params": m.dense_params,
+        "sentence_dense_params": m.sentence_dense_params,
+    }
+
+
+HEADER = "| passages | sentences | index | build s | peak RSS MB | on disk MB | open index s | BM25 p50 ms | dense p50 ms | hybrid p50 ms | HNSW M/efC/efS, recall@10 (passages; sentences) |"  # noqa: E501
+
+
+def table_row(r: dict[str, Any]) -> str:
+    def hnsw(p: dict[str, Any]) -> str:
+        return f"{p['M']}/{p['efConstruction']}/{p['efSearch']}, {p['recall_at_10']:.3f}" if p else "exact"
+
+    return (
+        f"| {r['passages']} | {r['sentences']} | {r['kind']} | {r['build_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+        f"{r['disk_mb']:.0f} | {r['open_s']:.2f} | {r['bm25_ms']:.1f} | {r['dense_ms']:.1f} | {r['hybrid_ms']:.1f} | "
+        f"{hnsw(r['dense_params'])}; {hnsw(r['sentence_dense_params'])} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.scale", description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, nargs="+", default=[10_000], help="corpus sizes (one row each)")
+    parser.add_argument("--hnsw-threshold", type=int, default=20_000, help="CHARTA_HNSW_THRESHOLD for the build")
+    parser.add_argument("--queries", type=int, default=40, help="searches per mode for the p50")
+    args = parser.parse_args(argv)
+    print("synthetic passages from the charter's sentences; hashed bag-of-words vectors, NOT the model")
+    print(HEADER)
+    print("|" + "---|" * (HEADER.count("|") - 1))
+    for n in args.passages:
+        with tempfile.TemporaryDirectory(prefix="charta-scale-") as tmp:
+            print(table_row(run(n, Path(tmp) / "index", args.hnsw_threshold, args.queries)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
