@@ -1,6 +1,7 @@
 """Scale benchmark: a synthetic corpus of N passages through the real index code.
 
     python -m eval.scale --passages 100000
+    python -m eval.scale --passages 100000 --recall-sweep hashed   # HNSW parameters
 
 Passages are 2–4 sentences drawn (fixed seed) from the charter's own text, so BM25 sees
 realistic German. The vectors are NOT the model's: a hashed bag of words projected to
@@ -265,6 +266,55 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     }
 
 
+def sweep_vectors(n: int, kind: str, queries: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` unit vectors and held-out queries: ``hashed`` (synthetic passages; the queries
+    are more passages, not indexed), ``clustered`` (topics, clusters, noise; queries near
+    the data) or ``uniform`` (Gaussian, the worst case: no structure at all)."""
+    rng = np.random.default_rng(0)
+    if kind == "hashed":
+        allv = HashedVectors().encode([p.text for p in synthetic_corpus(n + queries).passages])
+        return allv[:n].copy(), allv[n:].copy()
+    if kind == "uniform":
+        x, q = rng.standard_normal((n, DIM)), rng.standard_normal((queries, DIM))
+    else:
+        k = max(1, n // 50)
+        topics = rng.standard_normal((max(1, k // 20), DIM))
+        centers = topics[rng.integers(0, len(topics), k)] + 0.8 * rng.standard_normal((k, DIM))
+        centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+        x = centers[rng.integers(0, k, n)] + 0.6 / np.sqrt(DIM) * rng.standard_normal((n, DIM))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        q = x[rng.integers(0, n, queries)] + 0.5 / np.sqrt(DIM) * rng.standard_normal((queries, DIM))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    return x.astype(np.float32), q.astype(np.float32)
+
+
+def recall_sweep(n: int, kind: str, combos: Sequence[tuple[int, int]], ef_search: Sequence[int]) -> None:
+    """Print recall@10 against exact search of HNSW (M, efConstruction) × efSearch."""
+    import faiss
+
+    from index.retrievers import recall_at_k
+
+    x, q = sweep_vectors(n, kind)
+    exact = faiss.IndexFlatIP(DIM)
+    exact.add(x)
+    truth, _ = exact.search(q, 10)
+    print("| vectors | n | M | efConstruction | build s | efSearch | recall@10 | ms/query |")
+    print("|---|---|---|---|---|---|---|---|")
+    for m, efc in combos:
+        index = faiss.IndexHNSWFlat(DIM, m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = efc
+        t0 = time.perf_counter()
+        index.add(x)
+        build_s = time.perf_counter() - t0
+        for ef in ef_search:
+            index.hnsw.efSearch = ef
+            t0 = time.perf_counter()
+            found, _ = index.search(q, 10)
+            ms = (time.perf_counter() - t0) / len(q) * 1000
+            print(f"| {kind} | {n} | {m} | {efc} | {build_s:.1f} | {ef} | {recall_at_k(found, truth):.3f} | {ms:.2f} |")
+
+
 HEADER = "| passages | sentences | index | build s | peak RSS MB | on disk MB | open index s | BM25 p50 ms | dense p50 ms | hybrid p50 ms | HNSW M/efC/efS, recall@10 (passages; sentences) |"  # noqa: E501
 
 
@@ -284,7 +334,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, nargs="+", default=[10_000], help="corpus sizes (one row each)")
     parser.add_argument("--hnsw-threshold", type=int, default=20_000, help="CHARTA_HNSW_THRESHOLD for the build")
     parser.add_argument("--queries", type=int, default=40, help="searches per mode for the p50")
+    parser.add_argument("--recall-sweep", choices=["hashed", "clustered", "uniform"], help="HNSW recall sweep instead")
+    parser.add_argument("--combos", default="16/80 16/200 32/80 32/200 48/80 48/200", help="M/efConstruction pairs")
+    parser.add_argument("--ef-search", default="64 128 256 512 1024 2048", help="efSearch values of the sweep")
     args = parser.parse_args(argv)
+    if args.recall_sweep:
+        combos = [(int(c.split("/")[0]), int(c.split("/")[1])) for c in args.combos.split()]
+        for n in args.passages:
+            recall_sweep(n, args.recall_sweep, combos, [int(e) for e in args.ef_search.split()])
+        return 0
     print("synthetic passages from the charter's sentences; hashed bag-of-words vectors, NOT the model")
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))

@@ -72,7 +72,7 @@ class BM25:
 # HNSW graph parameters, chosen by measured recall@10 against exact search (eval/NOTES.md,
 # "Vector recall"); M and efConstruction shape the graph file, efSearch is tuned per build.
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128  # what indexes whose manifest names no efSearch are searched with
 EF_SEARCH_STEPS = (64, 128, 256, 512, 1024, 2048)
 RECALL_TARGET = 0.95
