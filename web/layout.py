@@ -531,40 +531,15 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         ask_btn.click(do_ask, [question, previous, lang, last_answer, thread], ask_outputs, api_name="ask")
 
         def do_new():
-            return (
-                "",
-                "",
-                None,
-                "",
-                "",
-                gr.update(choices=[], value=[]),
-                [],
-                None,
-                [],
-                "",
-                gr.Column(visible=False),
-                gr.Column(visible=False),
-                "",
-            )
+            """Everything ask_outputs shows, emptied: a new conversation."""
+            empty_pick = gr.update(choices=[], value=[])
+            hidden = gr.Column(visible=False)
+            return ("", None, "", "", empty_pick, [], None, [], "", hidden, "", hidden, "")
 
         new_btn.click(
             do_new,
             None,
-            [
-                question,
-                answer_html,
-                answer_json,
-                cards_html,
-                citations_box,
-                pick,
-                previous,
-                last_answer,
-                thread,
-                thread_html,
-                citations_area,
-                feedback_area,
-                feedback_msg,
-            ],
+            ask_outputs,
             api_name="new_conversation",
         )
 
