@@ -37,6 +37,7 @@ import pypdfium2.raw as pdfium_c
 
 from answer.cite import citation
 from index.search import Searcher
+from text.sentences import trim_span
 from web.i18n import t
 from web.render import esc, pdf_url
 
@@ -403,14 +404,6 @@ def _page_parts(
     return parts
 
 
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
-
-
 def build_view(searcher: Searcher, passage_id: str, spans: list[tuple[int, int]]) -> SourceView | None:
     """What the view of a passage shows: the sentences that ``spans`` touch (all of the
     passage's without spans), and where each lies on its pages. None for an unknown
@@ -438,7 +431,7 @@ def build_view(searcher: Searcher, passage_id: str, spans: list[tuple[int, int]]
     count = page_count(path)
     for _, (start, end) in chosen:
         for pdf_page, a, b in _page_parts(hit.text, hit.spans, pages, start, end):
-            a, b = _trim(pages[pdf_page]["text"], a, b)
+            a, b = trim_span(pages[pdf_page]["text"], a, b)
             if a >= b or not 1 <= pdf_page <= count:
                 continue
             if pdf_page not in marks:
