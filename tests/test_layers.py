@@ -1,11 +1,11 @@
-"""One direction of dependency: common ← text ← ingest ← index ← answer ← web/app ← eval.
+"""One direction of dependency: common ← text ← ingest ← index ← answer ← workshop ← web/app ← eval.
 Only an entry point (a ``__main__`` module or block) may reach up."""
 
 import ast
 
 from conftest import ROOT
 
-LAYERS = {"common": 0, "text": 1, "ingest": 2, "index": 3, "answer": 4, "web": 5, "app": 5, "eval": 6}
+LAYERS = {"common": 0, "text": 1, "ingest": 2, "index": 3, "answer": 4, "workshop": 5, "web": 6, "app": 6, "eval": 7}
 
 
 def _imports(tree: ast.Module):
