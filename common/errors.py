@@ -57,3 +57,18 @@ class LLMError(ChartaError):
 
 class ConfigError(ChartaError, ValueError):
     """A setting has a value that is not allowed."""
+
+
+class KitError(ChartaError, ValueError):
+    """A workshop kit file cannot be used (see :mod:`workshop.kit` for the codes).
+
+    Like :class:`DocumentError`: ``name`` is the kit's file name, ``reason`` the English
+    line, ``code`` and ``details`` let the app word it in German.
+    """
+
+    def __init__(self, name: str, reason: str, code: str = "", **details: object) -> None:
+        self.name = name
+        self.reason = reason
+        self.code = code
+        self.details = details
+        super().__init__(f"{name}: {reason}")
