@@ -93,12 +93,22 @@ class ExportFolder:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    def new_folder(self, stem: str) -> Path:
+        """A fresh folder for one set of exports (a workshop's files keep their plain names)."""
+        self.prune()
+        path = self.path / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6:06d}"
+        path.mkdir()
+        return path
+
     def prune(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        for old in self.path.glob("*.md"):
+        for old in self.path.iterdir():
             with contextlib.suppress(OSError):
                 if now - old.stat().st_mtime > self.keep_s:
-                    old.unlink()
+                    if old.is_dir():
+                        shutil.rmtree(old)
+                    else:
+                        old.unlink()
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

@@ -198,6 +198,82 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Who is called upon in {label}, and what should be done?",
     ),
     "whole_document": ("ganzes Dokument", "whole document"),
+    "tab_workshop": ("Workshop", "Workshop"),
+    "workshop_intro": (
+        (
+            "Stellen Sie aus Abschnitten und gesammelten Textstellen Material für eine Schulung zusammen: "
+            "Handout (PDF, Word), Folien (PowerPoint) und Quiz (Moodle-XML), jede Zeile mit Quelle."
+        ),
+        (
+            "Put together material for a training session from sections and collected passages: handout "
+            "(PDF, Word), slides (PowerPoint) and a quiz (Moodle XML), every line cited."
+        ),
+    ),
+    "kit_title": ("Titel der Schulung", "Title of the session"),
+    "kit_title_default": ("Workshop Smart City Charta", "Workshop Smart City Charta"),
+    "kit_audience": (
+        "Zielgruppe (z. B. Verwaltungsmitarbeitende, Einstieg)",
+        "Audience (e.g. administration staff, beginners)",
+    ),
+    "kit_minutes": ("Dauer in Minuten", "Length in minutes"),
+    "kit_sections": ("Abschnitte auswählen", "Choose sections"),
+    "kit_add_sections": ("Abschnitte hinzufügen", "Add sections"),
+    "kit_add_collection": ("Gesammelte Textstellen übernehmen", "Add collected passages"),
+    "kit_items": ("Inhalt des Kits", "Contents of the kit"),
+    "kit_empty": (
+        "Das Kit ist leer. Fügen Sie Abschnitte oder gesammelte Textstellen hinzu.",
+        "The kit is empty. Add sections or collected passages.",
+    ),
+    "kit_item": ("Eintrag", "Item"),
+    "kit_make": ("Material erstellen", "Make the material"),
+    "kit_files": ("Material zum Herunterladen", "Material to download"),
+    "kit_clear": ("Kit leeren", "Clear the kit"),
+    "kit_load_label": (
+        "Gespeicherte Kit-Datei (JSON) hier einfügen oder unten wählen",
+        "Paste a saved kit file (JSON) here or choose it below",
+    ),
+    "kit_choose_file": ("Kit-Datei wählen", "Choose a kit file"),
+    "kit_load": ("Kit laden", "Load the kit"),
+    "kit_added": ("{n} Eintrag/Einträge hinzugefügt.", "{n} item(s) added."),
+    "kit_added_none": (
+        "Nichts hinzugefügt: bitte erst auswählen (oder es ist schon im Kit).",
+        "Nothing added: choose something first (or it is in the kit already).",
+    ),
+    "kit_loaded": ("Kit „{title}“ geladen: {n} Einträge.", "Kit “{title}” loaded: {n} items."),
+    "kit_missing": ("Nicht mehr im Index", "No longer in the index"),
+    "kit_missing_n": (
+        "{n} Eintrag/Einträge gibt es im aktuellen Index nicht mehr; sie sind markiert und kommen nicht ins Material.",
+        "{n} item(s) no longer exist in the current index; they are marked and left out of the material.",
+    ),
+    "kit_made": ("Material erstellt: {files}.", "Material made: {files}."),
+    "kit_bad": ("Die Kit-Datei lässt sich nicht laden: {reason}", "The kit file cannot be loaded: {reason}"),
+    "kit_count": ("{n} Einträge im Kit", "{n} items in the kit"),
+    "kit_prompt": ("Diskussionsimpuls (kein Zitat)", "Discussion prompt (not a quote)"),
+    "kit_err_too_large": ("größer als 1 MB", "larger than 1 MB"),
+    "kit_err_encoding": ("keine UTF-8-Textdatei", "not a UTF-8 text file"),
+    "kit_err_not_json": ("kein gültiges JSON", "not valid JSON"),
+    "kit_err_format": ("keine Kit-Datei von Charta-Lotse", "not a Charta-Lotse kit file"),
+    "kit_err_version": (
+        "eine Kit-Version, die diese Fassung nicht lesen kann",
+        "a kit version this version cannot read",
+    ),
+    "kit_err_missing_field": ("es fehlt das Feld „{field}“", "the field “{field}” is missing"),
+    "kit_err_extra_field": ("unbekanntes Feld „{field}“", "unknown field “{field}”"),
+    "kit_err_type": ("das Feld „{field}“ hat den falschen Typ", "the field “{field}” has the wrong type"),
+    "kit_err_too_long": (
+        "der Text in „{field}“ ist länger als {limit} Zeichen",
+        "the text in “{field}” is longer than {limit} characters",
+    ),
+    "kit_err_too_many_items": ("mehr als {limit} Einträge", "more than {limit} items"),
+    "kit_err_bad_id": ("„{field}“ ist keine gültige Kennung", "“{field}” is not a valid id"),
+    "kit_err_minutes": (
+        "die Dauer muss eine ganze Zahl von 0 bis 1440 Minuten sein",
+        "the length must be a whole number from 0 to 1440 minutes",
+    ),
+    "kit_err_item_ids": (
+        "ein Eintrag braucht entweder passage_id oder section",
+        "an item needs either passage_id or section",
+    ),
 }
 
 

@@ -42,6 +42,7 @@ from web.render import (
     render_thread,
 )
 from web.routes import pdf_route, source_routes
+from web.workshop_tab import build_workshop_tab
 
 log = logging.getLogger("charta.app")
 T = TypeVar("T")
@@ -74,6 +75,8 @@ CSS = """
 .lotse-passages { border-left: 4px solid #1d4ed8; background: #eff6ff; color: #1f2937;
   padding: .75rem 1rem; }
 .lotse-note { color: #374151; font-size: .95rem; }
+.lotse-missing { color: #991b1b; border-left: 4px solid #991b1b; padding-left: .5rem; }
+.lotse-kit blockquote { margin: .25rem 0 .5rem 1rem; color: #1f2937; }
 .lotse-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: .75rem 1rem;
   margin: .75rem 0; background: #fff; color: #111827; }
 .lotse-card h3 { margin: 0 0 .25rem 0; font-size: 1.05rem; }
@@ -177,6 +180,18 @@ HEAD = """<script>
     const box = document.querySelector("#frage textarea");
     if (box) box.focus();
   });
+  // A saved kit file is read here and sent as text: loading a kit needs no upload.
+  document.addEventListener("change", (e) => {
+    const input = e.target.closest && e.target.closest("#kit-datei");
+    if (!input || !input.files || !input.files[0]) return;
+    input.files[0].slice(0, 1048577).text().then((text) => {
+      const box = document.querySelector("#kit-json textarea");
+      if (!box) return;
+      box.value = text;
+      box.dispatchEvent(new Event("input", {bubbles: true}));
+      setTimeout(() => document.querySelector("#kit-laden").click(), 100);
+    });
+  });
   window.lotseSetLanguage = (lang) => {
     document.documentElement.dataset.lotseLang = lang;
     document.documentElement.lang = lang;
@@ -250,9 +265,9 @@ class Lotse:
             raise shown(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), lang)
         if self.settings.log_questions:
             log.info("question: %s", question)
-        return self._limited(client, lang, lambda: ask(self.live.get(), question, previous, llm_config=self.llm))
+        return self.limited(client, lang, lambda: ask(self.live.get(), question, previous, llm_config=self.llm))
 
-    def _limited(self, client: str, lang: str, work: Callable[[], T]) -> T:
+    def limited(self, client: str, lang: str, work: Callable[[], T]) -> T:
         try:
             with self.limiter.slot(client):
                 return work()
@@ -326,7 +341,7 @@ class Lotse:
             raise shown(t("bad_k", lang, value=str(k)[:40], limit=MAX_K), lang)
         if self.settings.log_questions:
             log.info("search: %s", query)
-        return self._limited(
+        return self.limited(
             client, lang, lambda: self.live.search(query, k=count, doc_ids=doc_ids or None, section=section or None)
         )
 
@@ -474,6 +489,17 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     clear_coll_btn = tr(gr.Button(t("clear_collection")), "value", "clear_collection")
                 with gr.Column(visible=False) as export_coll_box:
                     export_coll_file = tr(gr.File(label=t("download"), interactive=False), "label", "download")
+
+            workshop_tab = build_workshop_tab(
+                demo,
+                live,
+                exports,
+                collection,
+                lang,
+                lotse.doc_choices(),
+                tr,
+                lambda request, lg, work: lotse.limited(_client(request), lg, work),
+            )
 
             token = settings.admin_token
             if token:
@@ -736,7 +762,9 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         )
         clear_coll_btn.click(lambda lg: collection_view([], lg), lang, coll_outputs, api_name="clear_collection")
 
-        def relabel(lg: str, last: dict | None, earlier: list[dict], coll: list[dict], doc_id: str | None):
+        def relabel(
+            lg: str, last: dict | None, earlier: list[dict], coll: list[dict], doc_id: str | None, kit: list[dict]
+        ):
             updates = []
             for _comp, attr, key in texts:
                 if key == "_header":
@@ -755,12 +783,13 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 render_thread([Answer.from_json(a) for a in earlier], lg),
                 render_collection(_collected(coll), lg, [c.get("note", "") for c in coll]),
                 gr.update(choices=_toc_choices(lotse, doc_id, lg)),
+                *workshop_tab.rerender(kit, lg, live),
                 *updates,
             ]
 
         lang_radio.change(
             relabel,
-            [lang_radio, last_answer, thread, collection, browse_doc],
+            [lang_radio, last_answer, thread, collection, browse_doc, workshop_tab.items],
             [
                 lang,
                 skip,
@@ -769,6 +798,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 thread_html,
                 collection_html,
                 toc,
+                workshop_tab.kit_html,
+                workshop_tab.file_html,
                 *[c for c, _, _ in texts],
             ],
             api_name=False,  # type: ignore[arg-type]
