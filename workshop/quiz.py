@@ -1,0 +1,378 @@
+"""Quiz questions from a workshop's quotes, without a language model, and their Moodle XML.
+
+Two kinds of multiple-choice question, four options each:
+
+- ``cloze``: a quoted sentence with a key term replaced by a gap. The term is a noun
+  that is rare in general German (``wordfreq``); the three distractors are nouns of
+  similar length and frequency from *other* sections of the same document, none of
+  which occurs in the sentence.
+- ``section``: a quoted sentence; which section is it from? The wrong options are
+  other sections of the same document, its siblings first.
+
+Everything is deterministic: the choices are seeded from the kit, so the same kit gives
+the same quiz.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import random
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import Stemmer
+
+from answer.cite import FOREWORD, citation, section_label
+from index.search import Searcher
+from ingest.structure import heading_label
+from text.analysis import GERMAN_STOPWORDS
+from workshop.kit import heading_text
+from workshop.model import Kit, QuizQuestion, Workshop, WorkshopItem
+
+CLOZE, SECTION = "cloze", "section"
+GAP = "_____"
+OPTIONS = 4
+# What to ask; a question's ``prompt`` holds only the sentence (with its gap).
+QUESTION_LEAD = {
+    CLOZE: "Welcher Begriff fehlt in diesem Satz?",
+    SECTION: "Aus welchem Abschnitt stammt dieser Satz?",
+}
+RARE_ZIPF = 4.5  # a word more frequent than this in general German is no key term
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_stemmer = Stemmer.Stemmer("german")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A candidate noun with what makes two terms look alike."""
+
+    word: str
+    zipf: float
+
+    @property
+    def stem(self) -> str:
+        return _stem(self.word)
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str, lang: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, lang))
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word.casefold().split("-")[-1])
+
+
+def nouns(sentence: str) -> list[Term]:
+    """The capitalised content words of a sentence that could be key terms: not its first
+    word (capitalised anyway), no stop word, no acronym, no English word, at least four
+    letters, rare in general German.
+
+    >>> [t.word for t in nouns("Kommunen sollten die Hoheit über ihre Daten behalten und Geodaten teilen.")]
+    ['Hoheit', 'Geodaten']
+    >>> [t.word for t in nouns("Es gelten Informationsfreiheits- und Transparenzgesetze, sagt Eltges.")]
+    ['Transparenzgesetze']
+    """
+    out = []
+    for n, m in enumerate(_WORD.finditer(sentence)):
+        word = m.group(0)
+        if n == 0 or not word[0].isupper() or len(word) < 4 or word.isupper():
+            continue
+        if sentence[m.end() : m.end() + 1] == "-":  # „Informationsfreiheits- und …“: half a word
+            continue
+        if word.casefold() in GERMAN_STOPWORDS or sum(c.isupper() for c in word) > word.count("-") + 1:
+            continue
+        zipf = _zipf(word, "de")
+        if zipf > RARE_ZIPF or _zipf(word, "en") > zipf + 1.0:
+            continue
+        if zipf == 0.0 and len(word) < 9 and "-" not in word:  # unknown and short: a name, most likely
+            continue
+        out.append(Term(word, zipf))
+    return out
+
+
+def _key_score(term: Term) -> tuple[bool, float, int]:
+    # Terms of six letters or more first, then the rarer, then the longer.
+    return (len(term.word) < 6, term.zipf, -len(term.word))
+
+
+def _likeness(a: Term, b: Term) -> float:
+    """How far ``b`` is from looking like ``a`` (0 = alike): frequency, length, and the
+    ending, which in German gives away number and gender."""
+    return (
+        abs(a.zipf - b.zipf)
+        + 0.15 * abs(len(a.word) - len(b.word))
+        + (0.5 if ("-" in a.word) != ("-" in b.word) else 0.0)
+        + (0.4 if a.word[-2:] != b.word[-2:] else 0.0)
+    )
+
+
+def _related(a: str, b: str) -> bool:
+    a, b = a.casefold(), b.casefold()
+    return a in b or b in a or _stem(a) == _stem(b)
+
+
+def cloze_gap(sentence: str, term: str) -> str:
+    """``sentence`` with every occurrence of ``term`` (as a whole word) replaced by the gap.
+
+    >>> cloze_gap("Geodaten sind Grundlagen; Geodaten sollten interoperabel sein.", "Geodaten")
+    '_____ sind Grundlagen; _____ sollten interoperabel sein.'
+    """
+    return re.sub(rf"(?<![\w-]){re.escape(term)}(?![\w-])", GAP, sentence)
+
+
+# The index: sections and their sentences ------------------------------------------------
+
+
+@dataclass
+class _Section:
+    idx: int
+    path: list[str]
+    option: str  # "3.2 Daten verantwortungsvoll generieren, Datenhoheit behalten"
+    rows: list[int]  # rows of its sentences in searcher.sentences
+
+
+class _Document:
+    """A document's sections with their sentences, and its nouns by section."""
+
+    def __init__(self, searcher: Searcher, doc_id: str) -> None:
+        doc = searcher.documents[doc_id]
+        title = str(doc.get("title", doc_id))
+        by_idx: dict[int, list[int]] = {}
+        for r in range(int(doc["sentence_row_start"]), int(doc["sentence_row_end"])):
+            s = searcher.sentences[r]
+            if s.doc_id == doc_id:
+                by_idx.setdefault(s.section_idx, []).append(r)
+        self.sections: list[_Section] = []
+        for entry in searcher.stored.documents.get(doc_id, {}).get("sections", []):
+            path = list(entry["path"])
+            label = section_label(path, title)
+            heading = heading_text(path[-1])
+            if label in (FOREWORD, heading):
+                option = label
+            elif heading_label(path[-1]).endswith("."):  # "I. Präambel", "1. Digitale Transformation …"
+                option = path[-1]
+            else:  # "3.2 Daten …", "III.f) Smart-City-Lösungen pilotieren"
+                option = f"{label} {heading}"
+            self.sections.append(_Section(int(entry["idx"]), path, option, by_idx.get(int(entry["idx"]), [])))
+        self.searcher = searcher
+        self._nouns: dict[int, list[Term]] = {}
+
+    def section_of(self, item: WorkshopItem) -> _Section | None:
+        return next((s for s in self.sections if s.path == item.section_path), None)
+
+    def nouns_of(self, section: _Section) -> list[Term]:
+        if section.idx not in self._nouns:
+            self._nouns[section.idx] = [t for r in section.rows for t in nouns(self.searcher.sentences[r].text)]
+        return self._nouns[section.idx]
+
+
+def _seed(kit: Kit) -> str:
+    """The quiz's seed: the kit's title and items (not its notes, which may change)."""
+    ids = "\n".join(f"{i.doc_id}|{i.passage_id}|{i.section}" for i in kit.items)
+    return hashlib.sha256(f"{kit.title}\n{ids}".encode()).hexdigest()[:16]
+
+
+def make_quiz(workshop: Workshop, searcher: Searcher, per_item: int = 2) -> list[QuizQuestion]:
+    """Up to ``per_item`` questions for each found item, alternating cloze and section
+    questions, each on another of the item's sentences. An item gets fewer where its
+    sentences offer no key term, or its document too few other sections."""
+    if per_item < 0:
+        raise ValueError(f"per_item={per_item} must be 0 or more")
+    seed = _seed(workshop.kit)
+    documents: dict[str, _Document] = {}
+    questions: list[QuizQuestion] = []
+    for n, item in enumerate(workshop.found):
+        if item.item.doc_id not in searcher.documents:
+            continue
+        doc = documents.setdefault(item.item.doc_id, _Document(searcher, item.item.doc_id))
+        section = doc.section_of(item)
+        if section is None:
+            continue
+        used: set[str] = set()
+        made = 0
+        for k in range(per_item * 2):
+            if made == per_item:
+                break
+            rng = random.Random(f"{seed}:{n}:{k}")
+            kind = CLOZE if (made % 2 == 0) else SECTION
+            q = (
+                _cloze(item, doc, section, used, rng)
+                if kind == CLOZE
+                else _section_question(item, doc, section, used, rng)
+            )
+            if q is None:
+                q = (
+                    _section_question(item, doc, section, used, rng)
+                    if kind == CLOZE
+                    else _cloze(item, doc, section, used, rng)
+                )
+            if q is None:
+                break
+            used.add(q.quote)
+            questions.append(q)
+            made += 1
+    return questions
+
+
+def _citation(doc: _Document, section: _Section, item: WorkshopItem, sentence: str) -> str:
+    """The citation of one sentence: its section and its own printed page (the item's
+    citation for a sentence the index does not hold)."""
+    searcher = doc.searcher
+    row = next((r for r in section.rows if searcher.sentences[r].text == sentence), None)
+    passage = next(
+        (r for r in searcher.passages_of(item.item.doc_id) if searcher.passages[r].section_idx == section.idx), None
+    )
+    if row is None or passage is None:
+        return item.citation
+    s = searcher.sentences[row]
+    hit = replace(
+        searcher.passage_hit(passage),
+        page=s.page,
+        page_end=s.page_end,
+        pdf_page=s.pdf_page,
+        pdf_page_end=s.pdf_page_end,
+    )
+    return citation(hit)
+
+
+def _cloze(
+    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
+) -> QuizQuestion | None:
+    best: tuple[tuple[bool, float, int], str, Term] | None = None
+    for sentence in item.sentences:
+        if sentence in used or not 40 <= len(sentence) <= 400:
+            continue
+        for term in nouns(sentence):
+            score = _key_score(term)
+            if best is None or score < best[0]:
+                best = (score, sentence, term)
+    if best is None:
+        return None
+    _, sentence, term = best
+    own = {t.word.casefold() for t in doc.nouns_of(section)}
+    lowered = sentence.casefold()
+    pool: dict[str, Term] = {}
+    for other in doc.sections:
+        if other.idx == section.idx:
+            continue
+        for t in doc.nouns_of(other):
+            key = t.stem
+            if key in pool or t.word.casefold() in own or t.word.casefold() in lowered or _related(t.word, term.word):
+                continue
+            pool[key] = t
+    ranked = sorted(pool.values(), key=lambda t: (_likeness(term, t), t.word))
+    chosen: list[Term] = []
+    for t in ranked[:10]:
+        if not any(_related(t.word, c.word) for c in chosen):
+            chosen.append(t)
+    if len(chosen) < OPTIONS - 1:
+        return None
+    distractors = rng.sample(chosen, OPTIONS - 1)
+    options = [term.word] + [t.word for t in distractors]
+    rng.shuffle(options)
+    return QuizQuestion(
+        kind=CLOZE,
+        prompt=cloze_gap(sentence, term.word),
+        options=options,
+        answer=options.index(term.word),
+        citation=_citation(doc, section, item, sentence),
+        quote=sentence,
+    )
+
+
+def _section_question(
+    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
+) -> QuizQuestion | None:
+    # A sentence that stands in no other section, long enough to recognise.
+    elsewhere = {doc.searcher.sentences[r].text for s in doc.sections if s.idx != section.idx for r in s.rows}
+    candidates = [s for s in item.sentences if s not in used and s not in elsewhere and 50 <= len(s) <= 400]
+    if not candidates:
+        return None
+    sentence = max(candidates, key=lambda s: (len(nouns(s)), -abs(len(s) - 160)))
+    others = [s for s in doc.sections if s.idx != section.idx and s.rows and s.option != section.option]
+    depth, parent = len(section.path), section.path[:-1]
+
+    def order(s: _Section) -> tuple[int, int]:
+        sibling = len(s.path) == depth and s.path[:-1] == parent
+        return (0 if sibling else 1 if len(s.path) == depth else 2, abs(s.idx - section.idx))
+
+    wrong = sorted(others, key=order)[: OPTIONS - 1]
+    if len(wrong) < OPTIONS - 1:
+        return None
+    options = [section.option] + [s.option for s in wrong]
+    rng.shuffle(options)
+    return QuizQuestion(
+        kind=SECTION,
+        prompt=sentence,
+        options=options,
+        answer=options.index(section.option),
+        citation=_citation(doc, section, item, sentence),
+        quote=sentence,
+    )
+
+
+# Moodle XML -----------------------------------------------------------------------------
+
+
+def moodle_xml(questions: list[QuizQuestion], category: str) -> str:
+    """The questions as a Moodle XML question bank file, in question category
+    ``category``: single-answer multiple choice, with the citation as general feedback.
+
+    Every text from a document goes through :func:`html.escape` before it becomes HTML,
+    and the XML is built with ElementTree, which escapes it once more as XML: a
+    ``<script>`` in a PDF reaches Moodle as visible text, never as markup.
+
+    >>> q = QuizQuestion("cloze", "Die <b>_____</b> gilt.", ["Regel", "Norm", "Sitte", "Pflicht"], 0, "S. 1", "")
+    >>> xml = moodle_xml([q], "Workshop")
+    >>> "&amp;lt;b&amp;gt;_____&amp;lt;/b&amp;gt;" in xml, xml.count('<question type="multichoice">')
+    (True, 1)
+    """
+    quiz = ET.Element("quiz")
+    cat = ET.SubElement(ET.SubElement(quiz, "question", type="category"), "category")
+    # Moodle reads "/" in a category path as a separator; "//" is a literal slash.
+    name = " ".join(category.split()).replace("/", "//") or "Charta-Lotse"
+    ET.SubElement(cat, "text").text = f"$course$/top/{name}"
+    for n, q in enumerate(questions, start=1):
+        if not 0 <= q.answer < len(q.options):
+            raise ValueError(f"question {n}: answer={q.answer} is not an index of its {len(q.options)} options")
+        node = ET.SubElement(quiz, "question", type="multichoice")
+        lead = QUESTION_LEAD.get(q.kind, "")
+        # Moodle shows names through its HTML filters too.
+        _text(node, "name", html.escape(f"{n:02d} {_short(q.prompt)}"), fmt=None)
+        body = (
+            f"<p>{html.escape(lead)}</p>" if lead else ""
+        ) + f"<blockquote><p>{html.escape(q.prompt)}</p></blockquote>"
+        _text(node, "questiontext", body)
+        feedback = f"<p>Fundstelle: {html.escape(q.citation)}</p>"
+        if q.kind == CLOZE and q.quote:
+            feedback = f"<p>„{html.escape(q.quote)}“</p>" + feedback
+        _text(node, "generalfeedback", feedback)
+        ET.SubElement(node, "defaultgrade").text = "1"
+        ET.SubElement(node, "penalty").text = "0.3333333"
+        ET.SubElement(node, "hidden").text = "0"
+        ET.SubElement(node, "single").text = "true"
+        ET.SubElement(node, "shuffleanswers").text = "true"
+        ET.SubElement(node, "answernumbering").text = "abc"
+        for i, option in enumerate(q.options):
+            answer = ET.SubElement(node, "answer", fraction="100" if i == q.answer else "0", format="html")
+            ET.SubElement(answer, "text").text = html.escape(option)
+            _text(answer, "feedback", "<p>Richtig.</p>" if i == q.answer else "<p>Leider nicht.</p>")
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = "html") -> None:
+    node = ET.SubElement(parent, tag, format=fmt) if fmt else ET.SubElement(parent, tag)
+    ET.SubElement(node, "text").text = text
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
