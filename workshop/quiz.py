@@ -337,14 +337,14 @@ def moodle_xml(questions: list[QuizQuestion], category: str) -> str:
     quiz = ET.Element("quiz")
     cat = ET.SubElement(ET.SubElement(quiz, "question", type="category"), "category")
     # Moodle reads "/" in a category path as a separator; "//" is a literal slash.
-    name = " ".join(category.split()).replace("/", "//") or "Charta-Lotse"
+    # Moodle shows category and question names as HTML as well.
+    name = html.escape(" ".join(category.split()).replace("/", "//")) or "Charta-Lotse"
     ET.SubElement(cat, "text").text = f"$course$/top/{name}"
     for n, q in enumerate(questions, start=1):
         if not 0 <= q.answer < len(q.options):
             raise ValueError(f"question {n}: answer={q.answer} is not an index of its {len(q.options)} options")
         node = ET.SubElement(quiz, "question", type="multichoice")
         lead = QUESTION_LEAD.get(q.kind, "")
-        # Moodle shows names through its HTML filters too.
         _text(node, "name", html.escape(f"{n:02d} {_short(q.prompt)}"), fmt=None)
         body = (
             f"<p>{html.escape(lead)}</p>" if lead else ""
