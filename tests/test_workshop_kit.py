@@ -66,6 +66,7 @@ def test_kit_file_round_trip():
     text = kit_to_json(kit)
     assert load_kit(text) == kit
     assert load_kit(text.encode("utf-8")) == kit
+    assert load_kit("\ufeff" + text) == load_kit(b"\xef\xbb\xbf" + text.encode()) == kit  # saved by Notepad
     data = json.loads(text)
     assert data["format"] == "charta-lotse-kit" and data["version"] == 1
     assert "passage_id" not in data["items"][0] and "section" not in data["items"][1]

@@ -18,6 +18,7 @@ from common.errors import ConfigError, IndexError_, KitError
 from common.settings import add_help_settings, load_settings
 from index.search import Searcher
 from workshop.kit import MAX_BYTES, example_kit, kit_to_json, load_kit, resolve
+from workshop.model import KitItem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _describe(item) -> str:
+def _describe(item: KitItem) -> str:
     where = f"passage {item.passage_id}" if item.passage_id else f"section {item.section}"
     return f"{item.doc_id}, {where}"
 

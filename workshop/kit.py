@@ -117,7 +117,7 @@ def load_kit(text: str | bytes, name: str = "kit") -> Kit:
         except UnicodeDecodeError as exc:
             raise KitError(name, f"not UTF-8 text (byte {exc.start})", "encoding") from None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_no_duplicates)
     except (ValueError, RecursionError) as exc:
         raise KitError(name, f"not a kit file: not valid JSON ({_short(exc)})", "not_json") from None
     if not isinstance(data, dict) or data.get("format") != KIT_FORMAT:

@@ -20,6 +20,7 @@ import html
 import random
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -162,6 +163,9 @@ class _Document:
                 option = f"{label} {heading}"
             self.sections.append(_Section(int(entry["idx"]), path, option, by_idx.get(int(entry["idx"]), [])))
         self.searcher = searcher
+        # How often each sentence stands in the document: a section question needs one
+        # that stands in its own section only.
+        self.counts = Counter(searcher.sentences[r].text for sec in self.sections for r in sec.rows)
         self._nouns: dict[int, list[Term]] = {}
 
     def section_of(self, item: WorkshopItem) -> _Section | None:
@@ -291,8 +295,8 @@ def _section_question(
     item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
 ) -> QuizQuestion | None:
     # A sentence that stands in no other section, long enough to recognise.
-    elsewhere = {doc.searcher.sentences[r].text for s in doc.sections if s.idx != section.idx for r in s.rows}
-    candidates = [s for s in item.sentences if s not in used and s not in elsewhere and 50 <= len(s) <= 400]
+    own = Counter(doc.searcher.sentences[r].text for r in section.rows)
+    candidates = [s for s in item.sentences if s not in used and doc.counts[s] == own[s] and 50 <= len(s) <= 400]
     if not candidates:
         return None
     sentence = max(candidates, key=lambda s: (len(nouns(s)), -abs(len(s) - 160)))
