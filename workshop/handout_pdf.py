@@ -1,0 +1,230 @@
+"""The printable handout of a workshop: an A4 PDF with the quotes, their citations, the
+trainer's notes, discussion prompts, the quiz with its answer key and the sources.
+
+fpdf2 writes it (pure Python, embeds the bundled DejaVu fonts, which cover German
+typography). Every text from a document or a trainer goes through plain ``multi_cell``
+calls: never fpdf2's markdown or HTML, so ``**x**`` or ``<b>`` print as they are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from workshop import typography as ty
+from workshop.model import QuizQuestion, Workshop, WorkshopItem
+
+FONT = "DejaVu"
+MARGIN = 20.0  # mm
+TEXT = (0, 0, 0)
+GREY = (90, 90, 90)
+LINK = (0, 70, 160)
+QUOTE_BAR = (60, 110, 170)
+PROMPT_FILL = (255, 246, 214)  # prompts sit on a tinted box: they are not quotes
+MISSING_FILL = (253, 228, 228)
+MISSING_BORDER = (180, 40, 40)
+
+
+class _Handout(FPDF):
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 6, f"Seite {self.page_no()} von {{nb}}", align="C")
+
+
+def write_pdf(workshop: Workshop, quiz: list[QuizQuestion], path: Path) -> Path:
+    """Write the handout of ``workshop`` (with ``quiz``, if any) to ``path`` and return it."""
+    pdf = _Handout(orientation="portrait", unit="mm", format="A4")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    for style, name in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf"), ("I", "DejaVuSans-Oblique.ttf")):
+        pdf.add_font(FONT, style, ty.FONTS / name)
+    pdf.alias_nb_pages()
+    pdf.set_title(ty.clean(workshop.kit.title) or "Workshop")
+    pdf.set_lang("de")
+    pdf.set_creator("Charta-Lotse")
+    pdf.set_subject("Handout zur Smart City Charta")
+    pdf.add_page()
+    w = _Writer(pdf)
+    w.header(workshop)
+    if workshop.missing:
+        w.missing(workshop.missing)
+    for item in workshop.found:
+        w.item(item)
+    if quiz:
+        w.quiz(quiz)
+    w.sources(workshop)
+    path = Path(path)
+    pdf.output(str(path))
+    return path
+
+
+class _Writer:
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+
+    def text(
+        self,
+        text: str,
+        size: float = 10.5,
+        style: str = "",
+        color: tuple[int, int, int] = TEXT,
+        indent: float = 0.0,
+        height: float | None = None,
+        link: str = "",
+        fill: bool = False,
+    ) -> None:
+        pdf = self.pdf
+        pdf.set_font(FONT, style, size)
+        pdf.set_text_color(*color)
+        pdf.set_x(MARGIN + indent)
+        pdf.multi_cell(
+            pdf.w - 2 * MARGIN - indent, height or size * 0.5, ty.clean(text), align="L", fill=fill,
+            link=link or None, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )  # fmt: skip
+
+    def gap(self, mm: float) -> None:
+        self.pdf.ln(mm)
+
+    def _height(self, text: str, size: float, line: float, style: str = "") -> float:
+        """How tall ``text`` will be at full width, to keep a block on one page."""
+        self.pdf.set_font(FONT, style, size)
+        lines = self.pdf.multi_cell(self.pdf.w - 2 * MARGIN, line, ty.clean(text), dry_run=True, output="LINES")
+        return line * len(cast(list[str], lines))
+
+    def keep_space(self, mm: float) -> None:
+        """A new page when less than ``mm`` is left, so a heading never ends a page."""
+        if self.pdf.get_y() + mm > self.pdf.page_break_trigger:
+            self.pdf.add_page()
+
+    def heading(self, text: str, size: float = 13) -> None:
+        self.keep_space(40)
+        self.text(text, size=size, style="B", height=size * 0.55)
+        self.gap(1.5)
+
+    def header(self, workshop: Workshop) -> None:
+        kit = workshop.kit
+        self.text(kit.title or "Workshop", size=20, style="B", height=10)
+        self.gap(2)
+        facts = [f"Datum: {ty.german_date(workshop.date)}"]
+        if kit.audience:
+            facts.append(f"Zielgruppe: {kit.audience}")
+        if kit.minutes:
+            facts.append(f"Dauer: {ty.minutes_text(kit.minutes)}")
+        for fact in facts:
+            self.text(fact, size=10.5, height=5.5)
+        self.gap(2)
+        self.text(
+            "Die Zitate sind wörtlich dem indexierten Text entnommen; maßgeblich ist das Original. "
+            "Diskussionsimpulse sind Fragen der Kursleitung, keine Zitate.",
+            size=8.5, color=GREY, height=4.2,
+        )  # fmt: skip
+        self.gap(5)
+
+    def item(self, item: WorkshopItem) -> None:
+        pdf = self.pdf
+        self.heading(" ".join(x for x in (item.label, item.heading) if x) or item.citation)
+        # The quote: indented beside a coloured bar, in „…“.
+        top, first = pdf.get_y(), pdf.page_no()
+        self.text(ty.german_quote(item.quote), size=11, indent=6, height=5.6)
+        self._bar(first, top, pdf.page_no(), pdf.get_y())
+        self.gap(1.5)
+        self.text(f"Quelle: {item.citation}", size=9, color=GREY, indent=6, height=4.5)
+        if item.link:
+            self._link(item.link, indent=6)
+        if item.item.note:
+            self.gap(2)
+            self.keep_space(self._height(item.item.note, 10, 5) + 5)  # the label stays with the note
+            self.text(f"{ty.NOTE_LABEL}:", size=9.5, style="B", height=5)
+            self.text(item.item.note, size=10, height=5)
+        if item.prompts:
+            self.gap(2)
+            self.keep_space(5.5 + sum(self._height(f"– {p}", 10, 5.2, "I") for p in item.prompts))
+            self.pdf.set_fill_color(*PROMPT_FILL)
+            self.text(ty.PROMPT_LABEL, size=9.5, style="B", height=5.5, fill=True)
+            for prompt in item.prompts:
+                self.text(f"– {prompt}", size=10, style="I", height=5.2, fill=True)
+        self.gap(7)
+
+    def _bar(self, first: int, top: float, last: int, bottom: float) -> None:
+        """The quote's bar beside it, on every page the quote runs over."""
+        pdf = self.pdf
+        pdf.set_fill_color(*QUOTE_BAR)
+        for page in range(first, last + 1):
+            pdf.page = page  # fpdf2 draws on an earlier page when it is made current
+            y0 = top if page == first else pdf.t_margin
+            y1 = bottom if page == last else pdf.page_break_trigger
+            pdf.rect(MARGIN + 1, y0, 1.2, max(0.0, y1 - y0 - 0.5), style="F")
+        pdf.page = last
+
+    def _link(self, url: str, indent: float = 0.0) -> None:
+        """``url`` as text, clickable only when it is a web address."""
+        if ty.is_web_link(url):
+            self.text(url, size=9, color=LINK, indent=indent, height=4.5, link=url)
+        else:
+            self.text(url, size=9, color=GREY, indent=indent, height=4.5)
+
+    def missing(self, items: list[WorkshopItem]) -> None:
+        pdf = self.pdf
+        pdf.set_fill_color(*MISSING_FILL)
+        pdf.set_draw_color(*MISSING_BORDER)
+        top, page = pdf.get_y(), pdf.page_no()
+        self.text(f"{ty.MISSING_LABEL}: {len(items)} Element(e) der Auswahl", size=10.5, style="B",
+                  height=6, fill=True, indent=0)  # fmt: skip
+        for entry in items:
+            kit_item = entry.item
+            where = f"Stelle {kit_item.passage_id}" if kit_item.passage_id else f"Abschnitt {kit_item.section}"
+            self.text(f"– {kit_item.doc_id}, {where}: {entry.missing}", size=9.5, height=5, fill=True)
+            if kit_item.note:
+                self.text(f"  {ty.NOTE_LABEL}: {kit_item.note}", size=9, color=GREY, height=4.6, fill=True)
+        if pdf.page_no() == page:
+            pdf.rect(MARGIN, top, pdf.w - 2 * MARGIN, pdf.get_y() - top)
+        self.gap(7)
+
+    def quiz(self, quiz: list[QuizQuestion]) -> None:
+        self.pdf.add_page()
+        self.heading(ty.QUIZ_HEADING, size=16)
+        self.text("Kreuzen Sie je Frage die passende Antwort an.", size=9.5, color=GREY, height=5)
+        self.gap(3)
+        for n, q in enumerate(quiz, start=1):
+            self.keep_space(35)
+            self.text(f"{n}. {q.prompt}", size=10.5, style="B", height=5.4)
+            for letter, option in zip(ty.OPTION_LETTERS, q.options):
+                self.text(f"☐ {letter}) {option}", size=10, indent=6, height=5.2)
+            self.gap(4)
+        self.pdf.add_page()  # the key on a page of its own, to hand out afterwards
+        self.heading(ty.ANSWERS_HEADING, size=16)
+        for n, q in enumerate(quiz, start=1):
+            self.keep_space(20)
+            letter = ty.OPTION_LETTERS[q.answer]
+            self.text(f"{n}. {letter}) {q.options[q.answer]}", size=10.5, style="B", height=5.4)
+            self.text(f"Quelle: {q.citation}", size=9, color=GREY, indent=6, height=4.5)
+            self.gap(3)
+
+    def sources(self, workshop: Workshop) -> None:
+        self.gap(4)
+        self.keep_space(55)  # the heading, the note and the first source together
+        self.heading(ty.SOURCES_HEADING, size=14)
+        self.text(
+            "Die Zitate dienen der Bildung und Diskussion im Workshop. Für jede Weitergabe gelten die "
+            "Nutzungsbedingungen der genannten Quellen; zitieren Sie mit Quellenangabe.",
+            size=8.5, color=GREY, height=4.2,
+        )  # fmt: skip
+        self.gap(3)
+        for source in workshop.sources:
+            self.keep_space(30)
+            self.text(source.title, size=10.5, style="B", height=5.4)
+            facts = [f"Herausgeber: {source.publisher}" if source.publisher else "",
+                     f"Ausgabe: {source.edition or source.year}" if source.edition or source.year else ""]  # fmt: skip
+            if any(facts):
+                self.text(" · ".join(f for f in facts if f), size=9.5, height=5)
+            if source.source:
+                self.text(source.source, size=9.5, height=5)
+            if source.url:
+                self._link(source.url)
+            self.text(f"{ty.LICENSE_LABEL}: {source.license or 'siehe Quelle'}", size=9.5, height=5)
+            self.gap(3)

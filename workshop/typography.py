@@ -1,0 +1,154 @@
+"""Wording and text handling the three exports share: labels, German quotation marks and
+dates, and quotes cut into slide-sized parts at sentence boundaries."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from text.sentences import split_sentences
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+NOTE_LABEL = "Notiz der Kursleitung"
+PROMPT_LABEL = "Diskussionsimpuls (kein Zitat)"
+MISSING_LABEL = "Nicht mehr im Index"
+CONTEXT_LABEL = "Kontext der Stelle (Text um das Zitat)"
+LINK_LABEL = "Quelle online"
+SOURCES_HEADING = "Quellen"
+LICENSE_LABEL = "Nutzungsbedingungen"
+QUIZ_HEADING = "Quiz"
+ANSWERS_HEADING = "Lösungen zum Quiz"
+OPTION_LETTERS = "abcdefgh"
+
+SLIDE_CHARS = 350  # at most this many characters of a quote on one slide
+
+_MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
+# Characters XML 1.0 (DOCX, PPTX) cannot hold and no font draws.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def german_quote(text: str) -> str:
+    """``text`` in German quotation marks, unchanged inside.
+
+    >>> german_quote("Daten sind ein Gemeingut.")
+    '„Daten sind ein Gemeingut.“'
+    """
+    return f"„{text}“"
+
+
+def german_date(iso: str) -> str:
+    """An ISO date as Germans write it; anything else as given.
+
+    >>> german_date("2026-12-02"), german_date("2026-03-01T10:00:00"), german_date("morgen")
+    ('2. Dezember 2026', '1. März 2026', 'morgen')
+    """
+    try:
+        d = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{d.day}. {_MONTHS[d.month - 1]} {d.year}"
+
+
+def minutes_text(minutes: int) -> str:
+    """The length of a session, as a heading says it.
+
+    >>> minutes_text(90), minutes_text(1), minutes_text(0)
+    ('90 Minuten', '1 Minute', '')
+    """
+    if minutes <= 0:
+        return ""
+    return f"{minutes} Minute" if minutes == 1 else f"{minutes} Minuten"
+
+
+def clean(text: str) -> str:
+    """``text`` without control characters (XML cannot hold them and no font has them);
+    everything else, markup included, stays as it is.
+
+    >>> clean("a\\x00b <b>**c**</b>\\n")
+    'ab <b>**c**</b>\\n'
+    """
+    return _CONTROL.sub("", text)
+
+
+def is_web_link(url: str) -> bool:
+    """Only absolute http(s) addresses become clickable links in the exports.
+
+    >>> is_web_link("https://www.bbsr.bund.de/x.pdf#page=3"), is_web_link("javascript:x")
+    (True, False)
+    """
+    return bool(re.match(r"https?://[^\s/]+", url, re.IGNORECASE))
+
+
+def slide_parts(quote: str, sentences: list[str] | None = None, limit: int = SLIDE_CHARS) -> list[str]:
+    """``quote`` cut into parts of at most ``limit`` characters, at sentence boundaries.
+
+    ``sentences`` are the quote's sentences as the index has them (found in ``quote`` in
+    order); without them, or where they do not match, the quote is split here. A sentence
+    longer than ``limit`` is cut at a clause boundary (``;`` ``:`` ``,`` ``–``), else
+    between words. Joined with single spaces, the parts give the quote back.
+
+    >>> q = "Erster Satz ist hier. Zweiter Satz folgt hier. Dritter."
+    >>> slide_parts(q, limit=46)
+    ['Erster Satz ist hier. Zweiter Satz folgt hier.', 'Dritter.']
+    >>> slide_parts(q, limit=30)
+    ['Erster Satz ist hier.', 'Zweiter Satz folgt hier.', 'Dritter.']
+    >>> slide_parts("Lang, sehr lang, zu lang für eine Folie.", limit=20)
+    ['Lang, sehr lang,', 'zu lang für eine', 'Folie.']
+    """
+    quote = quote.strip()
+    if len(quote) <= limit:
+        return [quote] if quote else []
+    units: list[str] = []
+    for start, end in _sentence_spans(quote, sentences or []):
+        units.extend(_cut(quote[start:end], limit))
+    parts: list[str] = []
+    for unit in units:
+        if parts and len(parts[-1]) + 1 + len(unit) <= limit:
+            parts[-1] = f"{parts[-1]} {unit}"
+        else:
+            parts.append(unit)
+    return parts
+
+
+def _sentence_spans(quote: str, sentences: list[str]) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for sentence in sentences:
+        at = quote.find(sentence.strip(), pos)
+        if at < 0 or quote[pos:at].strip():
+            return split_sentences(quote)  # the given sentences are not this quote's
+        spans.append((at, at + len(sentence.strip())))
+        pos = spans[-1][1]
+    if not spans or quote[pos:].strip():
+        return split_sentences(quote)
+    return spans
+
+
+def _cut(sentence: str, limit: int) -> list[str]:
+    """A sentence in pieces of at most ``limit`` characters, cut at the last clause
+    boundary that fits, else at the last space (a single word longer than ``limit`` stays
+    whole: words are never broken)."""
+    pieces: list[str] = []
+    rest = " ".join(sentence.split())
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = max((m.end() for m in re.finditer(r"[;:,]\s|\s[–-]\s", window) if m.end() - 1 <= limit), default=0)
+        if cut < limit // 3:
+            cut = window.rfind(" ") + 1
+        if cut <= 0:
+            cut = rest.find(" ") + 1 or len(rest)
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed to single spaces, as tests compare extracted text.
+
+    >>> normalise(" a\\n b\\t c ")
+    'a b c'
+    """
+    return " ".join(text.split())
