@@ -81,6 +81,11 @@ def test_bad_kits_exit_1_with_one_line(charter_index, tmp_path, capsys, monkeypa
     assert main([str(bad), "--out", str(out)]) == 1
     assert _one_error_line(capsys).startswith("error: kaputt.json: item 1: doc_id '../x' is not a plain id")
 
+    huge = tmp_path / "riesig.json"
+    huge.write_bytes(b" " * 3_000_000)
+    assert main([str(huge), "--out", str(out)]) == 1
+    assert _one_error_line(capsys) == "error: riesig.json: the file has 3000000 bytes, more than 1000000"
+
     assert main([str(tmp_path / "fehlt.json"), "--out", str(out)]) == 1
     assert "fehlt.json: cannot read the kit" in _one_error_line(capsys)
 

@@ -44,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     path = Path(args.kit)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)  # load_kit refuses anything longer
-        kit = load_kit(raw, name=path.name)
+        size = path.stat().st_size
+        if size > MAX_BYTES:  # not read at all
+            raise KitError(path.name, f"the file has {size} bytes, more than {MAX_BYTES}", "too_large")
+        kit = load_kit(path.read_bytes(), name=path.name)
     except OSError as exc:
         print(f"error: {path}: cannot read the kit ({exc.strerror or exc})", file=sys.stderr)
         return 1

@@ -46,6 +46,7 @@ from common.errors import KitError
 from index.search import Hit, Searcher
 from ingest.structure import heading_label
 from workshop.model import KIT_FORMAT, KIT_VERSION, Kit, KitItem, Source, Workshop, WorkshopItem
+from workshop.prompts import discussion_prompts
 
 MAX_BYTES = 1_000_000
 MAX_ITEMS = 200
@@ -290,8 +291,6 @@ def resolve(kit: Kit, searcher: Searcher, today: date | None = None) -> Workshop
     """Look every item of ``kit`` up in the index. An item that cannot be found (an
     unknown document, a passage id of an older version of a document, a section label
     the document does not have) stays in the list, flagged with ``missing``."""
-    from workshop.prompts import discussion_prompts
-
     rows = {p.id: i for i, p in enumerate(searcher.passages)}
     items = []
     for entry in kit.items:
@@ -369,7 +368,7 @@ def _resolve_item(entry: KitItem, searcher: Searcher, rows: dict[str, int]) -> W
         row = rows.get(entry.passage_id)
         if row is None:
             sha = str(searcher.documents[entry.doc_id].get("sha256", ""))
-            changed = sha and not entry.passage_id.split(":")[1] == sha[:8]
+            changed = bool(sha) and entry.passage_id.split(":")[1] != sha[:8]
             why = " Das Dokument wurde seitdem neu eingelesen." if changed else ""
             return WorkshopItem(
                 item=entry,
