@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 from datetime import date
@@ -10,8 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import workshop.kit
-import workshop.prompts
 from common.errors import KitError
 from workshop.kit import CHARTER_ID, example_kit, kit_to_json, load_kit, resolve
 from workshop.model import Kit, KitItem
@@ -50,13 +47,6 @@ def refused(text: str | bytes) -> KitError:
     message = str(exc)
     assert message.startswith("meine-kit.json: ") and "\n" not in message, message
     return exc
-
-
-def test_doctests_of_the_workshop_modules():
-    # pyproject's testpaths do not reach the workshop package, so its doctests run here.
-    for module in (workshop.kit, workshop.prompts):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-        assert result.attempted and not result.failed, module.__name__
 
 
 def test_kit_file_round_trip():

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import html
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
 
-import workshop.quiz
 from workshop.kit import CHARTER_ID, example_kit, resolve
 from workshop.model import KitItem, QuizQuestion
 from workshop.quiz import CLOZE, GAP, SECTION, cloze_gap, make_quiz, moodle_xml
@@ -25,11 +23,6 @@ def workshop_and_quiz(charter_searcher):
     kit.items.append(KitItem(doc_id=CHARTER_ID, section="9.9"))  # missing: no questions
     ws = resolve(kit, charter_searcher)
     return ws, make_quiz(ws, charter_searcher)
-
-
-def test_quiz_doctests():
-    result = doctest.testmod(workshop.quiz, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted and not result.failed
 
 
 def test_every_found_item_gets_a_cloze_and_a_section_question(workshop_and_quiz, charter_searcher):
