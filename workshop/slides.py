@@ -134,7 +134,7 @@ def _item_slides(prs: PptxPresentation, item: WorkshopItem) -> None:
     notes = _notes(item)
     for n, part in enumerate(parts, start=1):
         counter = f" ({n}/{len(parts)})" if len(parts) > 1 else ""
-        slide = _titled(prs, heading + counter, size=28)
+        slide = _titled(prs, heading + counter, size=_title_pt(heading + counter))
         box = slide.shapes.add_textbox(_BODY_X, Inches(1.6), _BODY_W, Inches(4.8))
         box.name = QUOTE_BOX
         _fill(box.text_frame, [_Line(ty.german_quote(part), QUOTE_PT)])
@@ -149,6 +149,16 @@ def _set_notes(slide: Slide, text: str) -> None:
     if frame is None:  # python-pptx's notes master always has a body; a changed template might not
         raise RuntimeError("the notes master has no body placeholder for speaker notes")
     frame.text = ty.clean(text)
+
+
+def _title_pt(title: str) -> int:
+    """A size at which the title fits its box in at most three lines (the charter's
+    longest headings run to 130 characters).
+
+    >>> _title_pt("3.2 Daten verantwortungsvoll generieren"), _title_pt("x" * 100), _title_pt("x" * 130)
+    (28, 24, 20)
+    """
+    return 28 if len(title) <= 60 else 24 if len(title) <= 110 else 20
 
 
 def _notes(item: WorkshopItem) -> str:
