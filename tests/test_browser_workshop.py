@@ -82,6 +82,8 @@ def test_a_trainer_builds_a_kit_downloads_every_format_and_reopens_it(app_url, c
     status(page, "1 Textstelle(n) zur Sammlung hinzugefügt.")
 
     page.get_by_role("tab", name="Workshop").click()
+    page.get_by_label("Abschnitte auswählen").wait_for(timeout=15_000)
+    assert page.get_by_role("tab", name="Workshop").count() == 1  # no ghost tab button
     choose_section(page, "3.2 Daten verantwortungsvoll")
     page.get_by_role("button", name="Abschnitte hinzufügen").click()
     status(page, "1 Eintrag/Einträge hinzugefügt.")

@@ -6,7 +6,6 @@ item carrying markup and script in its quote and note, which must print as text.
 from __future__ import annotations
 
 import dataclasses
-import doctest
 from datetime import date
 from pathlib import Path
 
@@ -101,15 +100,6 @@ def test_quotes_are_verbatim_from_the_indexed_charter(files, charter_searcher):
     assert len(items) == 2
     for item in items:
         assert item.quote in files.doc_text or any(item.quote in p for p in passages), item.citation
-
-
-def test_examples_in_docstrings():
-    """workshop/ is not among the suite's doctest paths, so its examples run here."""
-    from workshop import slides
-
-    for module, least in ((ty, 8), (slides, 1)):
-        result = doctest.testmod(module)
-        assert result.attempted >= least and not result.failed, module.__name__
 
 
 # PDF ------------------------------------------------------------------------------------

@@ -225,6 +225,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The kit is empty. Add sections or collected passages.",
     ),
     "kit_item": ("Eintrag", "Item"),
+    "kit_kind_section": ("Ganzer Abschnitt", "Whole section"),
+    "kit_kind_passage": ("Textstelle", "Passage"),
     "kit_make": ("Material erstellen", "Make the material"),
     "kit_files": ("Material zum Herunterladen", "Material to download"),
     "kit_clear": ("Kit leeren", "Clear the kit"),

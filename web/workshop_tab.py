@@ -91,8 +91,9 @@ def render_kit(workshop: Workshop, lang: str) -> str:
             )
             continue
         quote = wi.quote if len(wi.quote) <= PREVIEW_CHARS else wi.quote[:PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
+        kind = t("kit_kind_passage" if wi.item.passage_id else "kit_kind_section", lang)
         rows.append(
-            f"<li><strong>{esc(_item_name(wi.label, wi.heading))}</strong> – {esc(wi.citation)}"
+            f"<li>{esc(kind)}: <strong>{esc(_item_name(wi.label, wi.heading))}</strong> – {esc(wi.citation)}"
             f'<blockquote lang="de">„{esc(quote)}“</blockquote>{note}</li>'
         )
     return (
@@ -152,9 +153,11 @@ def build_workshop_tab(
     limited: Callable[[gr.Request, str, Callable[[], Any]], Any],
 ) -> WorkshopTab:
     """The tab's components and events; call inside ``gr.Tabs``."""
-    items = gr.State([])
-    saved_items = gr.BrowserState([], storage_key="charta-lotse-kit")
     with tr(gr.Tab(t("tab_workshop"), id="workshop"), "label", "tab_workshop"):
+        # Inside the tab: a component placed in gr.Tabs outside any tab shows up as a
+        # second tab button.
+        items = gr.State([])
+        saved_items = gr.BrowserState([], storage_key="charta-lotse-kit")
         tr(gr.Markdown(t("workshop_intro")), "value", "workshop_intro")
         with gr.Row():
             title = tr(
