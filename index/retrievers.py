@@ -58,7 +58,9 @@ class BM25:
 
     @classmethod
     def load(cls, folder: Path) -> BM25:
-        return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0))
+        """Read a saved index; its score matrix (CSC ``.npy`` files) is memory-mapped:
+        a query reads the columns of its terms only."""
+        return cls(_bm25s().BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
 
     def scores(self, terms: dict[str, float]) -> np.ndarray:
         """BM25 score of every passage for weighted query terms (``Query.bm25_terms``)."""
@@ -137,10 +139,15 @@ class Dense:
     @classmethod
     def load(cls, path: Path, kind: str, params: dict[str, Any] | None = None) -> Dense:
         """Read a saved index; HNSW is searched with the efSearch of ``params`` (the
-        manifest's), or :data:`HNSW_EF_SEARCH` for an index whose manifest names none."""
+        manifest's), or :data:`HNSW_EF_SEARCH` for an index whose manifest names none.
+
+        The vectors (of a flat index, and the storage of an HNSW one) are memory-mapped
+        (``IO_FLAG_MMAP_IFC``; plain ``IO_FLAG_MMAP`` maps only IVF lists); the HNSW graph
+        is read into memory.
+        """
         import faiss
 
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
         params = dict(params or {})
         if kind == "hnsw":
             hnsw: Any = faiss.downcast_index(index)

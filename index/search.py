@@ -22,6 +22,7 @@ from index.embed import Embedder
 from index.fusion import rrf
 from index.query import Query, analyse
 from index.retrievers import BM25, Dense
+from index.table import RowGroups
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +75,18 @@ class Searcher:
         self.sentence_dense = Dense.load(
             stored.path / store.SENTENCE_DENSE, manifest.sentence_dense_kind, manifest.sentence_dense_params
         )
-        self._doc_of = np.array([p.doc_id for p in self.passages], dtype=object)
-        # Rows of each document's sentences: passages name theirs per document.
-        self._sentence_base = {d["doc_id"]: int(d["sentence_row_start"]) for d in stored.manifest.documents}
-        # The passages (one, or two where they overlap) that hold each sentence.
-        self._passages_of: list[list[int]] = [[] for _ in self.sentences]
-        for i, p in enumerate(self.passages):
-            base = self._sentence_base[p.doc_id]
-            for r in range(base + p.sentences[0], base + p.sentences[1]):
-                self._passages_of[r].append(i)
+        # Nothing here reads a passage: filters and the sentence ranking work on arrays
+        # (store.Columns) and on the documents' row ranges in the manifest.
+        assert stored.columns is not None  # set by StoredIndex.__post_init__
+        self._columns = stored.columns
+        self._rows_of_doc = {d["doc_id"]: (int(d["row_start"]), int(d["row_end"])) for d in manifest.documents}
+        spans = sorted((int(d["sentence_row_start"]), int(d["sentence_row_end"])) for d in manifest.documents)
+        self._sentence_doc_start = np.array([a for a, _ in spans], dtype=np.int64)
+        self._sentence_doc_end = np.array([b for _, b in spans], dtype=np.int64)
+        # The passages (one, or two where they overlap) that hold each sentence:
+        # ``self._passages_of[r]`` is an array of passage rows.
+        self._passages_of = self._columns.sentence_passages()
+        self._section_groups: RowGroups | None = None  # built by the first section filter
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -136,35 +140,33 @@ class Searcher:
 
     def sentence_offsets(self, passage_row: int, sentence_row: int) -> tuple[int, int] | None:
         """Where sentence ``sentence_row`` lies in the text of passage ``passage_row``."""
-        p = self.passages[passage_row]
-        base = self._sentence_base[p.doc_id]
-        first, last = p.sentences
-        if not base + first <= sentence_row < base + last:
+        first, last = self._columns.passage_sentences[passage_row].tolist()
+        if not first <= sentence_row < last:
             return None
         pos = 0
-        for r in range(base + first, sentence_row):
+        for r in range(first, sentence_row):
             pos += len(self.sentences[r].text) + len(self.sentences[r].sep)
         return pos, pos + len(self.sentences[sentence_row].text)
 
     def sentence_rows(self, hit: Hit) -> range:
         """Rows in :attr:`sentences` of the sentences a hit's passage holds."""
-        p = self.passages[hit.row]
-        base = self._sentence_base[p.doc_id]
-        first, last = p.sentences
-        return range(base + first, base + last)
+        first, last = self._columns.passage_sentences[hit.row].tolist()
+        return range(first, last)
 
     def section_sentence_rows(self, row: int) -> range:
         """Rows of all sentences in the same section as sentence ``row``."""
-        s = self.sentences[row]
+        if not 0 <= row < len(self.sentences):
+            raise IndexError(f"sentence row {row} out of range")
+        # The run of equal section indexes around ``row``, within its document's rows.
+        d = int(np.searchsorted(self._sentence_doc_start, row, side="right")) - 1
+        lo, hi = int(self._sentence_doc_start[d]), int(self._sentence_doc_end[d])
+        sec = self._columns.sentence_section
+        own = sec[row]
         a = row
-        while a > 0 and self.sentences[a - 1].doc_id == s.doc_id and self.sentences[a - 1].section_idx == s.section_idx:
+        while a > lo and sec[a - 1] == own:
             a -= 1
         b = row + 1
-        while (
-            b < len(self.sentences)
-            and self.sentences[b].doc_id == s.doc_id
-            and self.sentences[b].section_idx == s.section_idx
-        ):
+        while b < hi and sec[b] == own:
             b += 1
         return range(a, b)
 
@@ -174,9 +176,22 @@ class Searcher:
             allowed -= {
                 d for d, e in self.documents.items() if e.get("superseded_by") and not (doc_ids and d in doc_ids)
             }
-        mask = np.isin(self._doc_of, list(allowed)) if allowed != set(self.documents) else None
+        n = len(self.passages)
+        mask = None
+        if allowed != set(self.documents):
+            # A document's passages are one block of rows: the mask is set slice by slice.
+            mask = np.zeros(n, dtype=bool)
+            for doc_id in allowed & self._rows_of_doc.keys():
+                a, b = self._rows_of_doc[doc_id]
+                mask[a:b] = True
         if section:
-            sec = np.array([p.section == section or p.section.startswith(section + " › ") for p in self.passages])
+            # Matched against the distinct section paths, then their rows are looked up.
+            prefix = section + " › "
+            codes = [c for c, s in enumerate(self._columns.sections) if s == section or s.startswith(prefix)]
+            if self._section_groups is None:
+                self._section_groups = self._columns.section_rows()
+            sec = np.zeros(n, dtype=bool)
+            sec[self._section_groups.rows_of(codes)] = True
             mask = sec if mask is None else (mask & sec)
         return mask
 
@@ -224,10 +239,10 @@ class Searcher:
             # A passage is as good as its best sentence; a pool of sentences a few times
             # the passage pool reaches about as many passages.
             ids, sims = self.sentence_dense.search(qvec, 4 * pool)
-            for r, sim in zip(ids, sims):
-                for i in self._passages_of[int(r)]:
+            for r, sim in zip(ids.tolist(), sims.tolist()):
+                for i in self._passages_of[r].tolist():
                     if (mask is None or mask[i]) and sim > sentence_scores.get(i, -2.0):
-                        sentence_scores[i] = float(sim)
+                        sentence_scores[i] = sim
         by_name = {"bm25": bm25_scores, "dense": dense_scores, "sentence": sentence_scores}
         rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items() if s}
         if mode == "hybrid":

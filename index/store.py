@@ -9,7 +9,12 @@ Layout of ``index_dir``::
         passages.jsonl          one passage per line, row i = vector i
         embeddings.npy          float32, L2-normalised, one row per passage
         dense.faiss             FAISS index over the embeddings (flat or HNSW)
+        passages.offsets.npy    int64, byte offset of each passages.jsonl line, then its size
+        passages.columns.npy    int32 per passage: section code, first and end sentence row
+        passages.sections.json  the section paths the codes name
         sentences.jsonl         every sentence of every document, in reading order
+        sentences.offsets.npy   int64, byte offset of each sentences.jsonl line, then its size
+        sentences.columns.npy   int32 per sentence: its section index in the document
         sentence_embeddings.npy float32, L2-normalised, one row per sentence
         sentence_dense.faiss    FAISS index over the sentence embeddings
         bm25/                   bm25s index (JSON + .npy)
@@ -19,6 +24,12 @@ Layout of ``index_dir``::
 change them together. A build writes a new generation next to the live one and then
 replaces ``CURRENT``; a crash or ``kill -9`` at any moment leaves the previous
 generation live. No pickle.
+
+Opening reads no row of ``passages.jsonl`` or ``sentences.jsonl``: they are read one by
+one when asked for (:class:`index.table.LazyRows`), the vectors and FAISS indexes are
+memory-mapped, and what filters and the sentence ranking need of every row is in the
+``*.offsets.npy`` / ``*.columns.npy`` files. Those are additive: a generation written
+without them (before they existed) is read by one scan at open, with the same results.
 """
 
 from __future__ import annotations
@@ -32,7 +43,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +55,7 @@ from common.errors import IndexLockedError, IndexMismatchError, IndexNotFoundErr
 from index.embed import ModelSpec
 from index.fusion import FusionProfile
 from index.retrievers import BM25, Dense
+from index.table import LazyRows, RowGroups, write_jsonl_offsets
 from ingest.passages import Passage, Sentence
 
 FORMAT_NAME = "charta-lotse-index"
@@ -58,6 +70,11 @@ PASSAGES = "passages.jsonl"
 EMBEDDINGS = "embeddings.npy"
 DENSE = "dense.faiss"
 SENTENCES = "sentences.jsonl"
+PASSAGE_OFFSETS = "passages.offsets.npy"
+PASSAGE_COLUMNS = "passages.columns.npy"
+PASSAGE_SECTIONS = "passages.sections.json"
+SENTENCE_OFFSETS = "sentences.offsets.npy"
+SENTENCE_COLUMNS = "sentences.columns.npy"
 SENTENCE_EMBEDDINGS = "sentence_embeddings.npy"
 SENTENCE_DENSE = "sentence_dense.faiss"
 BM25_DIR = "bm25"
@@ -132,16 +149,83 @@ def _dense_entry(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
+class Columns:
+    """What searches need of every passage and sentence, as arrays (no row parsed).
+
+    ``passage_section[i]`` indexes :attr:`sections` (passage ``i``'s section path);
+    ``passage_sentences[i]`` is ``[first, end)``, the rows in the generation's sentence
+    list of the sentences passage ``i`` holds; ``sentence_section[r]`` is sentence
+    ``r``'s section index within its document.
+    """
+
+    sections: list[str]
+    passage_section: np.ndarray
+    passage_sentences: np.ndarray
+    sentence_section: np.ndarray
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage], sentences: Sequence[Sentence], documents: list[dict[str, Any]]) -> Columns:
+        """Computed from the rows (one pass over each; at build time, or for an older
+        generation that lacks the column files)."""
+        base = {d["doc_id"]: int(d["sentence_row_start"]) for d in documents}
+        code: dict[str, int] = {}
+        section = np.zeros(len(passages), dtype=np.int32)
+        ranges = np.zeros((len(passages), 2), dtype=np.int32)
+        for i, p in enumerate(passages):
+            section[i] = code.setdefault(p.section, len(code))
+            b = base[p.doc_id]
+            ranges[i] = (b + p.sentences[0], b + p.sentences[1])
+        sentence_section = np.fromiter((s.section_idx for s in sentences), dtype=np.int32, count=len(sentences))
+        return cls(list(code), section, ranges, sentence_section)
+
+    def save(self, gen: Path) -> None:
+        np.save(gen / PASSAGE_COLUMNS, np.column_stack((self.passage_section, self.passage_sentences)))
+        np.save(gen / SENTENCE_COLUMNS, self.sentence_section)
+        (gen / PASSAGE_SECTIONS).write_text(json.dumps(self.sections, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, gen: Path, passages: int, sentences: int) -> Columns | None:
+        """The saved columns, or None if a generation has none (or not for these rows)."""
+        try:
+            table = np.load(gen / PASSAGE_COLUMNS, allow_pickle=False)
+            sentence_section = np.load(gen / SENTENCE_COLUMNS, allow_pickle=False)
+            sections = json.loads((gen / PASSAGE_SECTIONS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if table.shape != (passages, 3) or sentence_section.shape != (sentences,):
+            return None
+        return cls(sections, table[:, 0].copy(), table[:, 1:].copy(), sentence_section)
+
+    def section_rows(self) -> RowGroups:
+        """Passage rows per section code (for the section filter)."""
+        return RowGroups.from_labels(self.passage_section, len(self.sections))
+
+    def sentence_passages(self) -> RowGroups:
+        """Passage rows per sentence row: one, or two where passages overlap."""
+        first, last = self.passage_sentences[:, 0], self.passage_sentences[:, 1]
+        return RowGroups.from_ranges(first, last, len(self.sentence_section))
+
+
+@dataclass
 class StoredIndex:
-    """Everything of an index generation except the retrievers."""
+    """Everything of an index generation except the retrievers.
+
+    ``passages`` and ``sentences`` are lists when built in memory and
+    :class:`~index.table.LazyRows` when opened; the embeddings are memory-mapped then.
+    """
 
     path: Path
     manifest: Manifest
-    passages: list[Passage]
+    passages: Sequence[Passage]
     embeddings: np.ndarray
-    sentences: list[Sentence]
+    sentences: Sequence[Sentence]
     sentence_embeddings: np.ndarray
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    columns: Columns | None = None
+
+    def __post_init__(self) -> None:
+        if self.columns is None:
+            self.columns = Columns.of(self.passages, self.sentences, self.manifest.documents)
 
     @property
     def model_spec(self) -> ModelSpec:
@@ -196,9 +280,9 @@ def read_manifest(gen: Path) -> Manifest:
 def write_generation(
     index_dir: Path,
     manifest: Manifest,
-    passages: list[Passage],
+    passages: Sequence[Passage],
     embeddings: np.ndarray,
-    sentences: list[Sentence],
+    sentences: Sequence[Sentence],
     sentence_embeddings: np.ndarray,
     documents: list[dict[str, Any]],
     hnsw_threshold: int,
@@ -216,8 +300,9 @@ def write_generation(
     manifest.passages, manifest.sentences = len(passages), len(sentences)
     gen = new_generation(index_dir)
     try:
-        write_jsonl(gen / PASSAGES, [p.as_dict() for p in passages])
-        write_jsonl(gen / SENTENCES, [s.as_dict() for s in sentences])
+        np.save(gen / PASSAGE_OFFSETS, write_jsonl_offsets(gen / PASSAGES, (p.as_dict() for p in passages)))
+        np.save(gen / SENTENCE_OFFSETS, write_jsonl_offsets(gen / SENTENCES, (s.as_dict() for s in sentences)))
+        Columns.of(passages, sentences, manifest.documents).save(gen)
         write_jsonl(gen / DOCUMENTS, documents)
         np.save(gen / EMBEDDINGS, embeddings, allow_pickle=False)
         np.save(gen / SENTENCE_EMBEDDINGS, sentence_embeddings, allow_pickle=False)
@@ -263,7 +348,8 @@ def source_path(entry: dict[str, Any], corpus_dir: Path) -> Path | None:
 
 
 def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
-    """Load the live generation's manifest, passages, sentences, vectors and documents.
+    """Open the live generation: manifest and documents read, passages and sentences as
+    rows read on demand, vectors memory-mapped.
 
     With ``corpus_dir``, every document entry also gets ``source_path``: the absolute
     path of its PDF in that corpus folder (what the app serves).
@@ -274,10 +360,12 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
         where = source_path(entry, corpus_dir) if corpus_dir is not None else None
         if where is not None:
             entry["source_path"] = str(where)
-    passages = [Passage.from_dict(row) for row in read_jsonl(gen / PASSAGES)]
-    sentences = [Sentence.from_dict(row) for row in read_jsonl(gen / SENTENCES)]
-    embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False)
-    sentence_embeddings = np.load(gen / SENTENCE_EMBEDDINGS, allow_pickle=False)
+    passages = LazyRows(gen / PASSAGES, _offsets(gen / PASSAGE_OFFSETS), Passage.from_dict)
+    sentences = LazyRows(gen / SENTENCES, _offsets(gen / SENTENCE_OFFSETS), Sentence.from_dict)
+    # Memory-mapped: pages are read when a row is used (a hit's score, a sentence to quote),
+    # and they are the page cache's, not the process's, to keep.
+    embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False, mmap_mode="r")
+    sentence_embeddings = np.load(gen / SENTENCE_EMBEDDINGS, allow_pickle=False, mmap_mode="r")
     dim = manifest.dimension
     for name, array, rows in (
         ("embeddings", embeddings, len(passages)),
@@ -288,8 +376,43 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
                 f"index {gen} is inconsistent ({array.shape} {name} for {rows} rows of "
                 f"dimension {dim}); rebuild with: {REBUILD_HINT}"
             )
+    _check_row_ranges(gen, manifest.documents, len(passages), len(sentences))
+    columns = Columns.load(gen, len(passages), len(sentences))
+    if columns is None:
+        log.info("index %s has no column files (written before they existed); reading every row once", gen.name)
+        try:
+            columns = Columns.of(passages, sentences, manifest.documents)
+        except KeyError as exc:
+            raise IndexMismatchError(
+                f"index {gen} has passages of a document its manifest lacks ({exc}); rebuild with: {REBUILD_HINT}"
+            ) from None
     documents = {d["doc_id"]: d for d in read_jsonl(gen / DOCUMENTS)}
-    return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings, documents)
+    return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings, documents, columns)
+
+
+def _offsets(path: Path) -> np.ndarray | None:
+    """Saved line offsets, or None (older generations: :class:`LazyRows` scans the file)."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+
+
+def _check_row_ranges(gen: Path, documents: list[dict[str, Any]], passages: int, sentences: int) -> None:
+    """Document filters take a document's rows from the manifest, so its row ranges must
+    tile the passages and the sentences exactly."""
+    ranges = (("row_start", "row_end", passages), ("sentence_row_start", "sentence_row_end", sentences))
+    for start, end, total in ranges:
+        try:
+            spans = sorted((int(d[start]), int(d[end])) for d in documents)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; rebuild with: {REBUILD_HINT}") from None
+        edges = [0] + [b for _, b in spans]
+        if any(a != edge or b < a for (a, b), edge in zip(spans, edges)) or edges[-1] != total:
+            raise IndexMismatchError(
+                f"index {gen}: the documents' {start}/{end} in the manifest do not cover its {total} rows; "
+                f"rebuild with: {REBUILD_HINT}"
+            )
 
 
 def current_generation_name(index_dir: Path) -> str | None:

@@ -1,0 +1,225 @@
+"""The opened index reads rows on demand and maps its vectors (index/table.py, index/store.py).
+
+Checked against what the index held before: the eager lists ``read_jsonl`` gives, the
+filters that scanned every passage, a generation written without the offset and column
+files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import store
+from index.search import MODES, Searcher
+from index.table import LazyRows
+from ingest.passages import Passage, Sentence
+from tests.conftest import make_settings
+
+NEW_FILES = (
+    store.PASSAGE_OFFSETS,
+    store.PASSAGE_COLUMNS,
+    store.PASSAGE_SECTIONS,
+    store.SENTENCE_OFFSETS,
+    store.SENTENCE_COLUMNS,
+)
+QUESTIONS = ["Muss jeder Bürger Online-Dienste nutzen?", "Datensouveränität der Kommunen", "Breitband"]
+
+
+def eager(gen: Path) -> tuple[list[Passage], list[Sentence]]:
+    """Passages and sentences as the store loaded them before: every row parsed."""
+    passages = [Passage.from_dict(r) for r in store.read_jsonl(gen / store.PASSAGES)]
+    sentences = [Sentence.from_dict(r) for r in store.read_jsonl(gen / store.SENTENCES)]
+    return passages, sentences
+
+
+def scanning_mask(searcher: Searcher, passages: list[Passage], doc_ids, section, include_superseded):
+    """The filter as it was: a scan over every passage object (the reference)."""
+    allowed = set(doc_ids) if doc_ids else set(searcher.documents)
+    if not include_superseded:
+        allowed -= {
+            d for d, e in searcher.documents.items() if e.get("superseded_by") and not (doc_ids and d in doc_ids)
+        }
+    doc_of = np.array([p.doc_id for p in passages], dtype=object)
+    mask = np.isin(doc_of, list(allowed)) if allowed != set(searcher.documents) else None
+    if section:
+        sec = np.array([p.section == section or p.section.startswith(section + " › ") for p in passages])
+        mask = sec if mask is None else (mask & sec)
+    return mask
+
+
+def old_generation(settings, tmp: Path):
+    """A copy of the live index whose generation lacks the files this change added."""
+    target = tmp / "old-index"
+    shutil.copytree(settings.index_dir, target)
+    gen = store.current_generation(target)
+    for name in NEW_FILES:
+        (gen / name).unlink()
+    return make_settings(tmp, index_dir=target, corpus_dir=settings.corpus_dir), gen
+
+
+def same_hits(a: Searcher, b: Searcher, **filters) -> None:
+    for q in QUESTIONS:
+        for mode in MODES:
+            ha = [h.to_json() for h in a.search(q, k=8, mode=mode, **filters)]
+            hb = [h.to_json() for h in b.search(q, k=8, mode=mode, **filters)]
+            assert ha == hb, (q, mode, filters)
+
+
+def test_lazy_rows_equal_the_eager_lists(charter_index):
+    stored = store.load_stored(charter_index.index_dir)
+    passages, sentences = eager(stored.path)
+    for lazy, rows in ((stored.passages, passages), (stored.sentences, sentences)):
+        assert isinstance(lazy, LazyRows) and len(lazy) == len(rows) > 100
+        for i, row in enumerate(rows):
+            assert lazy[i] == row  # dataclass equality: every field
+        assert list(lazy) == rows and lazy == rows and rows == lazy
+        assert lazy[-1] == rows[-1] and lazy[np.int64(3)] == rows[3]
+        assert lazy[5:9] == rows[5:9] and lazy[::50] == rows[::50] and lazy[len(rows) :] == []
+        with pytest.raises(IndexError):
+            lazy[len(rows)]
+        assert lazy != rows[:-1]
+
+
+def test_columns_equal_what_the_rows_say(charter_searcher):
+    stored = charter_searcher.stored
+    passages, sentences = eager(stored.path)
+    saved = stored.columns
+    computed = store.Columns.of(passages, sentences, stored.manifest.documents)
+    assert saved.sections == computed.sections
+    for name in ("passage_section", "passage_sentences", "sentence_section"):
+        assert np.array_equal(getattr(saved, name), getattr(computed, name)), name
+    base = stored.manifest.documents[0]["sentence_row_start"]
+    for i, p in enumerate(passages):
+        assert saved.sections[saved.passage_section[i]] == p.section
+        holding = range(base + p.sentences[0], base + p.sentences[1])
+        assert list(charter_searcher.sentence_rows(charter_searcher.passage_hit(i))) == list(holding)
+        for r in holding:
+            assert i in charter_searcher._passages_of[r].tolist()
+    # Each sentence is held by the passages whose range covers it, and by no other.
+    held = sum(len(charter_searcher._passages_of[r]) for r in range(len(sentences)))
+    assert held == sum(p.sentences[1] - p.sentences[0] for p in passages)
+
+
+def test_section_sentence_rows_match_a_walk_over_the_sentences(charter_searcher):
+    _, sentences = eager(charter_searcher.stored.path)
+    for row in range(0, len(sentences), 7):
+        s = sentences[row]
+        same = [
+            r for r, t in enumerate(sentences) if (t.doc_id, t.section_idx) == (s.doc_id, s.section_idx)
+        ]  # one block: sentences are stored in reading order
+        assert list(charter_searcher.section_sentence_rows(row)) == same
+
+
+def test_section_filter_equals_the_scan_and_searches_the_same(charter_searcher):
+    passages, _ = eager(charter_searcher.stored.path)
+    tops = sorted({p.section_path[0] for p in passages if p.section_path})
+    deeper = next(p.section for p in passages if len(p.section_path) > 1)
+    assert len(tops) > 3
+    for section in [*tops, deeper, "keine solche Überschrift", tops[0][:-1]]:
+        want = scanning_mask(charter_searcher, passages, None, section, False)
+        got = charter_searcher._mask(None, section, False)
+        assert np.array_equal(got, want), section
+        for h in charter_searcher.search(QUESTIONS[0], k=5, section=section):
+            assert h.section == section or h.section.startswith(section + " › ")
+
+
+def test_a_generation_without_the_new_files_opens_and_searches_the_same(charter_index, charter_searcher, tmp_path):
+    settings, gen = old_generation(charter_index, tmp_path)
+    old = Searcher(store.load_stored(settings.index_dir), charter_searcher.embedder, settings)
+    assert not any((gen / name).exists() for name in NEW_FILES)
+    assert old.passages == charter_searcher.passages and old.sentences == charter_searcher.sentences
+    for name in ("passage_section", "passage_sentences", "sentence_section"):
+        assert np.array_equal(getattr(old.stored.columns, name), getattr(charter_searcher.stored.columns, name))
+    section = charter_searcher.passages[len(charter_searcher.passages) // 2].section_path[0]
+    same_hits(old, charter_searcher)
+    same_hits(old, charter_searcher, section=section)
+
+
+def test_a_pruned_generation_stays_readable_while_open(charter_index, tmp_path):
+    settings, _ = old_generation(charter_index, tmp_path)
+    stored = store.load_stored(settings.index_dir)
+    first, last = stored.passages[0], stored.sentences[len(stored.sentences) - 1]
+    shutil.rmtree(stored.path)  # what store.prune does to an old generation
+    for rows in (stored.passages, stored.sentences):
+        rows._cached.cache_clear()  # type: ignore[attr-defined]  # read from the mapping again
+    assert stored.passages[0] == first and stored.sentences[len(stored.sentences) - 1] == last
+    assert stored.embeddings.shape[0] == len(stored.passages) and np.isfinite(stored.embeddings[-1]).all()
+
+
+def test_rows_that_lie_about_their_manifest_are_refused(charter_index, tmp_path):
+    import json
+
+    from common.errors import IndexMismatchError
+
+    settings, gen = old_generation(charter_index, tmp_path)
+    raw = json.loads((gen / store.MANIFEST).read_text(encoding="utf-8"))
+    raw["documents"][0]["row_end"] -= 1
+    (gen / store.MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        store.load_stored(settings.index_dir)
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/self/maps (Linux)")
+def test_vectors_and_indexes_are_mapped_not_copied(charter_searcher):
+    stored = charter_searcher.stored
+    for array, name in ((stored.embeddings, store.EMBEDDINGS), (stored.sentence_embeddings, store.SENTENCE_EMBEDDINGS)):
+        assert isinstance(array, np.memmap) and Path(array.filename) == stored.path / name
+        assert not array.flags.writeable
+    bm25 = charter_searcher.bm25.retriever.scores["data"]
+    assert isinstance(bm25, np.memmap)
+    # FAISS maps its vector files itself: they show up among the process's mappings.
+    mapped = Path("/proc/self/maps").read_text()
+    for name in (store.DENSE, store.SENTENCE_DENSE, store.PASSAGES, store.SENTENCES):
+        assert str(stored.path / name) in mapped, name
+
+
+def test_document_filter_equals_the_scan(tmp_path):
+    """Several documents, one superseded: the document filter from row ranges equals the
+    old scan, and searches with it give the same hits as the scanning filter did."""
+    from eval.scale import DIM, HashedEmbedder, HashedVectors, synthetic_corpus
+    from index.fusion import profile_for
+    from text.analysis import analyzer_version
+
+    corpus = synthetic_corpus(3500)  # documents of 1000 passages: 4, the last one short
+    corpus.manifest_docs[1]["superseded_by"] = corpus.manifest_docs[3]["doc_id"]
+    vectors = HashedVectors()
+    settings = make_settings(tmp_path)
+    embedder = HashedEmbedder(vectors)
+    manifest = store.Manifest(
+        model=embedder.spec,
+        dimension=DIM,
+        max_tokens=embedder.max_tokens,
+        passage_settings=settings.passages.as_dict(),
+        analyzer=analyzer_version(),
+        dense_kind="",
+        fusion=profile_for("hashed", "bag-of-words"),
+        documents=corpus.manifest_docs,
+    )
+    pv = vectors.encode([p.text for p in corpus.passages])
+    sv = vectors.encode([s.text for s in corpus.sentences])
+    store.write_generation(
+        settings.index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, 10**9
+    )
+    searcher = Searcher(store.load_stored(settings.index_dir), embedder, settings)  # type: ignore[arg-type]
+    assert searcher.passages == corpus.passages and searcher.sentences == corpus.sentences
+    ids = [d["doc_id"] for d in corpus.manifest_docs]
+    cases = [(None, False), (None, True), ([ids[1]], False), ([ids[0], ids[2]], False), (["fehlt"], False)]
+    for doc_ids, superseded in cases:
+        for section in (None, "3 Abschnitt"):
+            want = scanning_mask(searcher, corpus.passages, doc_ids, section, superseded)
+            got = searcher._mask(doc_ids, section, superseded)
+            assert (got is None) == (want is None) and (got is None or np.array_equal(got, want))
+
+    class Scanning(Searcher):
+        def _mask(self, doc_ids, section, include_superseded):
+            return scanning_mask(self, corpus.passages, doc_ids, section, include_superseded)
+
+    before = Scanning(store.load_stored(settings.index_dir), embedder, settings)  # type: ignore[arg-type]
+    same_hits(searcher, before, doc_ids=[ids[0], ids[2]])
+    same_hits(searcher, before, doc_ids=[ids[1]], section="7 Abschnitt")
+    hits = searcher.search(QUESTIONS[1], k=20, mode="hybrid")
+    assert hits and all(h.doc_id != ids[1] for h in hits)  # superseded: left out by default
