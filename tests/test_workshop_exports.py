@@ -13,6 +13,7 @@ import pytest
 
 from workshop import typography as ty
 from workshop.model import Kit, KitItem, QuizQuestion, Workshop
+from workshop.quiz import QUESTION_LEAD
 
 CHARTER_ID = "smart-city-charta-2021"
 GONE = f"{CHARTER_ID}:00000000:000:000"
@@ -162,13 +163,14 @@ def test_pdf_holds_every_item_with_citation_note_link_and_labelled_prompts(files
 
 def test_pdf_quiz_key_follows_on_a_later_page_and_sources_close(files, pdf):
     _, pages = pdf
-    first_question = next(n for n, p in enumerate(pages) if f"1. {_normal(files.quiz[0].prompt)}" in p)
+    first_question = next(n for n, p in enumerate(pages) if f"„{_normal(files.quiz[0].prompt)}“" in p)
     key = next(n for n, p in enumerate(pages) if ty.ANSWERS_HEADING in p)
     assert key > first_question
     questions = " ".join(pages[first_question:key])
     answers = " ".join(pages[key:])
     for n, q in enumerate(files.quiz, start=1):
-        assert f"{n}. {_normal(q.prompt)}" in questions
+        # Each question says what to do, then quotes its sentence.
+        assert f"{n}. {QUESTION_LEAD[q.kind]} „{_normal(q.prompt)}“" in questions
         for letter, option in zip("abcd", q.options):
             assert f"{letter}) {_normal(option)}" in questions
         assert f"{n}. {'abcd'[q.answer]}) {_normal(q.options[q.answer])}" in answers
@@ -254,7 +256,8 @@ def test_docx_quiz_and_key_each_after_a_page_break(files):
     questions = "\n".join(p.text for p in paras[quiz:key])
     answers = "\n".join(p.text for p in paras[key:])
     for n, q in enumerate(files.quiz, start=1):
-        assert f"{n}. {q.prompt}" in questions and f"{n}. {q.prompt}" not in answers
+        asked = f"{n}. {QUESTION_LEAD[q.kind]}\n„{q.prompt}“"
+        assert asked in questions and f"„{q.prompt}“" not in answers
         assert f"{n}. {'abcd'[q.answer]}) {q.options[q.answer]}" in answers and q.citation in answers
     source = files.workshop.sources[0]
     assert f"{ty.LICENSE_LABEL}: {source.license}" in answers and source.source in answers

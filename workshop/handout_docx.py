@@ -18,6 +18,7 @@ from docx.text.paragraph import Paragraph
 
 from workshop import typography as ty
 from workshop.model import QuizQuestion, Workshop, WorkshopItem
+from workshop.quiz import QUESTION_LEAD
 
 LANGUAGE = "de-DE"
 PROMPT_STYLE = "Diskussionsimpuls"
@@ -169,7 +170,8 @@ def _quiz(doc: DocxDocument, quiz: list[QuizQuestion]) -> None:
     doc.add_heading(ty.QUIZ_HEADING, level=1)
     doc.add_paragraph("Kreuzen Sie je Frage die passende Antwort an.", style=CITATION_STYLE)
     for n, q in enumerate(quiz, start=1):
-        doc.add_paragraph().add_run(ty.clean(f"{n}. {q.prompt}")).bold = True
+        doc.add_paragraph().add_run(ty.clean(f"{n}. {QUESTION_LEAD.get(q.kind, '')}")).bold = True
+        doc.add_paragraph(ty.clean(ty.german_quote(q.prompt))).paragraph_format.left_indent = Pt(18)
         for letter, option in zip(ty.OPTION_LETTERS, q.options):
             para = doc.add_paragraph(ty.clean(f"☐ {letter}) {option}"))
             para.paragraph_format.left_indent = Pt(18)

@@ -16,6 +16,7 @@ from fpdf.enums import XPos, YPos
 
 from workshop import typography as ty
 from workshop.model import QuizQuestion, Workshop, WorkshopItem
+from workshop.quiz import QUESTION_LEAD
 
 FONT = "DejaVu"
 MARGIN = 20.0  # mm
@@ -192,7 +193,8 @@ class _Writer:
         self.gap(3)
         for n, q in enumerate(quiz, start=1):
             self.keep_space(35)
-            self.text(f"{n}. {q.prompt}", size=10.5, style="B", height=5.4)
+            self.text(f"{n}. {QUESTION_LEAD.get(q.kind, '')}", size=10.5, style="B", height=5.4)
+            self.text(ty.german_quote(q.prompt), size=10.5, indent=6, height=5.4)
             for letter, option in zip(ty.OPTION_LETTERS, q.options):
                 self.text(f"☐ {letter}) {option}", size=10, indent=6, height=5.2)
             self.gap(4)
