@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from common.errors import KitError
-from workshop.kit import CHARTER_ID, example_kit, kit_to_json, load_kit, resolve
+from workshop.kit import CHARTER_ID, example_kit, kit_to_json, load_kit, resolve, section_items
 from workshop.model import Kit, KitItem
 
 GOOD = {
@@ -224,3 +224,17 @@ def test_links_get_a_page_anchor_only_for_pdf_urls():
     assert page_link(url, 10) == url + "#page=10"
     assert page_link("https://www.bbsr.bund.de", 10) == "https://www.bbsr.bund.de"
     assert first_url("javascript:alert(1) /static/charta.pdf") == ""
+
+
+def test_a_whole_chapter_brings_its_subsections(charter_searcher):
+    # „III“ has no text of its own; a trainer choosing it means the recommendations a)–l).
+    items = section_items(charter_searcher, CHARTER_ID, "III", note="Empfehlungen im Überblick")
+    assert [i.section for i in items] == [f"III.{c})" for c in "abcdefghijkl"]
+    assert items[0].note == "Empfehlungen im Überblick" and not any(i.note for i in items[1:])
+    ws = resolve(Kit("Empfehlungen", items), charter_searcher)
+    assert ws.missing == [] and [w.label for w in ws.items] == [i.section for i in items]
+    assert [i.section for i in section_items(charter_searcher, CHARTER_ID, "3.2")] == ["3.2"]
+    # An unknown label stays one item, which resolve flags instead of dropping.
+    unknown = section_items(charter_searcher, CHARTER_ID, "9.9")
+    assert [i.section for i in unknown] == ["9.9"]
+    assert resolve(Kit("x", unknown), charter_searcher).items[0].missing

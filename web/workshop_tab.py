@@ -23,7 +23,7 @@ from index.live import LiveSearcher
 from web.errors import shown
 from web.export import ExportFolder
 from web.i18n import STRINGS, t
-from workshop.kit import kit_to_json, load_kit, resolve
+from workshop.kit import kit_to_json, load_kit, resolve, section_items
 from workshop.model import Kit, KitItem, Workshop
 
 MAX_KIT_ITEMS = 200  # as many as a kit file may hold (workshop.kit)
@@ -246,7 +246,10 @@ def build_workshop_tab(
         if not doc_id or not labels:
             return add(its, [], lg)
         allowed = {label for _, label in section_choices(live, doc_id)}
-        return add(its, [{"doc_id": doc_id, "section": s, "note": ""} for s in labels if s in allowed], lg)
+        searcher = live.get()
+        # A chapter comes with its subsections: choosing „III“ means the recommendations.
+        new = [asdict(i) for s in labels if s in allowed for i in section_items(searcher, doc_id, s)]
+        return add(its, new, lg)
 
     def do_add_collection(its: list[dict[str, Any]], coll: list[dict[str, Any]], lg: str):
         new = [

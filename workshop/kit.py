@@ -401,6 +401,38 @@ def _passage_item(entry: KitItem, searcher: Searcher, row: int, source: Source) 
     )
 
 
+def section_items(searcher: Searcher, doc_id: str, label: str, note: str = "") -> list[KitItem]:
+    """Kit items for section ``label`` and everything under it, in reading order: what a
+    trainer means by choosing a whole chapter („III“: its introduction, if it has one, and
+    the recommendations III.a)–l)). Headings without text of their own are left out; a
+    label the document does not have comes back as one item, which :func:`resolve` flags.
+    The note goes with the first item.
+    """
+    doc = searcher.stored.documents.get(doc_id, {})
+    title = searcher.documents.get(doc_id, {}).get("title", "")
+    sections = doc.get("sections", [])
+    wanted = _norm_label(label)
+    match = next((s for s in sections if _norm_label(section_label(s["path"], title)) == wanted), None)
+    if match is None:
+        return [KitItem(doc_id=doc_id, section=label, note=note)]
+    path = list(match["path"])
+    with_text = (
+        {searcher.passages[r].section_idx for r in searcher.passages_of(doc_id)}
+        if doc_id in searcher.documents
+        else set()
+    )
+    labels = [
+        section_label(s["path"], title)
+        for s in sections
+        if list(s["path"][: len(path)]) == path and s["idx"] in with_text
+    ]
+    items = [KitItem(doc_id=doc_id, section=x) for x in dict.fromkeys(labels) if x]
+    if not items:
+        return [KitItem(doc_id=doc_id, section=label, note=note)]
+    items[0].note = note
+    return items
+
+
 def _section_item(entry: KitItem, searcher: Searcher, source: Source) -> WorkshopItem:
     doc = searcher.documents[entry.doc_id]
     stored = searcher.stored.documents.get(entry.doc_id, {})
