@@ -165,10 +165,7 @@ class InProcessBackend:
         scores = self.bm25.scores(dict(terms))
         if where is not None:
             scores = np.where(where.mask(len(scores)), scores, np.float32(0.0))
-        # A stable sort: equal scores keep row order, as they always have.
-        top = np.argsort(-scores, kind="stable")[:k]
-        top = top[scores[top] > 0]
-        return Ranked(top.astype(np.int64), scores[top].astype(np.float32))
+        return _top(scores, k)
 
     def dense(self, vector: np.ndarray, k: int, where: RowFilter | None = None) -> Ranked:
         return _dense(self.dense_index, self.vectors, vector, k, where)
@@ -187,6 +184,21 @@ class InProcessBackend:
             "dense": _describe_dense(self.dense_index),
             "sentence_dense": _describe_dense(self.sentence_index),
         }
+
+
+def _top(scores: np.ndarray, k: int) -> Ranked:
+    """The ``k`` best rows scoring above 0, ties by row: what a stable sort of all ``n``
+    scores gives, without sorting them (at a million rows that sort alone costs ~100 ms).
+
+    >>> _top(np.array([0.0, 2.0, 1.0, 2.0, 0.5], dtype=np.float32), 3).rows.tolist()
+    [1, 3, 2]
+    """
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > k:
+        kth = np.partition(scores[rows], len(rows) - k)[len(rows) - k]
+        rows = rows[scores[rows] >= kth]  # every row tied with the k-th stays, to be cut by row order
+    rows = rows[np.lexsort((rows, -scores[rows]))][:k].astype(np.int64)
+    return Ranked(rows, scores[rows].astype(np.float32))
 
 
 def _dense(index: Dense, vectors: np.ndarray, vector: np.ndarray, k: int, where: RowFilter | None) -> Ranked:

@@ -175,3 +175,18 @@ def test_row_filter_edges():
     assert RowFilter.from_mask(np.zeros(4, dtype=bool)) == RowFilter()
     assert RowFilter.from_mask(np.ones(4, dtype=bool)).ranges == ((0, 4),)
     assert Ranked.empty().as_dict() == {}
+
+
+def test_lexical_top_k_is_what_a_stable_sort_of_all_scores_gives():
+    """The partition in ``_top`` must pick the rows and order the full sort did, ties included."""
+    from index.backend import _top
+
+    rng = np.random.default_rng(7)
+    for n, share in ((1, 1.0), (50, 0.5), (2000, 0.3), (20000, 0.05)):
+        scores = np.where(rng.random(n) < share, np.round(rng.gamma(2.0, 1.0, n), 1), 0.0).astype(np.float32)
+        for k in (1, 3, 10, 100, n):
+            expected = np.argsort(-scores, kind="stable")[:k]
+            expected = expected[scores[expected] > 0]
+            got = _top(scores, k)
+            assert got.rows.tolist() == expected.tolist()
+            assert got.scores.tolist() == scores[expected].tolist()
