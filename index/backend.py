@@ -115,10 +115,12 @@ class SearchBackend(Protocol):
 class InProcessBackend:
     """bm25s and FAISS in this process, over one generation's files.
 
-    Unfiltered searches are the retrievers' own. Filtered dense searches are exact: the
-    allowed rows' vectors times the query (a filter of a few documents touches only their
-    rows of the memory-mapped vectors), the same ranking as searching every vector and
-    dropping the rest, without asking HNSW for all ``n`` neighbours.
+    A filtered dense search that asks for at least as many rows as the filter allows gets
+    them all, scored exactly (the allowed rows' vectors times the query: a filter of a
+    few documents touches only their rows of the memory-mapped vectors). One that asks
+    for fewer is FAISS's search among the allowed rows only (``Dense.search`` with
+    ``allowed``): exact for a flat index, approximate for HNSW, as deep as an unfiltered
+    search.
     """
 
     name = "in-process"
@@ -210,8 +212,11 @@ def _dense(index: Dense, vectors: np.ndarray, vector: np.ndarray, k: int, where:
     rows = where.indices(len(vectors))
     if not len(rows):
         return Ranked.empty()
+    if k < len(rows):
+        ids, sims = index.search(vector, k, where.mask(len(vectors)))
+        return Ranked(ids.astype(np.int64), sims.astype(np.float32))
     sims = np.asarray(vectors[rows] @ np.asarray(vector, dtype=np.float32).ravel(), dtype=np.float32)
-    order = np.lexsort((rows, -sims))[:k]  # best first; ties by row
+    order = np.lexsort((rows, -sims))  # best first; ties by row
     return Ranked(rows[order], sims[order])
 
 

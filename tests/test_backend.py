@@ -134,8 +134,13 @@ def test_filters_restrict_to_their_rows_and_rank_as_the_searcher(backend, charte
     assert backend.dense(vector, 120, as_ranges).rows.tolist() == backend.dense(vector, 120, where).rows.tolist()
     assert len(backend.dense(vector, 10, RowFilter())) == 0
     assert len(backend.lexical(_terms(charter_searcher, queries[0]), 10, RowFilter())) == 0
+    # Fewer rows asked for than allowed: FAISS searches among the allowed rows (exact here,
+    # the index being flat), and agrees with scoring every allowed row.
     first_doc = backend.sentence_dense(vector, 10, RowFilter(ranges=((0, 20),)))
     assert len(first_doc) == 10 and first_doc.rows.max() < 20
+    every = backend.sentence_dense(vector, 20, RowFilter(ranges=((0, 20),)))
+    assert first_doc.rows.tolist() == every.rows[:10].tolist()
+    np.testing.assert_allclose(first_doc.scores, every.scores[:10], atol=1e-6)
     assert backend.sentence_dense(vector, 10, RowFilter(rows=(7, 300))).rows.tolist() == [7]
 
 
