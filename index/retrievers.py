@@ -155,12 +155,26 @@ class Dense:
             hnsw.hnsw.efSearch = int(params["efSearch"])
         return cls(index, kind, params)
 
-    def search(self, query_vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` (ids, cosine scores) for one query vector."""
+    def search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (ids, cosine scores) for one query vector; with ``allowed`` (a boolean
+        per vector) among those only: FAISS skips the others while it searches, so a
+        filter does not thin out the ``k`` found."""
+        import faiss
+
         k = min(k, self.index.ntotal)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self.index.search(query_vec.reshape(1, -1).astype(np.float32), k)
+        params = None
+        if allowed is not None:
+            fx: Any = faiss  # its type stubs lack the search parameters' keywords
+            bitmap = np.packbits(allowed, bitorder="little")  # FAISS: bit (id & 7) of byte id >> 3
+            selector = fx.IDSelectorBitmap(len(bitmap), fx.swig_ptr(bitmap))
+            if self.kind == "hnsw":
+                ef = int(self.params.get("efSearch", HNSW_EF_SEARCH))
+                params = fx.SearchParametersHNSW(sel=selector, efSearch=ef)
+            else:
+                params = fx.SearchParameters(sel=selector)
+        scores, ids = self.index.search(query_vec.reshape(1, -1).astype(np.float32), k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 

@@ -27,6 +27,9 @@ from index.table import RowGroups
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "bm25", "dense", "sentence")
+# Up to this many rows allowed by a filter, their vectors are scored exactly (a matrix
+# product over the memory-mapped rows); beyond it, the vector index searches them.
+EXACT_FILTERED = 20_000
 
 
 @dataclass
@@ -215,7 +218,12 @@ class Searcher:
             return []
         mask = self._mask(doc_ids, section, include_superseded)
         n = len(self.passages)
-        pool = n if mask is not None else min(n, max(self.settings.candidates, k))
+        # Filtered to a few rows (a document, a section): every allowed row is ranked,
+        # its vectors scored exactly. Filtered to many (all but superseded documents):
+        # the vector indexes search only the allowed rows (a FAISS selector), as deep as
+        # an unfiltered search. BM25 ranks every allowed row either way.
+        exact = mask is not None and int(np.count_nonzero(mask)) <= EXACT_FILTERED
+        pool = n if exact else min(n, max(self.settings.candidates, k))
         weights = self.fusion.weights(query.english)
         # Hybrid skips a ranking weighted 0.
         wanted = {r for r in weights if mode == r or (mode == "hybrid" and weights[r] > 0)}
@@ -227,22 +235,29 @@ class Searcher:
             scores = self.bm25.scores(query.bm25_terms(self.vocab, synonyms))
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
-            top = np.argsort(-scores, kind="stable")[:pool]
-            bm25_scores = {int(i): float(scores[i]) for i in top if scores[i] > 0}
+            top = np.argsort(-scores, kind="stable")[: n if mask is not None else pool]
+            top = top[scores[top] > 0]
+            bm25_scores = dict(zip(top.tolist(), scores[top].tolist()))
         qvec = None
         if mode != "bm25":
             qvec = query.vector if query.vector is not None else self.embedder.query_vector(query.text)
         if qvec is not None and "dense" in wanted:
-            ids, sims = self.dense.search(qvec, pool)
-            dense_scores = {int(i): float(s) for i, s in zip(ids, sims) if mask is None or mask[i]}
+            if exact and mask is not None:
+                ids = np.flatnonzero(mask)
+                sims = self.stored.embeddings[ids] @ np.asarray(qvec, dtype=np.float32)
+            else:
+                ids, sims = self.dense.search(qvec, pool, mask)
+            dense_scores = dict(zip(ids.tolist(), sims.tolist()))
         if qvec is not None and "sentence" in wanted:
             # A passage is as good as its best sentence; a pool of sentences a few times
             # the passage pool reaches about as many passages.
-            ids, sims = self.sentence_dense.search(qvec, 4 * pool)
-            for r, sim in zip(ids.tolist(), sims.tolist()):
-                for i in self._passages_of[r].tolist():
-                    if (mask is None or mask[i]) and sim > sentence_scores.get(i, -2.0):
-                        sentence_scores[i] = sim
+            held = None if mask is None else self._sentences_held(mask)
+            if exact and held is not None:
+                ids = np.flatnonzero(held)
+                sims = self.stored.sentence_embeddings[ids] @ np.asarray(qvec, dtype=np.float32)
+            else:
+                ids, sims = self.sentence_dense.search(qvec, 4 * pool, held)
+            sentence_scores = self._best_sentence(ids, sims, mask)
         by_name = {"bm25": bm25_scores, "dense": dense_scores, "sentence": sentence_scores}
         rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items() if s}
         if mode == "hybrid":
@@ -259,6 +274,34 @@ class Searcher:
             hit.ranks = {name: at[i] for name, at in place.items() if i in at}
             hits.append(hit)
         return hits
+
+    def _sentences_held(self, mask: np.ndarray) -> np.ndarray:
+        """Which sentences an allowed passage holds (a difference array over the passages'
+        sentence ranges, no loop)."""
+        ranges = self._columns.passage_sentences[mask]
+        edges = np.zeros(len(self.sentences) + 1, dtype=np.int64)
+        np.add.at(edges, ranges[:, 0], 1)
+        np.add.at(edges, ranges[:, 1], -1)
+        return np.cumsum(edges[:-1]) > 0
+
+    def _best_sentence(self, rows: np.ndarray, sims: np.ndarray, mask: np.ndarray | None) -> dict[int, float]:
+        """Each allowed passage holding one of the sentences ``rows``, with the similarity
+        of its best one."""
+        groups = self._passages_of
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = groups.indptr[rows + 1] - groups.indptr[rows]
+        # Positions in groups.rows of every (sentence, passage) pair, sentence by sentence.
+        at = np.repeat(groups.indptr[rows] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        passages = groups.rows[at].astype(np.int64)
+        scores = np.repeat(np.asarray(sims, dtype=np.float32), counts)
+        if mask is not None:
+            keep = mask[passages]
+            passages, scores = passages[keep], scores[keep]
+        order = np.lexsort((-scores, passages))  # by passage, its best sentence first
+        passages, scores = passages[order], scores[order]
+        first = np.ones(len(passages), dtype=bool)
+        first[1:] = passages[1:] != passages[:-1]
+        return dict(zip(passages[first].tolist(), scores[first].tolist()))
 
     def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
         p = self.passages[i]

@@ -177,17 +177,18 @@ def test_vectors_and_indexes_are_mapped_not_copied(charter_searcher):
         assert str(stored.path / name) in mapped, name
 
 
-def test_document_filter_equals_the_scan(tmp_path):
-    """Several documents, one superseded: the document filter from row ranges equals the
-    old scan, and searches with it give the same hits as the scanning filter did."""
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """An index of 3500 synthetic passages in 4 documents (the second superseded), with
+    hashed vectors (eval/scale.py): several documents, built in seconds."""
     from eval.scale import DIM, HashedEmbedder, HashedVectors, synthetic_corpus
     from index.fusion import profile_for
     from text.analysis import analyzer_version
 
-    corpus = synthetic_corpus(3500)  # documents of 1000 passages: 4, the last one short
+    corpus = synthetic_corpus(3500)
     corpus.manifest_docs[1]["superseded_by"] = corpus.manifest_docs[3]["doc_id"]
     vectors = HashedVectors()
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path_factory.mktemp("synthetic"))
     embedder = HashedEmbedder(vectors)
     manifest = store.Manifest(
         model=embedder.spec,
@@ -205,6 +206,13 @@ def test_document_filter_equals_the_scan(tmp_path):
         settings.index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, 10**9
     )
     searcher = Searcher(store.load_stored(settings.index_dir), embedder, settings)  # type: ignore[arg-type]
+    return searcher, corpus, settings
+
+
+def test_document_filter_equals_the_scan(synthetic):
+    """The document filter from row ranges equals the old scan, and searches with it give
+    the same hits as with the scanning filter."""
+    searcher, corpus, settings = synthetic
     assert searcher.passages == corpus.passages and searcher.sentences == corpus.sentences
     ids = [d["doc_id"] for d in corpus.manifest_docs]
     cases = [(None, False), (None, True), ([ids[1]], False), ([ids[0], ids[2]], False), (["fehlt"], False)]
@@ -218,8 +226,40 @@ def test_document_filter_equals_the_scan(tmp_path):
         def _mask(self, doc_ids, section, include_superseded):
             return scanning_mask(self, corpus.passages, doc_ids, section, include_superseded)
 
-    before = Scanning(store.load_stored(settings.index_dir), embedder, settings)  # type: ignore[arg-type]
+    before = Scanning(searcher.stored, searcher.embedder, settings)
     same_hits(searcher, before, doc_ids=[ids[0], ids[2]])
     same_hits(searcher, before, doc_ids=[ids[1]], section="7 Abschnitt")
     hits = searcher.search(QUESTIONS[1], k=20, mode="hybrid")
     assert hits and all(h.doc_id != ids[1] for h in hits)  # superseded: left out by default
+
+
+@pytest.mark.parametrize("exact_limit", [20_000, 0])
+def test_filtered_vector_rankings_equal_the_full_ranking_filtered(synthetic, monkeypatch, exact_limit):
+    """Filtered dense and sentence rankings, scored exactly over the allowed rows or
+    searched with a FAISS selector (limit 0), equal what filtering the complete exact
+    ranking of every vector gives (the old way: search all, drop the rest)."""
+    import index.search
+
+    searcher, corpus, _ = synthetic
+    monkeypatch.setattr(index.search, "EXACT_FILTERED", exact_limit)
+    ids = [d["doc_id"] for d in corpus.manifest_docs]
+    for doc_ids, section in (([ids[2]], None), (None, "5 Abschnitt"), ([ids[0], ids[3]], "2 Abschnitt")):
+        mask = searcher._mask(doc_ids, section, False)
+        for q in QUESTIONS:
+            qvec = searcher.embedder.query_vector(q)
+            rows, sims = searcher.dense.search(qvec, len(corpus.passages))
+            want = [(int(r), round(float(s), 4)) for r, s in zip(rows, sims) if mask[r]][:8]
+            hits = searcher.search(q, k=8, mode="dense", doc_ids=doc_ids, section=section)
+            assert [(h.row, h.dense_score) for h in hits] == want
+            srows, ssims = searcher.sentence_dense.search(qvec, len(corpus.sentences))
+            best: dict[int, float] = {}
+            for r, sim in zip(srows.tolist(), ssims.tolist()):
+                for i in searcher._passages_of[r].tolist():
+                    if mask[i] and i not in best:
+                        best[i] = sim
+            want_s = sorted(best.items(), key=lambda x: (-x[1], x[0]))[:8]
+            got_s = [
+                (h.row, h.score) for h in searcher.search(q, k=8, mode="sentence", doc_ids=doc_ids, section=section)
+            ]
+            assert [r for r, _ in got_s] == [r for r, _ in want_s]
+            assert np.allclose([x for _, x in got_s], [x for _, x in want_s], atol=1e-5)
