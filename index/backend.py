@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from index import store
-from index.retrievers import BM25, HNSW_EF_SEARCH, Dense
+from index.retrievers import BM25, Dense
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,9 @@ class InProcessBackend:
     A filtered dense search that asks for at least as many rows as the filter allows gets
     them all, scored exactly (the allowed rows' vectors times the query: a filter of a
     few documents touches only their rows of the memory-mapped vectors). One that asks
-    for fewer is FAISS's search among the allowed rows only: exact for a flat index,
-    approximate for HNSW, as deep as an unfiltered search.
+    for fewer is FAISS's search among the allowed rows only (``Dense.search`` with
+    ``allowed``): exact for a flat index, approximate for HNSW, as deep as an unfiltered
+    search.
     """
 
     name = "in-process"
@@ -212,28 +213,11 @@ def _dense(index: Dense, vectors: np.ndarray, vector: np.ndarray, k: int, where:
     if not len(rows):
         return Ranked.empty()
     if k < len(rows):
-        return _search_among(index, vector, k, where.mask(len(vectors)))
+        ids, sims = index.search(vector, k, where.mask(len(vectors)))
+        return Ranked(ids.astype(np.int64), sims.astype(np.float32))
     sims = np.asarray(vectors[rows] @ np.asarray(vector, dtype=np.float32).ravel(), dtype=np.float32)
     order = np.lexsort((rows, -sims))  # best first; ties by row
     return Ranked(rows[order], sims[order])
-
-
-def _search_among(index: Dense, vector: np.ndarray, k: int, allowed: np.ndarray) -> Ranked:
-    """FAISS's top-``k`` among the ``allowed`` rows only: a selector makes the search skip
-    the others while it runs, so a filter does not thin out the ``k`` found (HNSW keeps the
-    efSearch of its manifest)."""
-    import faiss
-
-    fx: Any = faiss  # its type stubs lack the search parameters' keywords
-    bitmap = np.packbits(allowed, bitorder="little")  # FAISS reads bit (id & 7) of byte id >> 3
-    selector = fx.IDSelectorBitmap(len(bitmap), fx.swig_ptr(bitmap))
-    if index.kind == "hnsw":
-        params = fx.SearchParametersHNSW(sel=selector, efSearch=int(index.params.get("efSearch", HNSW_EF_SEARCH)))
-    else:
-        params = fx.SearchParameters(sel=selector)
-    scores, ids = index.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k, params=params)
-    keep = ids[0] >= 0
-    return Ranked(ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32))
 
 
 def _describe_dense(index: Dense) -> dict[str, Any]:
