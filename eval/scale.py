@@ -12,16 +12,25 @@ above ``CHARTA_HNSW_THRESHOLD``; BM25; the plain files), ``store.load_stored`` p
 :class:`~index.search.Searcher` that opens the retrievers, and ``Searcher.search`` in the
 three modes with the hashed query vector. The PDF parsing and the model are left out.
 
-Peak RSS is the process's high-water mark (``ru_maxrss``) after the step, so it includes
-everything before it; run one size per process for a clean number.
+Peak RSS is the build process's high-water mark (``ru_maxrss``): corpus, vectors and
+the write. Opening and searching run in a fresh process (``--open``), so their numbers
+hold nothing of the build: open time, the resident memory after opening (``VmRSS``,
+memory-mapped pages of the index included, and the process's own ``RssAnon``), and the
+p50 of each search mode.
+
+    python -m eval.scale --passages 100000 --keep /tmp/idx   # keep the index
+    python -m eval.scale --open /tmp/idx                     # open and search it again
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import zlib
@@ -185,6 +194,21 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _status_mb() -> dict[str, float]:
+    """Current resident memory (``VmRSS``) and its anonymous part (``RssAnon``, what is
+    not a mapped file's pages), MB; empty where ``/proc`` is missing."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    out = {}
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssAnon"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
 def _du_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
@@ -206,7 +230,6 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     from common.settings import load_settings
     from index import store
     from index.fusion import profile_for
-    from index.search import Searcher
     from text.analysis import analyzer_version
 
     vectors = HashedVectors()
@@ -235,34 +258,81 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     )
     build_s = time.perf_counter() - t0
     build_rss = _rss_mb()
+    m = manifest
     del pv, sv, corpus
-    t0 = time.perf_counter()
-    searcher = Searcher(store.load_stored(index_dir), embedder, settings)  # type: ignore[arg-type]
-    open_s = time.perf_counter() - t0
-    qs = [f"{q} ({i})" if i >= len(QUESTIONS) else q for i, q in enumerate(QUESTIONS * (queries // len(QUESTIONS)))]
-    p50 = {}
-    for mode in ("bm25", "dense", "hybrid"):
-        times = []
-        for q in qs:
-            t0 = time.perf_counter()
-            searcher.search(q, k=10, mode=mode)
-            times.append(time.perf_counter() - t0)
-        p50[mode] = statistics.median(times) * 1000
-    m = searcher.stored.manifest
+    # In a fresh process: the build's memory (freed or not) must not count as the open's.
+    child = subprocess.run(
+        [sys.executable, "-m", "eval.scale", "--open", str(index_dir), "--queries", str(queries)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    opened = json.loads(child.stdout.strip().splitlines()[-1])
     return {
         "passages": n,
         "sentences": m.sentences,
         "kind": m.dense_kind,
         "vectors_s": vectors_s,
         "build_s": build_s,
-        "peak_rss_mb": max(build_rss, _rss_mb()),
+        "peak_rss_mb": build_rss,
         "disk_mb": _du_mb(gen),
+        **opened,
+        "dense_params": m.dense_params,
+        "sentence_dense_params": m.sentence_dense_params,
+    }
+
+
+def open_and_search(index_dir: Path, queries: int = 40) -> dict[str, float]:
+    """Open the index in ``index_dir`` and search it (k 10, ``queries`` questions per mode);
+    open time, memory before and after opening, p50 per mode."""
+    import faiss  # noqa: F401  # loaded before the clock starts: a library, not the index
+
+    from common.settings import load_settings
+    from index import store
+    from index.retrievers import _bm25s
+    from index.search import Searcher
+
+    _bm25s()
+    settings = load_settings(env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir)
+    embedder = HashedEmbedder(HashedVectors())
+    before = _status_mb()
+    t0 = time.perf_counter()
+    searcher = Searcher(store.load_stored(index_dir), embedder, settings)  # type: ignore[arg-type]
+    open_s = time.perf_counter() - t0
+    after = _status_mb()
+    qs = [f"{q} ({i})" if i >= len(QUESTIONS) else q for i, q in enumerate(QUESTIONS * (queries // len(QUESTIONS)))]
+    p50 = {}
+    # Filtered: one document (its row range) and one section path, hybrid.
+    doc = searcher.stored.manifest.documents[len(searcher.stored.manifest.documents) // 2]["doc_id"]
+    filters: dict[str, dict[str, Any]] = {
+        "bm25": {},
+        "dense": {},
+        "hybrid": {},
+        "doc": {"doc_ids": [doc]},
+        "section": {"section": "3 Abschnitt"},
+    }
+    for name, where in filters.items():
+        mode = name if name in ("bm25", "dense") else "hybrid"
+        times = []
+        for q in qs:
+            t0 = time.perf_counter()
+            searcher.search(q, k=10, mode=mode, **where)
+            times.append(time.perf_counter() - t0)
+        p50[name] = statistics.median(times) * 1000
+    searched = _status_mb()
+    return {
         "open_s": open_s,
+        "base_rss_mb": before.get("VmRSS", 0.0),
+        "open_rss_mb": after.get("VmRSS", 0.0),
+        "open_anon_mb": after.get("RssAnon", 0.0),
+        "searched_rss_mb": searched.get("VmRSS", 0.0),
+        "searched_anon_mb": searched.get("RssAnon", 0.0),
         "bm25_ms": p50["bm25"],
         "dense_ms": p50["dense"],
         "hybrid_ms": p50["hybrid"],
-        "dense_params": m.dense_params,
-        "sentence_dense_params": m.sentence_dense_params,
+        "doc_ms": p50["doc"],
+        "section_ms": p50["section"],
     }
 
 
@@ -315,7 +385,7 @@ def recall_sweep(n: int, kind: str, combos: Sequence[tuple[int, int]], ef_search
             print(f"| {kind} | {n} | {m} | {efc} | {build_s:.1f} | {ef} | {recall_at_k(found, truth):.3f} | {ms:.2f} |")
 
 
-HEADER = "| passages | sentences | index | build s | peak RSS MB | on disk MB | open index s | BM25 p50 ms | dense p50 ms | hybrid p50 ms | HNSW M/efC/efS, recall@10 (passages; sentences) |"  # noqa: E501
+HEADER = "| passages | sentences | index | build s | build peak RSS MB | on disk MB | open index s | RSS after open MB (anon) | RSS after searches MB (anon) | BM25 p50 ms | dense p50 ms | hybrid p50 ms | hybrid, one document / one section p50 ms | HNSW M/efC/efS, recall@10 (passages; sentences) |"  # noqa: E501
 
 
 def table_row(r: dict[str, Any]) -> str:
@@ -324,7 +394,10 @@ def table_row(r: dict[str, Any]) -> str:
 
     return (
         f"| {r['passages']} | {r['sentences']} | {r['kind']} | {r['build_s']:.1f} | {r['peak_rss_mb']:.0f} | "
-        f"{r['disk_mb']:.0f} | {r['open_s']:.2f} | {r['bm25_ms']:.1f} | {r['dense_ms']:.1f} | {r['hybrid_ms']:.1f} | "
+        f"{r['disk_mb']:.0f} | {r['open_s']:.2f} | {r['open_rss_mb']:.0f} ({r['open_anon_mb']:.0f}) | "
+        f"{r['searched_rss_mb']:.0f} ({r['searched_anon_mb']:.0f}) | "
+        f"{r['bm25_ms']:.1f} | {r['dense_ms']:.1f} | {r['hybrid_ms']:.1f} | "
+        f"{r.get('doc_ms', float('nan')):.1f} / {r.get('section_ms', float('nan')):.1f} | "
         f"{hnsw(r['dense_params'])}; {hnsw(r['sentence_dense_params'])} |"
     )
 
@@ -337,7 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recall-sweep", choices=["hashed", "clustered", "uniform"], help="HNSW recall sweep instead")
     parser.add_argument("--combos", default="16/80 16/200 32/80 32/200 48/80 48/200", help="M/efConstruction pairs")
     parser.add_argument("--ef-search", default="64 128 256 512 1024 2048", help="efSearch values of the sweep")
+    parser.add_argument("--keep", type=Path, help="build the index here and keep it (one size only)")
+    parser.add_argument("--open", type=Path, metavar="INDEX_DIR", help="only open and search this index; one JSON line")
     args = parser.parse_args(argv)
+    if args.open:
+        print(json.dumps(open_and_search(args.open, args.queries)))
+        return 0
     if args.recall_sweep:
         combos = [(int(c.split("/")[0]), int(c.split("/")[1])) for c in args.combos.split()]
         for n in args.passages:
@@ -346,6 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     print("synthetic passages from the charter's sentences; hashed bag-of-words vectors, NOT the model")
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
+    if args.keep:
+        (n,) = args.passages
+        print(table_row(run(n, args.keep, args.hnsw_threshold, args.queries)), flush=True)
+        return 0
     for n in args.passages:
         with tempfile.TemporaryDirectory(prefix="charta-scale-") as tmp:
             print(table_row(run(n, Path(tmp) / "index", args.hnsw_threshold, args.queries)), flush=True)

@@ -235,8 +235,7 @@ class Searcher:
             scores = self.bm25.scores(query.bm25_terms(self.vocab, synonyms))
             if mask is not None:
                 scores = np.where(mask, scores, 0.0)
-            top = np.argsort(-scores, kind="stable")[: n if mask is not None else pool]
-            top = top[scores[top] > 0]
+            top = _top_rows(scores, n if mask is not None else pool)
             bm25_scores = dict(zip(top.tolist(), scores[top].tolist()))
         qvec = None
         if mode != "bm25":
@@ -328,6 +327,21 @@ class Searcher:
             publisher=doc.get("publisher", ""),
             row=i,
         )
+
+
+def _top_rows(scores: np.ndarray, pool: int) -> np.ndarray:
+    """Rows of the ``pool`` highest positive scores, best first, ties by row: what a stable
+    argsort of all scores gives, but only the candidates are sorted (a full sort costs
+    about 9 ms per query at 100 k passages, most of a BM25 search).
+
+    >>> _top_rows(np.array([0.5, 0.0, 2.0, 0.5, 1.0]), 3).tolist()
+    [2, 4, 0]
+    """
+    rows = np.flatnonzero(scores > 0)
+    if pool < len(rows):
+        kth = np.partition(scores[rows], len(rows) - pool)[len(rows) - pool]
+        rows = rows[scores[rows] >= kth]  # ties at the cut all stay; the sort decides
+    return rows[np.argsort(-scores[rows], kind="stable")][:pool]
 
 
 def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
