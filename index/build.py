@@ -12,9 +12,12 @@ indexed, and if an earlier version of the failing document was indexed it stays.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +38,7 @@ from index.fusion import profile_for
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
 from ingest.passages import Passage, Sentence, make_passages
-from ingest.pdf import check_file, read_pdf
+from ingest.pdf import PdfParse, RawPdf, check_file
 from text.analysis import analyzer_version
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,12 @@ class BuildReport:
     seconds: float = 0.0
     written: bool = False
     generation: str = ""
+    pages: int = 0  # of all documents in the index
+    # What this run parsed and embedded itself (new and changed documents), and how
+    # long the embedding model ran: the speed in the summary line.
+    pages_done: int = 0
+    passages_done: int = 0
+    embed_seconds: float = 0.0
 
     @property
     def failed(self) -> list[DocResult]:
@@ -97,7 +106,29 @@ class BuildReport:
         if self.incomplete:
             parts += f"; {len(self.incomplete)} with unreadable pages"
         state = "index updated" if self.written else "index unchanged"
-        return f"{self.documents} documents, {self.passages} passages ({parts}); {state}; {self.seconds:.1f} s"
+        return (
+            f"{self.documents} documents, {self.pages} pages, {self.passages} passages ({parts}); {state}; "
+            f"{self.seconds:.1f} s{self.speed()}"
+        )
+
+    def speed(self) -> str:
+        """Pages and passages per second of wall time, and the share of it the model
+        spent embedding (measured); "" when this run indexed nothing itself.
+
+        >>> BuildReport(pages=61, passages=380, pages_done=61, passages_done=380,
+        ...             seconds=41.2, embed_seconds=32.1).speed()
+        ' (1.5 pages/s, 9.2 passages/s, embedding 78 %)'
+        """
+        if not self.pages_done or self.seconds <= 0:
+            return ""
+        done = ""
+        if (self.pages_done, self.passages_done) != (self.pages, self.passages):  # not all of the index is new
+            done = f"{self.pages_done} pages, {self.passages_done} passages indexed now: "
+        wall = self.seconds
+        return (
+            f" ({done}{self.pages_done / wall:.1f} pages/s, {self.passages_done / wall:.1f} passages/s, "
+            f"embedding {100 * self.embed_seconds / wall:.0f} %)"
+        )
 
 
 def find_pdfs(paths: Iterable[Path]) -> list[Path]:
@@ -277,15 +308,21 @@ def build_index(
     progress: Callable[[str], None] | None = None,
     dry_run: bool = False,
     lock_wait_s: float = 0.0,
+    bar: bool | None = None,
 ) -> BuildReport:
-    """Make the index reflect exactly the PDFs under ``paths``."""
+    """Make the index reflect exactly the PDFs under ``paths``.
+
+    ``bar``: progress bars on stderr over documents and embedding batches (None: when
+    stderr is a terminal). ``progress`` gets one line per document either way.
+    """
     with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
         started = time.perf_counter()
         # Before anything else, and also when there turns out to be nothing to write.
         store.clean_interrupted(settings.index_dir)
         manifest = _previous_manifest(settings)
         plan = plan_build(paths, settings, manifest, rebuild_reason(settings, manifest, rebuild))
-        report = _apply(plan, settings, progress or (lambda _: None), dry_run)
+        show_bar = sys.stderr.isatty() if bar is None else bar
+        report = _apply(plan, settings, progress or (lambda _: None), dry_run, show_bar)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -339,7 +376,9 @@ class _Generation:
         )
 
 
-def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None], dry_run: bool) -> BuildReport:
+def _apply(
+    plan: BuildPlan, settings: Settings, progress: Callable[[str], None], dry_run: bool, bar: bool = False
+) -> BuildReport:
     report = BuildReport(results=list(plan.rejected))
     for d in plan.docs:
         if d.status == "unchanged":
@@ -364,6 +403,7 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
         manifest = _previous_manifest(settings) if plan.has_index else None
         if manifest is not None:
             report.documents, report.passages = len(manifest.documents), manifest.passages
+            report.pages = sum(e.get("pages", 0) for e in manifest.documents)
             report.generation = store.current_generation(settings.index_dir).name
         for r in report.results:
             progress(r.line())
@@ -371,86 +411,96 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
     for r in report.results:
         progress(r.line())
 
-    # Vectors of the previous generation are read only when something is carried over.
-    prev = store.load_stored(settings.index_dir) if plan.indexed else None
-    model = _LazyModel(settings.model or plan.previous_model)
-    out = _Generation()
-    for doc_id in sorted(plan.kept):
-        if prev is not None and doc_id in plan.indexed:
-            out.keep(prev, plan.indexed[doc_id])
-    for d in plan.docs:
-        if d.status == "unchanged" and prev is not None:
-            entry = out.keep(prev, plan.indexed[d.meta.doc_id])
-            entry["pdf_path"] = store.source_entry(d.path, settings.corpus_dir)
-            if d.meta_changed:
-                _apply_meta(entry, out.passages, d.meta)
-            continue
-        t0 = time.perf_counter()
-        try:
-            raw = read_pdf(
-                d.path,
-                max_pages=settings.max_pages,
-                timeout_s=settings.parse_timeout_s,
-                passwords=(d.meta.password,) if d.meta.password else (),
-                max_page_chars=settings.max_page_chars,
-                max_doc_chars=settings.max_doc_chars,
+    # What to parse: all but the unchanged documents, which the previous index holds
+    # (it is loaded below exactly when plan.indexed is not empty).
+    todo = [d for d in plan.docs if not (d.status == "unchanged" and plan.indexed)]
+    with ExitStack() as stack:
+        # Parses start first: they run while the previous index and the model load, and
+        # later while the documents before them are cut and embedded.
+        parses = stack.enter_context(_ParseAhead(todo, settings, look_ahead()))
+        shown = stack.enter_context(_Progress(progress, len(todo), bar))
+        # Vectors of the previous generation are read only when something is carried over.
+        prev = store.load_stored(settings.index_dir) if plan.indexed else None
+        model = _LazyModel(settings.model or plan.previous_model)
+        out = _Generation()
+        for doc_id in sorted(plan.kept):
+            if prev is not None and doc_id in plan.indexed:
+                out.keep(prev, plan.indexed[doc_id])
+        for d in plan.docs:
+            if d.status == "unchanged" and prev is not None:
+                entry = out.keep(prev, plan.indexed[d.meta.doc_id])
+                entry["pdf_path"] = store.source_entry(d.path, settings.corpus_dir)
+                if d.meta_changed:
+                    _apply_meta(entry, out.passages, d.meta)
+                continue
+            shown.start(d.path.name)
+            budget: _Budget | None = None
+            try:
+                raw, parse_seconds = parses.next()
+                # The document's clock counts its own parse, cutting and embedding, not
+                # the time its parse result waited for the documents before it.
+                t0 = time.perf_counter() - parse_seconds
+                meta = resolve_meta(d.path, d.catalog, raw.metadata)
+                doc = build_document(raw, d.path, meta, d.sha256)
+                embedder = model.get()
+                passages, sentences = make_passages(doc, embedder.count_tokens, settings.passages)
+                if not passages:
+                    raise DocumentError(d.path.name, "no passages could be made from its text")
+                if len(passages) > settings.max_passages:
+                    raise DocumentError(
+                        d.path.name,
+                        f"too many passages ({len(passages)} > limit {settings.max_passages}, CHARTA_MAX_PASSAGES)",
+                        "too_many_passages",
+                    )
+                budget = _Budget(d.path.name, t0, settings.doc_timeout_s, bar)
+                vectors = budget.embed(embedder, [embed_text(p) for p in passages])
+                sentence_vectors = budget.embed(embedder, [sentence_embed_text(s) for s in sentences])
+            except DocumentError as exc:
+                result = _failed(d.path, d.meta, exc, plan.indexed)
+                report.results.append(result)
+                shown.line(result.line())
+                if result.status == "kept" and prev is not None:
+                    out.keep(prev, plan.indexed[d.meta.doc_id])
+                continue
+            finally:
+                report.embed_seconds += budget.spent if budget else 0.0
+                shown.done()
+            for note in raw.notes:
+                log.warning("%s: %s", d.path.name, note)
+            out.add(
+                {
+                    "doc_id": meta.doc_id,
+                    "file": d.path.name,
+                    "pdf_path": store.source_entry(d.path, settings.corpus_dir),
+                    "sha256": d.sha256,
+                    **meta.public(),
+                    "pdf_metadata": raw.metadata,
+                    "pages": len(doc.pages),
+                    "unreadable_pages": raw.failed_pages,
+                    "passages": len(passages),
+                    "sections": len(doc.sections),
+                    "structure": doc.structure,
+                    "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+                _document_record(doc),
+                passages,
+                vectors,
+                sentences,
+                sentence_vectors,
             )
-            meta = resolve_meta(d.path, d.catalog, raw.metadata)
-            doc = build_document(raw, d.path, meta, d.sha256)
-            embedder = model.get()
-            passages, sentences = make_passages(doc, embedder.count_tokens, settings.passages)
-            if not passages:
-                raise DocumentError(d.path.name, "no passages could be made from its text")
-            if len(passages) > settings.max_passages:
-                raise DocumentError(
-                    d.path.name,
-                    f"too many passages ({len(passages)} > limit {settings.max_passages}, CHARTA_MAX_PASSAGES)",
-                    "too_many_passages",
-                )
-            budget = _Budget(d.path.name, t0, settings.doc_timeout_s)
-            vectors = budget.embed(embedder, [embed_text(p) for p in passages])
-            sentence_vectors = budget.embed(embedder, [sentence_embed_text(s) for s in sentences])
-        except DocumentError as exc:
-            result = _failed(d.path, d.meta, exc, plan.indexed)
+            report.pages_done += len(doc.pages)
+            report.passages_done += len(passages)
+            result = DocResult(
+                d.path.name,
+                d.status,
+                meta.doc_id,
+                len(doc.pages),
+                len(passages),
+                time.perf_counter() - t0,
+                unreadable=raw.failed_pages,
+            )
             report.results.append(result)
-            progress(result.line())
-            if result.status == "kept" and prev is not None:
-                out.keep(prev, plan.indexed[d.meta.doc_id])
-            continue
-        for note in raw.notes:
-            log.warning("%s: %s", d.path.name, note)
-        out.add(
-            {
-                "doc_id": meta.doc_id,
-                "file": d.path.name,
-                "pdf_path": store.source_entry(d.path, settings.corpus_dir),
-                "sha256": d.sha256,
-                **meta.public(),
-                "pdf_metadata": raw.metadata,
-                "pages": len(doc.pages),
-                "unreadable_pages": raw.failed_pages,
-                "passages": len(passages),
-                "sections": len(doc.sections),
-                "structure": doc.structure,
-                "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            },
-            _document_record(doc),
-            passages,
-            vectors,
-            sentences,
-            sentence_vectors,
-        )
-        result = DocResult(
-            d.path.name,
-            d.status,
-            meta.doc_id,
-            len(doc.pages),
-            len(passages),
-            time.perf_counter() - t0,
-            unreadable=raw.failed_pages,
-        )
-        report.results.append(result)
-        progress(result.line())
+            shown.line(result.line())
 
     # Only removals or catalog edits: the previous index's model facts still hold, and
     # no model needs loading.
@@ -483,6 +533,7 @@ def _apply(plan: BuildPlan, settings: Settings, progress: Callable[[str], None],
     report.generation = gen.name
     report.documents = len(out.manifest_docs)
     report.passages = len(out.passages)
+    report.pages = sum(e["pages"] for e in out.manifest_docs)
     return report
 
 
@@ -546,20 +597,21 @@ class _Budget:
     over (tens of thousands of tiny sentences, a slow machine) is refused after one batch
     more at most, instead of holding the build lock for as long as it takes. The limits on
     characters and passages refuse the usual oversized documents before any embedding;
-    this catches what they let through.
+    this catches what they let through. ``spent`` adds up the seconds the model ran.
     """
 
     BATCH = 64  # texts per call: the engine's own batch size, as fast as one big call
 
-    def __init__(self, file: str, started: float, seconds: float) -> None:
-        self.file, self.deadline, self.seconds = file, started + seconds, seconds
+    def __init__(self, file: str, started: float, seconds: float, bar: bool = False) -> None:
+        self.file, self.deadline, self.seconds, self.bar = file, started + seconds, seconds, bar
+        self.spent = 0.0
 
     def embed(self, embedder: Any, texts: list[str]) -> np.ndarray:
         starts: Iterable[int] = range(0, len(texts), self.BATCH)
-        if sys.stderr.isatty() and len(texts) > 200:  # only where someone watches a terminal
+        if self.bar and len(texts) > 200:
             from tqdm import tqdm
 
-            starts = tqdm(starts, unit="batch", desc="embedding")
+            starts = tqdm(starts, unit="batch", desc="embedding", leave=False)
         parts = []
         for i in starts:
             if time.perf_counter() > self.deadline:
@@ -568,8 +620,121 @@ class _Budget:
                     f"indexing took longer than {self.seconds:g} s (CHARTA_DOC_TIMEOUT); raise it or split the PDF",
                     "too_slow",
                 )
+            began = time.perf_counter()
             parts.append(embedder.encode_passages(texts[i : i + self.BATCH]))
+            self.spent += time.perf_counter() - began
         return np.concatenate(parts) if parts else embedder.encode_passages([])
+
+
+def look_ahead() -> int:
+    """How many PDFs are parsed ahead of the one being embedded: one per core, at most 4.
+
+    The embedding runs on all cores already, so more parses only compete with it; a few
+    are enough to have each next document ready when its turn comes (parsing takes a
+    fraction of the embedding time).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+class _ParseAhead:
+    """The PDFs to index, each parsed in its child process up to ``depth`` documents
+    ahead of its turn, handed out in their order by :meth:`next`.
+
+    On leaving (an error, an interrupt), children whose result nobody took are killed.
+    """
+
+    def __init__(self, docs: list[PlannedDoc], settings: Settings, depth: int) -> None:
+        self._waiting: Iterator[PlannedDoc] = iter(docs)
+        self._running: deque[PdfParse | DocumentError] = deque()
+        self._settings, self._depth = settings, depth
+        self._fill()
+
+    def __enter__(self) -> _ParseAhead:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for job in self._running:
+            if isinstance(job, PdfParse):
+                job.cancel()
+        self._running.clear()
+
+    def next(self) -> tuple[RawPdf, float]:
+        """The next document's parse and its duration; :class:`DocumentError` if it failed."""
+        job = self._running[0]  # stays listed while awaited: an interrupt then kills it too
+        outcome: tuple[RawPdf, float] | DocumentError
+        try:
+            outcome = (job.result(), job.seconds) if isinstance(job, PdfParse) else job
+        except DocumentError as exc:
+            outcome = exc
+        self._running.popleft()
+        # After the result (at most ``depth`` children at a time), and not on an interrupt.
+        self._fill()
+        if isinstance(outcome, DocumentError):
+            raise outcome
+        return outcome
+
+    def _fill(self) -> None:
+        while len(self._running) < self._depth:
+            d = next(self._waiting, None)
+            if d is None:
+                return
+            self._running.append(self._start(d))
+
+    def _start(self, d: PlannedDoc) -> PdfParse | DocumentError:
+        s = self._settings
+        try:
+            return PdfParse(
+                d.path,
+                max_pages=s.max_pages,
+                timeout_s=s.parse_timeout_s,
+                passwords=(d.meta.password,) if d.meta.password else (),
+                max_page_chars=s.max_page_chars,
+                max_doc_chars=s.max_doc_chars,
+            )
+        except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): this document fails, not the build
+            return DocumentError(d.path.name, f"the PDF parser could not be started ({exc.strerror or exc})")
+
+
+class _Progress:
+    """One line per document through ``say``; with ``bar``, a bar over the documents to
+    index on stderr as well, which the lines and log messages are written around."""
+
+    def __init__(self, say: Callable[[str], None], total: int, bar: bool) -> None:
+        self._say = say
+        self._bar: Any = None
+        self._stack = ExitStack()
+        if bar and total > 1:
+            from tqdm import tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            self._bar = tqdm(total=total, unit="doc", desc="indexing", leave=False, file=sys.stderr)
+            self._stack.enter_context(logging_redirect_tqdm())
+            self._stack.callback(self._bar.close)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stack.close()
+
+    def start(self, name: str) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(name)
+
+    def done(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def line(self, text: str) -> None:
+        if self._bar is None:
+            self._say(text)
+            return
+        with self._bar.external_write_mode():
+            self._say(text)
 
 
 class _LazyModel:

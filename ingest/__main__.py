@@ -174,7 +174,13 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool, paths
     from index.build import build_index
 
     report = build_index(
-        targets, settings, rebuild=rebuild, progress=_say(args), dry_run=args.dry_run, lock_wait_s=args.wait
+        targets,
+        settings,
+        rebuild=rebuild,
+        progress=_say(args),
+        dry_run=args.dry_run,
+        lock_wait_s=args.wait,
+        bar=not args.quiet and sys.stderr.isatty(),  # a terminal watches; logs get plain lines
     )
     prefix = "dry run: " if args.dry_run else ""
     print(f"{prefix}{report.summary()} → {settings.index_dir}")

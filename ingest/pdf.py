@@ -13,6 +13,8 @@ import logging
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,36 +92,99 @@ def read_pdf(
     with more than ``max_page_chars`` characters of text, or a document with more than
     ``max_doc_chars``, is refused as soon as the parser gets there (None: no limit).
     """
-    request = json.dumps(
-        {
-            "path": str(path),
-            "max_pages": max_pages,
-            "passwords": list(passwords),
-            "max_page_chars": max_page_chars,
-            "max_doc_chars": max_doc_chars,
-        }
-    )
-    try:
-        proc = subprocess.run(
+    return PdfParse(
+        path,
+        max_pages=max_pages,
+        timeout_s=timeout_s,
+        passwords=passwords,
+        max_page_chars=max_page_chars,
+        max_doc_chars=max_doc_chars,
+    ).result()
+
+
+class PdfParse:
+    """One PDF being parsed in its child process, started at once; :meth:`result` waits.
+
+    Several can run side by side, and beside the embedding in the parent: each child is
+    its own interpreter, and a reader thread per child drains its output (a large result
+    must not block it on a full pipe) and kills it when ``timeout_s`` has passed since
+    its start. Arguments as for :func:`read_pdf`.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_pages: int,
+        timeout_s: float,
+        passwords: tuple[str, ...] = (),
+        max_page_chars: int | None = None,
+        max_doc_chars: int | None = None,
+    ) -> None:
+        self.path, self.timeout_s = path, timeout_s
+        self.seconds = 0.0  # from the start of the child to its end, once it has ended
+        request = json.dumps(
+            {
+                "path": str(path),
+                "max_pages": max_pages,
+                "passwords": list(passwords),
+                "max_page_chars": max_page_chars,
+                "max_doc_chars": max_doc_chars,
+            }
+        )
+        self._out = self._err = ""
+        self._timed_out = False
+        self._failure: BaseException | None = None
+        self._started = time.perf_counter()
+        self._proc = subprocess.Popen(
             [sys.executable, "-m", "ingest.pdf"],
-            input=request,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout_s,
             cwd=str(_PROJECT_ROOT),
             encoding="utf-8",
         )
-    except subprocess.TimeoutExpired:
-        raise DocumentError(path.name, f"parsing took longer than {timeout_s:g} s (CHARTA_PARSE_TIMEOUT)") from None
-    try:
-        status, payload = json.loads(proc.stdout)
-    except (ValueError, TypeError):
-        tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-        raise DocumentError(path.name, f"the PDF parser crashed (exit {proc.returncode}: {tail[0][:120]})") from None
-    if status == "error":
-        raise DocumentError(path.name, payload)
-    payload["outline"] = [tuple(e) for e in payload["outline"]]
-    return RawPdf(**payload)
+        # A daemon: an interrupted build must not wait at exit for a parse nobody reads.
+        self._reader = threading.Thread(target=self._wait, args=(request,), name=f"parse {path.name}", daemon=True)
+        self._reader.start()
+
+    def _wait(self, request: str) -> None:
+        try:
+            self._out, self._err = self._proc.communicate(request, timeout=self.timeout_s)
+        except subprocess.TimeoutExpired:
+            self._timed_out = True
+            self._proc.kill()
+            self._proc.communicate()
+        except BaseException as exc:  # handed to whoever asks for the result
+            self._failure = exc
+            self._proc.kill()
+        finally:
+            self.seconds = time.perf_counter() - self._started
+
+    def result(self) -> RawPdf:
+        """The parsed PDF, once the child is done; :class:`DocumentError` if it failed."""
+        self._reader.join()
+        if self._failure is not None:
+            raise self._failure
+        if self._timed_out:
+            raise DocumentError(self.path.name, f"parsing took longer than {self.timeout_s:g} s (CHARTA_PARSE_TIMEOUT)")
+        try:
+            status, payload = json.loads(self._out)
+        except (ValueError, TypeError):
+            tail = (self._err or "").strip().splitlines()[-1:] or ["no output"]
+            raise DocumentError(
+                self.path.name, f"the PDF parser crashed (exit {self._proc.returncode}: {tail[0][:120]})"
+            ) from None
+        if status == "error":
+            raise DocumentError(self.path.name, payload)
+        payload["outline"] = [tuple(e) for e in payload["outline"]]
+        return RawPdf(**payload)
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (for a build that gives up before the result)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
 
 
 def _child_main() -> None:
