@@ -102,12 +102,16 @@ class LazyRows(Sequence[T]):
             offsets = scan_offsets(self._buf)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self._decode = decode
-        # Per instance, so that dropping the table drops its cache.
-        self._cached = functools.lru_cache(maxsize=cache_rows)(self._read)
+        buf, starts = self._buf, self.offsets
 
-    def _read(self, i: int) -> T:
-        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
-        return self._decode(json.loads(self._buf[a:b]))
+        def read(i: int) -> T:
+            a, b = int(starts[i]), int(starts[i + 1])
+            return decode(json.loads(buf[a:b]))
+
+        # A closure, not a bound method: no reference cycle, so the mapping (and a deleted
+        # generation's disk space) is released as soon as the table is dropped.
+        self._read = read
+        self._cached = functools.lru_cache(maxsize=cache_rows)(read)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

@@ -275,3 +275,23 @@ def test_top_rows_equal_a_stable_argsort_of_all_scores():
         pool = int(rng.integers(1, n + 2))
         want = np.argsort(-scores, kind="stable")[:pool]
         assert _top_rows(scores, pool).tolist() == want[scores[want] > 0].tolist()
+
+
+def test_a_dropped_table_releases_its_mapping_at_once(tmp_path):
+    """No reference cycle: an old generation's file mapping (and, once pruned, its disk
+    space) goes with the last reference, not at some later garbage collection."""
+    import gc
+    import weakref
+
+    from index.table import write_jsonl_offsets
+
+    path = tmp_path / "t.jsonl"
+    table = LazyRows(path, write_jsonl_offsets(path, [{"n": i} for i in range(5)]), lambda d: d["n"])
+    assert table[2] == 2
+    gone = weakref.ref(table)
+    gc.disable()
+    try:
+        del table
+        assert gone() is None
+    finally:
+        gc.enable()
