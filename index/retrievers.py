@@ -141,9 +141,10 @@ class Dense:
         """Read a saved index; HNSW is searched with the efSearch of ``params`` (the
         manifest's), or :data:`HNSW_EF_SEARCH` for an index whose manifest names none.
 
-        The vectors (of a flat index, and the storage of an HNSW one) are memory-mapped
-        (``IO_FLAG_MMAP_IFC``; plain ``IO_FLAG_MMAP`` maps only IVF lists); the HNSW graph
-        is read into memory.
+        Memory-mapped with ``IO_FLAG_MMAP_IFC`` (plain ``IO_FLAG_MMAP`` maps only IVF
+        lists): the vectors, and in faiss 1.15 the HNSW neighbour lists too. Measured on
+        an HNSW file of 300 k sentences (517 MB): reading it adds 4 MB of the process's
+        own memory, 518 MB without the flag.
         """
         import faiss
 
