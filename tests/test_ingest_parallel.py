@@ -12,11 +12,13 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import termios
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -247,3 +249,59 @@ def test_a_terminal_gets_a_progress_bar_and_a_log_plain_lines(tmp_path, three_ah
     out, err = _run_ingest(corpus, index_dir, "--rebuild", "-q", terminal=True)
     assert "indexing" not in err and "\r" not in err.replace("\r\n", "\n")
     assert len(out.splitlines()) == 1 and "pages/s" in out
+
+
+def _parsers_of(pid: int) -> list[int]:
+    """Living ``python -m ingest.pdf`` children of process ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == pid and state != "Z" and b"ingest.pdf" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_ctrl_c_leaves_no_parser_running(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a", "b", "c"):  # each takes seconds to parse
+        lines = [f"Zeile {i} über die Stadt {name}, Seite {{n}}." for i in range(40)]
+        pf.text_pdf(corpus / f"{name}.pdf", [[line.format(n=n) for line in lines] for n in range(1500)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTA_")} | {"HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "--corpus", str(corpus), "--index-dir", str(tmp_path / "index")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (parsers := _parsers_of(proc.pid)):
+            assert proc.poll() is None and time.monotonic() < deadline, "no parser child seen"
+            time.sleep(0.05)
+        time.sleep(0.5)  # the build is waiting for its first parse now
+        parsers = _parsers_of(proc.pid)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends (here to the build alone, not its children)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.5)
+    assert parsers and not [pid for pid in parsers if _alive(pid)]
+    assert not list(tmp_path.glob(f"index/*/{store.MANIFEST}"))  # nothing was written
