@@ -345,8 +345,17 @@ def _top_rows(scores: np.ndarray, pool: int) -> np.ndarray:
 
 
 def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
-    """(row, score) pairs, highest score first; ties by row, so results are stable."""
-    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+    """(row, score) pairs, highest score first; ties by row, so results are stable.
+
+    Sorted by numpy: a filtered search ranks every allowed row, thousands at a time.
+
+    >>> _best_first({4: 0.5, 2: 0.9, 1: 0.5})
+    [(2, 0.9), (1, 0.5), (4, 0.5)]
+    """
+    rows = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    order = np.lexsort((rows, -values))
+    return list(zip(rows[order].tolist(), values[order].tolist()))
 
 
 if __name__ == "__main__":  # the entry point may reach up to the layer above

@@ -295,3 +295,13 @@ def test_a_dropped_table_releases_its_mapping_at_once(tmp_path):
         assert gone() is None
     finally:
         gc.enable()
+
+
+def test_best_first_equals_sorting_the_pairs():
+    from index.search import _best_first
+
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        rows = rng.choice(1000, int(rng.integers(0, 60)), replace=False).tolist()
+        scores = {r: float(rng.choice([0.1, 0.5, rng.random()])) for r in rows}  # ties too
+        assert _best_first(scores) == sorted(scores.items(), key=lambda x: (-x[1], x[0]))
