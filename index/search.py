@@ -10,6 +10,7 @@ this module only hands over to it when run as a program.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from common.errors import IndexMismatchError, ModelError
 from common.settings import Settings
 from index import store
+from index.backend import InProcessBackend, RowFilter, SearchBackend
 from index.embed import Embedder
 from index.fusion import rrf
 from index.query import Query, analyse
@@ -78,6 +80,11 @@ class Searcher:
         self.sentence_dense = Dense.load(
             stored.path / store.SENTENCE_DENSE, manifest.sentence_dense_kind, manifest.sentence_dense_params
         )
+        # Every ranking goes through the seam (index/backend.py): an engine that implements
+        # SearchBackend can take the place of the in-process BM25 and FAISS.
+        self.backend: SearchBackend = InProcessBackend(
+            self.bm25, self.dense, self.sentence_dense, stored.embeddings, stored.sentence_embeddings
+        )
         # Nothing here reads a passage: filters and the sentence ranking work on arrays
         # (store.Columns) and on the documents' row ranges in the manifest.
         assert stored.columns is not None  # set by StoredIndex.__post_init__
@@ -124,9 +131,9 @@ class Searcher:
         return self.stored.generation
 
     @property
-    def vocab(self) -> dict[str, int]:
+    def vocab(self) -> Mapping[str, int]:
         """The BM25 vocabulary: every term the indexed text contains."""
-        return self.bm25.vocab if self.bm25 is not None else {}
+        return self.backend.vocab
 
     def analyse(self, question: str, english: bool | None = None) -> Query:
         """The question analysed with this index's model."""
@@ -230,33 +237,24 @@ class Searcher:
         bm25_scores: dict[int, float] = {}
         dense_scores: dict[int, float] = {}
         sentence_scores: dict[int, float] = {}
-        if "bm25" in wanted and self.bm25 is not None:
+        where = None if mask is None else RowFilter.from_mask(mask)
+        if "bm25" in wanted:
             synonyms = 0.0 if query.english else self.fusion.synonyms
-            scores = self.bm25.scores(query.bm25_terms(self.vocab, synonyms))
-            if mask is not None:
-                scores = np.where(mask, scores, 0.0)
-            top = _top_rows(scores, n if mask is not None else pool)
-            bm25_scores = dict(zip(top.tolist(), scores[top].tolist()))
+            terms = query.bm25_terms(self.vocab, synonyms)
+            bm25_scores = self.backend.lexical(terms, n if mask is not None else pool, where).as_dict()
         qvec = None
         if mode != "bm25":
             qvec = query.vector if query.vector is not None else self.embedder.query_vector(query.text)
         if qvec is not None and "dense" in wanted:
-            if exact and mask is not None:
-                ids = np.flatnonzero(mask)
-                sims = self.stored.embeddings[ids] @ np.asarray(qvec, dtype=np.float32)
-            else:
-                ids, sims = self.dense.search(qvec, pool, mask)
-            dense_scores = dict(zip(ids.tolist(), sims.tolist()))
+            # Asked for every allowed row, the backend scores them exactly.
+            dense_scores = self.backend.dense(qvec, n if exact else pool, where).as_dict()
         if qvec is not None and "sentence" in wanted:
             # A passage is as good as its best sentence; a pool of sentences a few times
             # the passage pool reaches about as many passages.
             held = None if mask is None else self._sentences_held(mask)
-            if exact and held is not None:
-                ids = np.flatnonzero(held)
-                sims = self.stored.sentence_embeddings[ids] @ np.asarray(qvec, dtype=np.float32)
-            else:
-                ids, sims = self.sentence_dense.search(qvec, 4 * pool, held)
-            sentence_scores = self._best_sentence(ids, sims, mask)
+            depth = int(np.count_nonzero(held)) if exact and held is not None else 4 * pool
+            best = self.backend.sentence_dense(qvec, depth, None if held is None else RowFilter.from_mask(held))
+            sentence_scores = self._best_sentence(best.rows, best.scores, mask)
         by_name = {"bm25": bm25_scores, "dense": dense_scores, "sentence": sentence_scores}
         rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items() if s}
         if mode == "hybrid":
@@ -327,21 +325,6 @@ class Searcher:
             publisher=doc.get("publisher", ""),
             row=i,
         )
-
-
-def _top_rows(scores: np.ndarray, pool: int) -> np.ndarray:
-    """Rows of the ``pool`` highest positive scores, best first, ties by row: what a stable
-    argsort of all scores gives, but only the candidates are sorted (a full sort costs
-    about 9 ms per query at 100 k passages, most of a BM25 search).
-
-    >>> _top_rows(np.array([0.5, 0.0, 2.0, 0.5, 1.0]), 3).tolist()
-    [2, 4, 0]
-    """
-    rows = np.flatnonzero(scores > 0)
-    if pool < len(rows):
-        kth = np.partition(scores[rows], len(rows) - pool)[len(rows) - pool]
-        rows = rows[scores[rows] >= kth]  # ties at the cut all stay; the sort decides
-    return rows[np.argsort(-scores[rows], kind="stable")][:pool]
 
 
 def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:

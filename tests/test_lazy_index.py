@@ -265,18 +265,6 @@ def test_filtered_vector_rankings_equal_the_full_ranking_filtered(synthetic, mon
             assert np.allclose([x for _, x in got_s], [x for _, x in want_s], atol=1e-5)
 
 
-def test_top_rows_equal_a_stable_argsort_of_all_scores():
-    from index.search import _top_rows
-
-    rng = np.random.default_rng(0)
-    for _ in range(300):
-        n = int(rng.integers(1, 300))
-        scores = rng.integers(0, 6, n).astype(float) * 0.5  # many ties, many zeros
-        pool = int(rng.integers(1, n + 2))
-        want = np.argsort(-scores, kind="stable")[:pool]
-        assert _top_rows(scores, pool).tolist() == want[scores[want] > 0].tolist()
-
-
 def test_a_dropped_table_releases_its_mapping_at_once(tmp_path):
     """No reference cycle: an old generation's file mapping (and, once pruned, its disk
     space) goes with the last reference, not at some later garbage collection."""

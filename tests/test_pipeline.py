@@ -194,6 +194,11 @@ def test_saved_index_round_trip(charter_index, charter_searcher, embedder):
         store.SENTENCES,
         store.SENTENCE_EMBEDDINGS,
         store.SENTENCE_DENSE,
+        store.PASSAGE_OFFSETS,
+        store.PASSAGE_COLUMNS,
+        store.PASSAGE_SECTIONS,
+        store.SENTENCE_OFFSETS,
+        store.SENTENCE_COLUMNS,
     } == names
     assert not any(p.suffix in (".pkl", ".pickle") for p in stored.path.rglob("*"))
     for vectors in (stored.embeddings, stored.sentence_embeddings):
