@@ -10,6 +10,7 @@ this module only hands over to it when run as a program.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -97,6 +98,8 @@ class Searcher:
         # ``self._passages_of[r]`` is an array of passage rows.
         self._passages_of = self._columns.sentence_passages()
         self._section_groups: RowGroups | None = None  # built by the first section filter
+        self._ids_of_doc: dict[str, dict[str, int]] = {}  # passage id → row, per document read
+        self._ids_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -142,6 +145,20 @@ class Searcher:
     def passage_hit(self, row: int) -> Hit:
         """The passage in ``row`` as a hit (rank 0: not from a ranking)."""
         return self._hit(row, 0, 0.0, 0.0, 0.0)
+
+    def row_of(self, passage_id: str) -> int | None:
+        """The row of the passage with this id, or None. Ids begin with their document's id,
+        so only that document's rows are read (once; later lookups use the cache)."""
+        doc_id = passage_id.split(":", 1)[0]
+        if doc_id not in self._rows_of_doc:
+            return None
+        with self._ids_lock:
+            ids = self._ids_of_doc.get(doc_id)
+            if ids is None:
+                a, b = self._rows_of_doc[doc_id]
+                ids = {self.passages[r].id: r for r in range(a, b)}
+                self._ids_of_doc[doc_id] = ids
+        return ids.get(passage_id)
 
     def passages_of(self, doc_id: str) -> range:
         """Passage rows of one document."""

@@ -293,3 +293,13 @@ def test_best_first_equals_sorting_the_pairs():
         rows = rng.choice(1000, int(rng.integers(0, 60)), replace=False).tolist()
         scores = {r: float(rng.choice([0.1, 0.5, rng.random()])) for r in rows}  # ties too
         assert _best_first(scores) == sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+def test_a_passage_id_finds_its_row_reading_only_its_document(charter_searcher):
+    rows = {p.id: i for i, p in enumerate(charter_searcher.passages)}
+    assert all(charter_searcher.row_of(pid) == row for pid, row in rows.items())
+    some = next(iter(rows))
+    doc, sha, rest = some.split(":", 2)
+    assert charter_searcher.row_of(f"{doc}:00000000:{rest}") is None  # an older version's id
+    assert charter_searcher.row_of(f"anderes-dokument:{sha}:{rest}") is None
+    assert charter_searcher.row_of("") is None

@@ -26,7 +26,6 @@ import io
 import re
 import threading
 import unicodedata
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -329,18 +328,9 @@ def _page_png(key: tuple[str, int, int], pdf_page: int) -> bytes:
 # --------------------------------------------------------------------------- the view
 
 
-_rows: weakref.WeakKeyDictionary[Searcher, dict[str, int]] = weakref.WeakKeyDictionary()
-_rows_lock = threading.Lock()
-
-
 def passage_row(searcher: Searcher, passage_id: str) -> int | None:
     """The row of the passage with this id in the searcher's index generation."""
-    with _rows_lock:
-        rows = _rows.get(searcher)
-        if rows is None:
-            rows = {p.id: i for i, p in enumerate(searcher.passages)}
-            _rows[searcher] = rows
-    return rows.get(passage_id)
+    return searcher.row_of(passage_id)
 
 
 def parse_spans(value: str) -> list[tuple[int, int]] | None:

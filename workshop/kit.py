@@ -291,10 +291,9 @@ def resolve(kit: Kit, searcher: Searcher, today: date | None = None) -> Workshop
     """Look every item of ``kit`` up in the index. An item that cannot be found (an
     unknown document, a passage id of an older version of a document, a section label
     the document does not have) stays in the list, flagged with ``missing``."""
-    rows = {p.id: i for i, p in enumerate(searcher.passages)}
     items = []
     for entry in kit.items:
-        item = _resolve_item(entry, searcher, rows)
+        item = _resolve_item(entry, searcher)
         if item.found:
             item.prompts = discussion_prompts(item)
         items.append(item)
@@ -360,12 +359,12 @@ def _norm_label(label: str) -> str:
     return re.sub(r"\s+", "", label).rstrip(".").casefold()
 
 
-def _resolve_item(entry: KitItem, searcher: Searcher, rows: dict[str, int]) -> WorkshopItem:
+def _resolve_item(entry: KitItem, searcher: Searcher) -> WorkshopItem:
     source = source_of(searcher, entry.doc_id)
     if source is None:
         return WorkshopItem(item=entry, missing=f"Das Dokument „{entry.doc_id}“ ist nicht (mehr) im Index.")
     if entry.passage_id:
-        row = rows.get(entry.passage_id)
+        row = searcher.row_of(entry.passage_id)
         if row is None:
             sha = str(searcher.documents[entry.doc_id].get("sha256", ""))
             changed = bool(sha) and entry.passage_id.split(":")[1] != sha[:8]
