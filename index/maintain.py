@@ -386,8 +386,10 @@ def add(
     dry_run: bool = False,
     progress: Progress | None = None,
     lock_wait_s: float = 0.0,
+    bar: bool = False,
 ) -> MaintainReport:
-    """Copy PDFs into the corpus folder and index the corpus.
+    """Copy PDFs into the corpus folder and index the corpus (``bar``: progress bars on
+    stderr, for a terminal; off for the app and logs).
 
     ``files`` are paths, or ``(path, name)`` pairs when the name to use differs from
     the path (uploads). Each file is checked before anything is written (exists, size
@@ -420,10 +422,10 @@ def add(
         if dry_run or not placed:
             if not dry_run:
                 # Nothing new, but the corpus may still hold unindexed changes.
-                report.build = build_index([corpus], settings, progress=say)
+                report.build = build_index([corpus], settings, progress=say, bar=bar)
             return report
         try:
-            report.build = build_index([corpus], settings, progress=say)
+            report.build = build_index([corpus], settings, progress=say, bar=bar)
         except ChartaError:
             _undo(corpus, placed)
             raise
@@ -534,6 +536,7 @@ def remove(
     dry_run: bool = False,
     progress: Progress | None = None,
     lock_wait_s: float = 0.0,
+    bar: bool = False,
 ) -> MaintainReport:
     """Retire documents (by doc id or file name) and reindex the corpus.
 
@@ -582,7 +585,7 @@ def remove(
         if dry_run:
             return report
         try:
-            report.build = build_index([corpus], settings, progress=say)
+            report.build = build_index([corpus], settings, progress=say, bar=bar)
         except ChartaError:
             for original, retired in reversed(moved):
                 os.replace(retired, original)

@@ -180,7 +180,7 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool, paths
         progress=_say(args),
         dry_run=args.dry_run,
         lock_wait_s=args.wait,
-        bar=not args.quiet and sys.stderr.isatty(),  # a terminal watches; logs get plain lines
+        bar=_bar(args),
     )
     prefix = "dry run: " if args.dry_run else ""
     print(f"{prefix}{report.summary()} → {settings.index_dir}")
@@ -226,6 +226,11 @@ def format_status(st) -> str:
     return "\n".join(lines)
 
 
+def _bar(args: argparse.Namespace) -> bool:
+    """Progress bars when a terminal watches and -q is off; logs get plain lines."""
+    return not args.quiet and sys.stderr.isatty()
+
+
 def _add(settings: Settings, args: argparse.Namespace) -> int:
     from index.maintain import add
 
@@ -236,6 +241,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         progress=_say(args),
         lock_wait_s=args.wait,
+        bar=_bar(args),
     )
     _summary(report, settings, args)
     return 1 if report.failed or (report.build and report.build.incomplete) else 0
@@ -244,7 +250,9 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
 def _remove(settings: Settings, args: argparse.Namespace) -> int:
     from index.maintain import remove
 
-    report = remove(args.docs, settings, dry_run=args.dry_run, progress=_say(args), lock_wait_s=args.wait)
+    report = remove(
+        args.docs, settings, dry_run=args.dry_run, progress=_say(args), lock_wait_s=args.wait, bar=_bar(args)
+    )
     _summary(report, settings, args)
     return 1 if report.failed or (report.build and report.build.incomplete) else 0
 
