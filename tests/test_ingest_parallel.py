@@ -282,7 +282,12 @@ def test_ctrl_c_leaves_no_parser_running(tmp_path):
     for name in ("a", "b", "c"):  # each takes seconds to parse
         lines = [f"Zeile {i} über die Stadt {name}, Seite {{n}}." for i in range(40)]
         pf.text_pdf(corpus / f"{name}.pdf", [[line.format(n=n) for line in lines] for n in range(1500)])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTA_")} | {"HF_HUB_OFFLINE": "1"}
+    # Over the default text limit, a parser would give up early and the build could end
+    # before the signal: the limit is raised so that the parses are still running.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTA_")} | {
+        "HF_HUB_OFFLINE": "1",
+        "CHARTA_MAX_DOC_CHARS": "100000000",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest", "--corpus", str(corpus), "--index-dir", str(tmp_path / "index")],
         cwd=ROOT,
