@@ -32,6 +32,7 @@ from web.export import ExportFolder, handout_markdown
 from web.feedback import DOWN, UP, FeedbackStore, feedback_from
 from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
+from web.itemlist import index_of, moved, noted
 from web.render import (
     pdf_url,
     render_answer,
@@ -634,25 +635,19 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             api_name="collect_results",
         )
 
-        def do_move(coll: list[dict], chosen: Any, step: int, lg: str):
-            idx = _whole_number(chosen)
-            if idx is None or not 0 <= idx < len(coll):
+        def entry(coll: list[dict], chosen: Any, lg: str) -> int:
+            idx = index_of(coll, chosen)
+            if idx is None:
                 raise shown(t("collection_item", lg) + "?", lg)
-            coll = list(coll)
-            if step == 0:
-                del coll[idx]
-                return collection_view(coll, lg)
-            to = min(max(idx + step, 0), len(coll) - 1)
-            coll[idx], coll[to] = coll[to], coll[idx]
-            return collection_view(coll, lg, to)
+            return idx
+
+        def do_move(coll: list[dict], chosen: Any, step: int, lg: str):
+            coll, at = moved(coll, entry(coll, chosen, lg), step)
+            return collection_view(coll, lg, at)
 
         def do_note(coll: list[dict], chosen: Any, note: str, lg: str):
-            idx = _whole_number(chosen)
-            if idx is None or not 0 <= idx < len(coll):
-                raise shown(t("collection_item", lg) + "?", lg)
-            coll = list(coll)
-            coll[idx] = {**coll[idx], "note": " ".join(str(note or "").split())[:2000]}
-            return collection_view(coll, lg, idx)
+            idx = entry(coll, chosen, lg)
+            return collection_view(noted(coll, idx, note), lg, idx)
 
         up_btn.click(
             lambda c, i, lg: do_move(c, i, -1, lg), [collection, coll_item, lang], coll_outputs, api_name="move_up"
@@ -666,8 +661,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         save_note_btn.click(do_note, [collection, coll_item, coll_note, lang], coll_outputs, api_name="save_note")
 
         def note_of(coll: list[dict], chosen: Any) -> str:
-            idx = _whole_number(chosen)
-            return coll[idx].get("note", "") if idx is not None and 0 <= idx < len(coll) else ""
+            idx = index_of(coll, chosen)
+            return coll[idx].get("note", "") if idx is not None else ""
 
         coll_item.input(
             note_of,

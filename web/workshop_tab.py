@@ -23,6 +23,7 @@ from index.live import LiveSearcher
 from web.errors import shown
 from web.export import ExportFolder
 from web.i18n import STRINGS, t
+from web.itemlist import index_of, moved, noted
 from workshop.kit import kit_to_json, load_kit, resolve, section_items
 from workshop.model import Kit, KitItem, Workshop
 
@@ -267,37 +268,26 @@ def build_workshop_tab(
     )
     doc.change(lambda d: gr.update(choices=section_choices(live, d), value=[]), doc, sections, api_name=False)
 
-    def chosen_index(its: list[dict[str, Any]], chosen: Any, lg: str) -> int:
-        try:
-            idx = int(chosen)
-        except (TypeError, ValueError):
-            idx = -1
-        if not 0 <= idx < len(its):
+    def entry(its: list[dict[str, Any]], chosen: Any, lg: str) -> int:
+        idx = index_of(its, chosen)
+        if idx is None:
             raise shown(t("kit_item", lg) + "?", lg)
         return idx
 
     def do_move(its: list[dict[str, Any]], chosen: Any, step: int, lg: str):
-        idx = chosen_index(its, chosen, lg)
-        its = list(its)
-        if step == 0:
-            del its[idx]
-            return view(its, lg)
-        to = min(max(idx + step, 0), len(its) - 1)
-        its[idx], its[to] = its[to], its[idx]
-        return view(its, lg, to)
+        its, at = moved(its, entry(its, chosen, lg), step)
+        return view(its, lg, at)
 
     def do_note(its: list[dict[str, Any]], chosen: Any, text: str, lg: str):
-        idx = chosen_index(its, chosen, lg)
-        its = list(its)
-        its[idx] = {**its[idx], "note": " ".join(str(text or "").split())[:2000]}
-        return view(its, lg, idx)
+        idx = entry(its, chosen, lg)
+        return view(noted(its, idx, text), lg, idx)
 
     up_btn.click(lambda i, c, lg: do_move(i, c, -1, lg), [items, item, lang], outputs, api_name="kit_move_up")
     down_btn.click(lambda i, c, lg: do_move(i, c, 1, lg), [items, item, lang], outputs, api_name="kit_move_down")
     remove_btn.click(lambda i, c, lg: do_move(i, c, 0, lg), [items, item, lang], outputs, api_name="kit_remove")
     save_note_btn.click(do_note, [items, item, note, lang], outputs, api_name="kit_save_note")
     item.input(
-        lambda its, c: its[int(c)].get("note", "") if c is not None and 0 <= int(c) < len(its) else "",
+        lambda its, c: its[i].get("note", "") if (i := index_of(its, c)) is not None else "",
         [items, item],
         note,
         api_name=False,
