@@ -132,6 +132,13 @@ def test_a_trainer_builds_a_kit_downloads_every_format_and_reopens_it(app_url, c
     assert [i.get("section") for i in saved["items"]][-1] == "3.2"
     assert zipfile.is_zipfile(files[".docx"]) and zipfile.is_zipfile(files[".pptx"])
 
+    # The kit survives a reload (the browser keeps a copy, like the collection).
+    page.reload(wait_until="load")
+    page.get_by_label("Ihre Frage").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Workshop").click()
+    kit.get_by_text("2 Einträge im Kit").wait_for(timeout=15_000)
+    assert page.get_by_role("tab", name="Workshop").count() == 1
+
     # The kit file reopened later, when one passage is no longer in the index.
     saved["items"].append({"doc_id": "smart-city-charta-2021", "passage_id": "smart-city-charta-2021:00000000:000:000"})
     changed = tmp_path / "kit-alt.json"

@@ -377,6 +377,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         # question); the server-side state keeps the API as it was.
         collection = gr.State([])
         saved_collection = gr.BrowserState([], storage_key="charta-lotse-sammlung")
+        kit_items = gr.State([])  # the Workshop tab's kit, and its copy in the browser
+        saved_kit = gr.BrowserState([], storage_key="charta-lotse-kit")
 
         skip = gr.HTML(_skip_link("de"))
         with gr.Row(elem_classes=["lotse-header"]):
@@ -497,6 +499,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 exports,
                 collection,
                 lang,
+                kit_items,
+                saved_kit,
                 lotse.doc_choices(),
                 tr,
                 lambda request, lg, work: lotse.limited(_client(request), lg, work),

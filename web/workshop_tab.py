@@ -149,16 +149,17 @@ def build_workshop_tab(
     exports: ExportFolder,
     collection: gr.State,
     lang: gr.State,
+    items: gr.State,
+    saved_items: gr.BrowserState,
     doc_choices: list[tuple[str, str]],
     tr: Callable[[Any, str, str], Any],
     limited: Callable[[gr.Request, str, Callable[[], Any]], Any],
 ) -> WorkshopTab:
-    """The tab's components and events; call inside ``gr.Tabs``."""
+    """The tab's components and events; call inside ``gr.Tabs``. ``items`` holds the kit's
+    entries, ``saved_items`` their copy in the browser: both are made outside ``gr.Tabs``
+    (a component there that is in no tab shows up as a tab button of its own, and one
+    inside a tab is not there to restore from until the tab is opened)."""
     with tr(gr.Tab(t("tab_workshop"), id="workshop"), "label", "tab_workshop"):
-        # Inside the tab: a component placed in gr.Tabs outside any tab shows up as a
-        # second tab button.
-        items = gr.State([])
-        saved_items = gr.BrowserState([], storage_key="charta-lotse-kit")
         tr(gr.Markdown(t("workshop_intro")), "value", "workshop_intro")
         with gr.Row():
             title = tr(
