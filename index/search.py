@@ -160,6 +160,23 @@ class Searcher:
                 self._ids_of_doc[doc_id] = ids
         return ids.get(passage_id)
 
+    def section_rows(self, doc_id: str, section_idx: int) -> tuple[range, range]:
+        """The rows of the passages and of the sentences of one section of a document
+        (each contiguous), from the column arrays: no row is read. Both are empty for a
+        heading without text of its own."""
+        a, b = self._rows_of_doc[doc_id]
+        doc = self.documents[doc_id]
+        sa, sb = int(doc["sentence_row_start"]), int(doc["sentence_row_end"])
+        sentences = np.flatnonzero(self._columns.sentence_section[sa:sb] == section_idx) + sa
+        if not len(sentences):
+            return range(0), range(0)
+        first, end = int(sentences[0]), int(sentences[-1]) + 1
+        # A passage never spans two sections: its first sentence says whose it is.
+        starts = self._columns.passage_sentences[a:b, 0]
+        passages = np.flatnonzero((starts >= first) & (starts < end)) + a
+        held = range(int(passages[0]), int(passages[-1]) + 1) if len(passages) else range(0)
+        return held, range(first, end)
+
     def passages_of(self, doc_id: str) -> range:
         """Passage rows of one document."""
         d = self.documents[doc_id]

@@ -303,3 +303,13 @@ def test_a_passage_id_finds_its_row_reading_only_its_document(charter_searcher):
     assert charter_searcher.row_of(f"{doc}:00000000:{rest}") is None  # an older version's id
     assert charter_searcher.row_of(f"anderes-dokument:{sha}:{rest}") is None
     assert charter_searcher.row_of("") is None
+
+
+def test_a_sections_rows_come_from_the_columns_as_a_scan_finds_them(charter_searcher):
+    s = charter_searcher
+    for doc_id, doc in s.stored.documents.items():
+        for sec in doc["sections"]:
+            passages, sentences = s.section_rows(doc_id, sec["idx"])
+            want_p = [r for r in s.passages_of(doc_id) if s.passages[r].section_idx == sec["idx"]]
+            want_s = [r for r, x in enumerate(s.sentences) if x.doc_id == doc_id and x.section_idx == sec["idx"]]
+            assert list(passages) == want_p and list(sentences) == want_s, sec["title"]

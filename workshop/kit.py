@@ -407,23 +407,16 @@ def section_items(searcher: Searcher, doc_id: str, label: str, note: str = "") -
     label the document does not have comes back as one item, which :func:`resolve` flags.
     The note goes with the first item.
     """
-    doc = searcher.stored.documents.get(doc_id, {})
+    sections = searcher.stored.documents.get(doc_id, {}).get("sections", [])
     title = searcher.documents.get(doc_id, {}).get("title", "")
-    sections = doc.get("sections", [])
-    wanted = _norm_label(label)
-    match = next((s for s in sections if _norm_label(section_label(s["path"], title)) == wanted), None)
+    match = _by_label(sections, label, title)
     if match is None:
         return [KitItem(doc_id=doc_id, section=label, note=note)]
     path = list(match["path"])
-    with_text = (
-        {searcher.passages[r].section_idx for r in searcher.passages_of(doc_id)}
-        if doc_id in searcher.documents
-        else set()
-    )
     labels = [
         section_label(s["path"], title)
         for s in sections
-        if list(s["path"][: len(path)]) == path and s["idx"] in with_text
+        if list(s["path"][: len(path)]) == path and len(searcher.section_rows(doc_id, s["idx"])[1])
     ]
     items = [KitItem(doc_id=doc_id, section=x) for x in dict.fromkeys(labels) if x]
     if not items:
@@ -432,13 +425,16 @@ def section_items(searcher: Searcher, doc_id: str, label: str, note: str = "") -
     return items
 
 
+def _by_label(sections: list[dict[str, Any]], label: str, title: str) -> dict[str, Any] | None:
+    """The section a reader's label names (``3.2``, ``III.f)``, ``Vorwort``), or None."""
+    wanted = _norm_label(label)
+    return next((s for s in sections if _norm_label(section_label(s["path"], title)) == wanted), None)
+
+
 def _section_item(entry: KitItem, searcher: Searcher, source: Source) -> WorkshopItem:
-    doc = searcher.documents[entry.doc_id]
-    stored = searcher.stored.documents.get(entry.doc_id, {})
-    sections = stored.get("sections", [])
-    wanted = _norm_label(entry.section)
+    sections = searcher.stored.documents.get(entry.doc_id, {}).get("sections", [])
     labels = [section_label(s["path"], source.title) for s in sections]
-    match = next((s for s, label in zip(sections, labels) if _norm_label(label) == wanted), None)
+    match = _by_label(sections, entry.section, source.title)
     if match is None:
         known = ", ".join(label for label in labels if label)
         return WorkshopItem(
@@ -446,16 +442,8 @@ def _section_item(entry: KitItem, searcher: Searcher, source: Source) -> Worksho
             source=source,
             missing=f"Abschnitt „{entry.section}“ gibt es in „{source.title}“ nicht (vorhanden: {known}).",
         )
-    first, last = int(doc["sentence_row_start"]), int(doc["sentence_row_end"])
-    sentence_rows = [
-        r
-        for r in range(first, last)
-        if searcher.sentences[r].doc_id == entry.doc_id and searcher.sentences[r].section_idx == match["idx"]
-    ]
-    passage_row = next(
-        (r for r in searcher.passages_of(entry.doc_id) if searcher.passages[r].section_idx == match["idx"]), None
-    )
-    if not sentence_rows or passage_row is None:
+    passage_rows, sentence_rows = searcher.section_rows(entry.doc_id, match["idx"])
+    if not sentence_rows or not passage_rows:
         path = list(match["path"])
         subs = [
             label
@@ -471,7 +459,7 @@ def _section_item(entry: KitItem, searcher: Searcher, source: Source) -> Worksho
     head, tail = searcher.sentences[sentence_rows[0]], searcher.sentences[sentence_rows[-1]]
     quote = _section_text(searcher, sentence_rows)
     hit = dataclasses.replace(
-        searcher.passage_hit(passage_row),
+        searcher.passage_hit(passage_rows[0]),
         page=head.page,
         page_end=tail.page_end,
         pdf_page=head.pdf_page,
