@@ -42,12 +42,7 @@ def write_docx(workshop: Workshop, quiz: list[QuizQuestion], path: Path) -> Path
     _setup(doc, workshop)
     kit = workshop.kit
     doc.add_paragraph(ty.clean(kit.title) or "Workshop", style="Title")
-    facts = [f"Datum: {ty.german_date(workshop.date)}"]
-    if kit.audience:
-        facts.append(f"Zielgruppe: {ty.clean(kit.audience)}")
-    if kit.minutes:
-        facts.append(f"Dauer: {ty.minutes_text(kit.minutes)}")
-    for fact in facts:
+    for fact in ty.kit_facts(workshop):
         doc.add_paragraph(fact)
     doc.add_paragraph(
         "Die Zitate sind wörtlich dem indexierten Text entnommen; maßgeblich ist das Original. "

@@ -111,12 +111,7 @@ class _Writer:
         kit = workshop.kit
         self.text(kit.title or "Workshop", size=20, style="B", height=10)
         self.gap(2)
-        facts = [f"Datum: {ty.german_date(workshop.date)}"]
-        if kit.audience:
-            facts.append(f"Zielgruppe: {kit.audience}")
-        if kit.minutes:
-            facts.append(f"Dauer: {ty.minutes_text(kit.minutes)}")
-        for fact in facts:
+        for fact in ty.kit_facts(workshop):
             self.text(fact, size=10.5, height=5.5)
         self.gap(2)
         self.text(

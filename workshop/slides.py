@@ -121,11 +121,8 @@ def _title_slide(prs: PptxPresentation, workshop: Workshop) -> None:
     _place(subtitle, _MARGIN, Inches(4.0), WIDTH - 2 * _MARGIN, Inches(2.6))
     title.text_frame.clear()
     _fill(title.text_frame, [_Line(kit.title or "Workshop", 40, True)])
-    lines = [f"Zielgruppe: {kit.audience}" if kit.audience else "",
-             f"Dauer: {ty.minutes_text(kit.minutes)}" if kit.minutes else "",
-             f"Datum: {ty.german_date(workshop.date)}"]  # fmt: skip
     subtitle.text_frame.clear()
-    _fill(subtitle.text_frame, [_Line(line, 24) for line in lines if line])
+    _fill(subtitle.text_frame, [_Line(line, 24) for line in ty.kit_facts(workshop)])
 
 
 def _item_slides(prs: PptxPresentation, item: WorkshopItem) -> None:

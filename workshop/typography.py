@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from text.sentences import split_sentences
+from workshop.model import Workshop
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -60,6 +61,23 @@ def minutes_text(minutes: int) -> str:
     if minutes <= 0:
         return ""
     return f"{minutes} Minute" if minutes == 1 else f"{minutes} Minuten"
+
+
+def kit_facts(workshop: Workshop) -> list[str]:
+    """The lines under a handout's or title slide's title: the date, and the audience and
+    length where the kit gives them.
+
+    >>> from workshop.model import Kit
+    >>> kit_facts(Workshop(Kit("T", audience="Verwaltung", minutes=90), [], "2026-12-02"))
+    ['Datum: 2. Dezember 2026', 'Zielgruppe: Verwaltung', 'Dauer: 90 Minuten']
+    """
+    kit = workshop.kit
+    facts = [f"Datum: {german_date(workshop.date)}"]
+    if kit.audience:
+        facts.append(f"Zielgruppe: {clean(kit.audience)}")
+    if kit.minutes:
+        facts.append(f"Dauer: {minutes_text(kit.minutes)}")
+    return facts
 
 
 def clean(text: str) -> str:
