@@ -37,9 +37,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from index.store import Manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTER = ROOT / "corpus" / "smart-city-charta-2021.pdf"
@@ -225,12 +228,29 @@ QUESTIONS = [
 ]
 
 
+def synthetic_manifest(corpus: Corpus, embedder: HashedEmbedder, passage_settings: dict[str, int]) -> Manifest:
+    """The manifest of an index of ``corpus`` with hashed vectors (``write_generation``
+    fills in the counts and the dense index kind)."""
+    from index import store
+    from index.fusion import profile_for
+    from text.analysis import analyzer_version
+
+    return store.Manifest(
+        model=embedder.spec,
+        dimension=DIM,
+        max_tokens=embedder.max_tokens,
+        passage_settings=passage_settings,
+        analyzer=analyzer_version(),
+        dense_kind="",
+        fusion=profile_for("hashed", "bag-of-words"),
+        documents=corpus.manifest_docs,
+    )
+
+
 def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40) -> dict[str, Any]:
     """Build, open and search an index of ``n`` synthetic passages; one row of the table."""
     from common.settings import load_settings
     from index import store
-    from index.fusion import profile_for
-    from text.analysis import analyzer_version
 
     vectors = HashedVectors()
     embedder = HashedEmbedder(vectors)
@@ -242,16 +262,7 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     settings = load_settings(
         env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir, hnsw_threshold=hnsw_threshold
     )
-    manifest = store.Manifest(
-        model=embedder.spec,
-        dimension=DIM,
-        max_tokens=embedder.max_tokens,
-        passage_settings=settings.passages.as_dict(),
-        analyzer=analyzer_version(),
-        dense_kind="",
-        fusion=profile_for("hashed", "bag-of-words"),
-        documents=corpus.manifest_docs,
-    )
+    manifest = synthetic_manifest(corpus, embedder, settings.passages.as_dict())
     t0 = time.perf_counter()
     gen = store.write_generation(
         index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, hnsw_threshold

@@ -181,25 +181,14 @@ def test_vectors_and_indexes_are_mapped_not_copied(charter_searcher):
 def synthetic(tmp_path_factory):
     """An index of 3500 synthetic passages in 4 documents (the second superseded), with
     hashed vectors (eval/scale.py): several documents, built in seconds."""
-    from eval.scale import DIM, HashedEmbedder, HashedVectors, synthetic_corpus
-    from index.fusion import profile_for
-    from text.analysis import analyzer_version
+    from eval.scale import HashedEmbedder, HashedVectors, synthetic_corpus, synthetic_manifest
 
     corpus = synthetic_corpus(3500)
     corpus.manifest_docs[1]["superseded_by"] = corpus.manifest_docs[3]["doc_id"]
     vectors = HashedVectors()
     settings = make_settings(tmp_path_factory.mktemp("synthetic"))
     embedder = HashedEmbedder(vectors)
-    manifest = store.Manifest(
-        model=embedder.spec,
-        dimension=DIM,
-        max_tokens=embedder.max_tokens,
-        passage_settings=settings.passages.as_dict(),
-        analyzer=analyzer_version(),
-        dense_kind="",
-        fusion=profile_for("hashed", "bag-of-words"),
-        documents=corpus.manifest_docs,
-    )
+    manifest = synthetic_manifest(corpus, embedder, settings.passages.as_dict())
     pv = vectors.encode([p.text for p in corpus.passages])
     sv = vectors.encode([s.text for s in corpus.sentences])
     store.write_generation(
