@@ -52,7 +52,7 @@ class Settings:
     max_doc_chars: int = 2_000_000
     max_passages: int = 5_000
     doc_timeout_s: float = 600.0
-    hnsw_threshold: int = 20_000
+    ivf_threshold: int = 20_000
     llm_url: str = ""
     llm_model: str = ""
     llm_key: str = ""
@@ -135,9 +135,9 @@ SETTINGS: tuple[Setting, ...] = (
         _positive,
     ),
     Setting(
-        "CHARTA_HNSW_THRESHOLD",
-        "hnsw_threshold",
-        "from this many passages on, vector search is approximate (HNSW)",
+        "CHARTA_IVF_THRESHOLD",
+        "ivf_threshold",
+        "from this many vectors (passages, and sentences apart) on, vector search is approximate (IVF)",
         int,
         _positive,
     ),

@@ -1,31 +1,37 @@
 """Scale benchmark: a synthetic corpus of N passages through the real index code.
 
     python -m eval.scale --passages 100000
-    python -m eval.scale --passages 100000 --recall-sweep hashed   # HNSW parameters
+    python -m eval.scale --passages 100000 --recall-sweep hashed   # IVF lists × nprobe
 
 Passages are 2–4 sentences drawn (fixed seed) from the charter's own text, so BM25 sees
 realistic German. The vectors are NOT the model's: a hashed bag of words projected to
 384 dimensions and L2-normalised (cheap and deterministic; embedding 100 k passages with
 the model would take hours on a laptop). What is measured is the index layer:
-``store.write_generation`` (FAISS for passages and sentences, with the recall-tuned HNSW
-above ``CHARTA_HNSW_THRESHOLD``; BM25; the plain files), ``store.load_stored`` plus the
+``store.write_generation`` (FAISS for passages and sentences, with the recall-tuned IVF
+from ``CHARTA_IVF_THRESHOLD`` on; BM25; the plain files), ``store.load_stored`` plus the
 :class:`~index.search.Searcher` that opens the retrievers, and ``Searcher.search`` in the
 three modes with the hashed query vector. The PDF parsing and the model are left out.
 
 Peak RSS is the build process's high-water mark (``ru_maxrss``): corpus, vectors and
-the write. Opening and searching run in a fresh process (``--open``), so their numbers
-hold nothing of the build: open time, the resident memory after opening (``VmRSS``,
-memory-mapped pages of the index included, and the process's own ``RssAnon``), and the
-p50 of each search mode.
+the write; in brackets the resident memory before the write (the corpus as Python objects
+and its float vectors, which a real build holds as well). Opening and searching run in a
+fresh process (``--open``), so their numbers hold nothing of the build: open time, the
+resident memory after opening (``VmRSS``, memory-mapped pages of the index included, and
+the process's own ``RssAnon``), and the p50 of each search mode. The index files' pages
+are first dropped from the page cache (``--cold``, the default of a build-and-measure
+run): a server restarted, or a replica opening a generation another host built, starts
+that way; right after a build every page is cached, and mapping cached pages counts them
+in the resident memory of the process.
 
     python -m eval.scale --passages 100000 --keep /tmp/idx   # keep the index
-    python -m eval.scale --open /tmp/idx                     # open and search it again
+    python -m eval.scale --open /tmp/idx [--cold]            # open and search it again
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import statistics
@@ -247,7 +253,7 @@ def synthetic_manifest(corpus: Corpus, embedder: HashedEmbedder, passage_setting
     )
 
 
-def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40) -> dict[str, Any]:
+def run(n: int, index_dir: Path, ivf_threshold: int = 20_000, queries: int = 40) -> dict[str, Any]:
     """Build, open and search an index of ``n`` synthetic passages; one row of the table."""
     from common.settings import load_settings
     from index import store
@@ -259,13 +265,12 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     pv = vectors.encode([p.text for p in corpus.passages])
     sv = vectors.encode([s.text for s in corpus.sentences])
     vectors_s = time.perf_counter() - t0
-    settings = load_settings(
-        env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir, hnsw_threshold=hnsw_threshold
-    )
+    settings = load_settings(env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir, ivf_threshold=ivf_threshold)
     manifest = synthetic_manifest(corpus, embedder, settings.passages.as_dict())
+    inputs_rss = _status_mb().get("VmRSS", 0.0)  # the corpus and its vectors, before the build
     t0 = time.perf_counter()
     gen = store.write_generation(
-        index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, hnsw_threshold
+        index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, ivf_threshold
     )
     build_s = time.perf_counter() - t0
     build_rss = _rss_mb()
@@ -273,7 +278,7 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     del pv, sv, corpus
     # In a fresh process: the build's memory (freed or not) must not count as the open's.
     child = subprocess.run(
-        [sys.executable, "-m", "eval.scale", "--open", str(index_dir), "--queries", str(queries)],
+        [sys.executable, "-m", "eval.scale", "--open", str(index_dir), "--cold", "--queries", str(queries)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -287,6 +292,7 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
         "vectors_s": vectors_s,
         "build_s": build_s,
         "peak_rss_mb": build_rss,
+        "inputs_rss_mb": inputs_rss,
         "disk_mb": _du_mb(gen),
         **opened,
         "dense_params": m.dense_params,
@@ -294,9 +300,20 @@ def run(n: int, index_dir: Path, hnsw_threshold: int = 20_000, queries: int = 40
     }
 
 
-def open_and_search(index_dir: Path, queries: int = 40) -> dict[str, float]:
+def evict(folder: Path) -> None:
+    """Drop the pages of every file under ``folder`` from the page cache (written back
+    first; ``POSIX_FADV_DONTNEED``, no privileges needed, other files untouched)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+                os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def open_and_search(index_dir: Path, queries: int = 40, cold: bool = False) -> dict[str, float]:
     """Open the index in ``index_dir`` and search it (k 10, ``queries`` questions per mode);
-    open time, memory before and after opening, p50 per mode."""
+    open time, memory before and after opening, p50 per mode. ``cold``: the index files
+    are dropped from the page cache first (:func:`evict`)."""
     import faiss  # noqa: F401  # loaded before the clock starts: a library, not the index
 
     from common.settings import load_settings
@@ -305,6 +322,8 @@ def open_and_search(index_dir: Path, queries: int = 40) -> dict[str, float]:
     from index.search import Searcher
 
     _bm25s()
+    if cold:
+        evict(index_dir)
     settings = load_settings(env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir)
     embedder = HashedEmbedder(HashedVectors())
     before = _status_mb()
@@ -370,78 +389,83 @@ def sweep_vectors(n: int, kind: str, queries: int = 500) -> tuple[np.ndarray, np
     return x.astype(np.float32), q.astype(np.float32)
 
 
-def recall_sweep(n: int, kind: str, combos: Sequence[tuple[int, int]], ef_search: Sequence[int]) -> None:
-    """Print recall@10 against exact search of HNSW (M, efConstruction) × efSearch."""
+def recall_sweep(n: int, kind: str, lists: Sequence[int], nprobe: Sequence[int]) -> None:
+    """Print recall@10 against exact search of IVF with 8-bit codes (lists × nprobe), what
+    it finds re-scored from the exact vectors as searches do."""
     import faiss
 
-    from index.retrievers import recall_at_k
+    from index.retrievers import IVF_TRAIN_PER_LIST, recall_at_k
 
     x, q = sweep_vectors(n, kind)
-    exact = faiss.IndexFlatIP(DIM)
-    exact.add(x)
-    truth, _ = exact.search(q, 10)
-    print("| vectors | n | M | efConstruction | build s | efSearch | recall@10 | ms/query |")
-    print("|---|---|---|---|---|---|---|---|")
-    for m, efc in combos:
-        index = faiss.IndexHNSWFlat(DIM, m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = efc
+    truth, _ = faiss.knn(q, x, 10, metric=faiss.METRIC_INNER_PRODUCT)
+    print("| vectors | n | lists | train + add s | nprobe | recall@10 | ms/query |")
+    print("|---|---|---|---|---|---|---|")
+    rng = np.random.default_rng(0)
+    for nlist in lists:
+        index = faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(DIM), DIM, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
         t0 = time.perf_counter()
+        index.train(x[np.sort(rng.choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False))])
         index.add(x)
         build_s = time.perf_counter() - t0
-        for ef in ef_search:
-            index.hnsw.efSearch = ef
+        for probe in nprobe:
+            index.nprobe = probe
             t0 = time.perf_counter()
-            found, _ = index.search(q, 10)
+            found = np.stack([index.search(v.reshape(1, -1), 10)[1][0] for v in q])
             ms = (time.perf_counter() - t0) / len(q) * 1000
-            print(f"| {kind} | {n} | {m} | {efc} | {build_s:.1f} | {ef} | {recall_at_k(found, truth):.3f} | {ms:.2f} |")
+            exact = -np.sort(-np.einsum("qd,qkd->qk", q, x[np.maximum(found, 0)]), axis=1)
+            print(f"| {kind} | {n} | {nlist} | {build_s:.1f} | {probe} | {recall_at_k(exact, truth):.3f} | {ms:.2f} |")
 
 
-HEADER = "| passages | sentences | index | build s | build peak RSS MB | on disk MB | open index s | RSS after open MB (anon) | RSS after searches MB (anon) | BM25 p50 ms | dense p50 ms | hybrid p50 ms | hybrid, one document / one section p50 ms | HNSW M/efC/efS, recall@10 (passages; sentences) |"  # noqa: E501
+HEADER = "| passages | sentences | index | build s | build peak RSS MB (of it the inputs) | on disk MB | open index s | RSS after open MB (anon) | RSS after searches MB (anon) | BM25 p50 ms | dense p50 ms | hybrid p50 ms | hybrid, one document / one section p50 ms | IVF lists/nprobe, recall@10 (passages; sentences) |"  # noqa: E501
 
 
 def table_row(r: dict[str, Any]) -> str:
-    def hnsw(p: dict[str, Any]) -> str:
-        return f"{p['M']}/{p['efConstruction']}/{p['efSearch']}, {p['recall_at_10']:.3f}" if p else "exact"
+    def ivf(p: dict[str, Any]) -> str:
+        return f"{p['lists']}/{p['nprobe']}, {p['recall_at_10']:.3f}" if p else "exact"
 
     return (
-        f"| {r['passages']} | {r['sentences']} | {r['kind']} | {r['build_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+        f"| {r['passages']} | {r['sentences']} | {r['kind']} | {r['build_s']:.1f} | "
+        f"{r['peak_rss_mb']:.0f} ({r['inputs_rss_mb']:.0f}) | "
         f"{r['disk_mb']:.0f} | {r['open_s']:.2f} | {r['open_rss_mb']:.0f} ({r['open_anon_mb']:.0f}) | "
         f"{r['searched_rss_mb']:.0f} ({r['searched_anon_mb']:.0f}) | "
         f"{r['bm25_ms']:.1f} | {r['dense_ms']:.1f} | {r['hybrid_ms']:.1f} | "
         f"{r.get('doc_ms', float('nan')):.1f} / {r.get('section_ms', float('nan')):.1f} | "
-        f"{hnsw(r['dense_params'])}; {hnsw(r['sentence_dense_params'])} |"
+        f"{ivf(r['dense_params'])}; {ivf(r['sentence_dense_params'])} |"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.scale", description=__doc__.split("\n")[0])
     parser.add_argument("--passages", type=int, nargs="+", default=[10_000], help="corpus sizes (one row each)")
-    parser.add_argument("--hnsw-threshold", type=int, default=20_000, help="CHARTA_HNSW_THRESHOLD for the build")
+    parser.add_argument("--ivf-threshold", type=int, default=20_000, help="CHARTA_IVF_THRESHOLD for the build")
     parser.add_argument("--queries", type=int, default=40, help="searches per mode for the p50")
-    parser.add_argument("--recall-sweep", choices=["hashed", "clustered", "uniform"], help="HNSW recall sweep instead")
-    parser.add_argument("--combos", default="16/80 16/200 32/80 32/200 48/80 48/200", help="M/efConstruction pairs")
-    parser.add_argument("--ef-search", default="64 128 256 512 1024 2048", help="efSearch values of the sweep")
+    parser.add_argument("--recall-sweep", choices=["hashed", "clustered", "uniform"], help="IVF recall sweep instead")
+    parser.add_argument("--lists", default="256 1024", help="IVF list counts of the sweep")
+    parser.add_argument("--nprobe", default="4 8 16 32 64 128", help="nprobe values of the sweep")
     parser.add_argument("--keep", type=Path, help="build the index here and keep it (one size only)")
     parser.add_argument("--open", type=Path, metavar="INDEX_DIR", help="only open and search this index; one JSON line")
+    parser.add_argument("--cold", action="store_true", help="with --open: drop the index's pages from the page cache")
     args = parser.parse_args(argv)
     if args.open:
-        print(json.dumps(open_and_search(args.open, args.queries)))
+        print(json.dumps(open_and_search(args.open, args.queries, args.cold)))
         return 0
     if args.recall_sweep:
-        combos = [(int(c.split("/")[0]), int(c.split("/")[1])) for c in args.combos.split()]
+        lists, nprobe = [int(x) for x in args.lists.split()], [int(p) for p in args.nprobe.split()]
         for n in args.passages:
-            recall_sweep(n, args.recall_sweep, combos, [int(e) for e in args.ef_search.split()])
+            recall_sweep(n, args.recall_sweep, lists, nprobe)
         return 0
     print("synthetic passages from the charter's sentences; hashed bag-of-words vectors, NOT the model")
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
     if args.keep:
         (n,) = args.passages
-        print(table_row(run(n, args.keep, args.hnsw_threshold, args.queries)), flush=True)
+        print(table_row(run(n, args.keep, args.ivf_threshold, args.queries)), flush=True)
         return 0
     for n in args.passages:
         with tempfile.TemporaryDirectory(prefix="charta-scale-") as tmp:
-            print(table_row(run(n, Path(tmp) / "index", args.hnsw_threshold, args.queries)), flush=True)
+            print(table_row(run(n, Path(tmp) / "index", args.ivf_threshold, args.queries)), flush=True)
     return 0
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from index import store
 from index.retrievers import BM25, Dense
+from index.table import map_vectors
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,9 @@ class InProcessBackend:
     them all, scored exactly (the allowed rows' vectors times the query: a filter of a
     few documents touches only their rows of the memory-mapped vectors). One that asks
     for fewer is FAISS's search among the allowed rows only (``Dense.search`` with
-    ``allowed``): exact for a flat index, approximate for HNSW, as deep as an unfiltered
-    search.
+    ``allowed``): exact for a flat index, approximate for IVF, as deep as an unfiltered
+    search. What IVF finds is re-scored from the exact vectors, so every score is the
+    true cosine.
     """
 
     name = "in-process"
@@ -153,8 +155,8 @@ class InProcessBackend:
         sentence_dense = Dense.load(
             gen / store.SENTENCE_DENSE, manifest.sentence_dense_kind, manifest.sentence_dense_params
         )
-        vectors = np.load(gen / store.EMBEDDINGS, allow_pickle=False, mmap_mode="r")
-        sentence_vectors = np.load(gen / store.SENTENCE_EMBEDDINGS, allow_pickle=False, mmap_mode="r")
+        vectors = map_vectors(gen / store.EMBEDDINGS)
+        sentence_vectors = map_vectors(gen / store.SENTENCE_EMBEDDINGS)
         return cls(bm25, dense, sentence_dense, vectors, sentence_vectors)
 
     @property
@@ -206,16 +208,19 @@ def _top(scores: np.ndarray, k: int) -> Ranked:
 def _dense(index: Dense, vectors: np.ndarray, vector: np.ndarray, k: int, where: RowFilter | None) -> Ranked:
     if k < 1:
         return Ranked.empty()
-    if where is None:
-        ids, sims = index.search(vector, k)
-        return Ranked(ids.astype(np.int64), sims.astype(np.float32))
-    rows = where.indices(len(vectors))
-    if not len(rows):
+    q = np.asarray(vector, dtype=np.float32).ravel()
+    rows = None if where is None else where.indices(len(vectors))
+    if rows is not None and not len(rows):
         return Ranked.empty()
-    if k < len(rows):
-        ids, sims = index.search(vector, k, where.mask(len(vectors)))
-        return Ranked(ids.astype(np.int64), sims.astype(np.float32))
-    sims = np.asarray(vectors[rows] @ np.asarray(vector, dtype=np.float32).ravel(), dtype=np.float32)
+    if rows is None or k < len(rows):
+        ids, sims = index.search(q, k, None if where is None else where.mask(len(vectors)))
+        rows = ids.astype(np.int64)
+        if not index.approximate:
+            return Ranked(rows, sims.astype(np.float32))
+    # Every allowed row, or what the IVF codes found: scored from the exact vectors (the
+    # rows sorted, so a memory-mapped file is read front to back).
+    rows = np.sort(rows)
+    sims = np.asarray(vectors[rows] @ q, dtype=np.float32)
     order = np.lexsort((rows, -sims))  # best first; ties by row
     return Ranked(rows[order], sims[order])
 

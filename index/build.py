@@ -757,7 +757,7 @@ def _write_generation(
 ) -> Path:
     try:
         return store.write_generation(
-            settings.index_dir, manifest, passages, vectors, sentences, sentence_vectors, docs, settings.hnsw_threshold
+            settings.index_dir, manifest, passages, vectors, sentences, sentence_vectors, docs, settings.ivf_threshold
         )
     except (OSError, RuntimeError) as exc:
         # A full disk (ENOSPC, EFBIG) or an I/O error; FAISS reports it as RuntimeError.

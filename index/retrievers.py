@@ -71,15 +71,29 @@ class BM25:
         return total
 
 
-# HNSW graph parameters, chosen by measured recall@10 against exact search (eval/NOTES.md,
-# "Vector recall"); M and efConstruction shape the graph file, efSearch is tuned per build.
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128  # what indexes whose manifest names no efSearch are searched with
-EF_SEARCH_STEPS = (64, 128, 256, 512, 1024, 2048)
+# Approximate vector search: an inverted file (IVF, k-means lists) over 8-bit scalar-
+# quantised codes, its nprobe tuned per build by measured recall@10 against exact search
+# (eval/NOTES.md, "Vector search at 1 M": 1 M vectors train and add in 12 s where HNSW
+# took 289 s, and reach 0.957 at nprobe 16). The codes are a quarter of the float vectors;
+# hits are re-scored from the exact vectors (index/backend.py), so scores stay exact.
+IVF_MIN_LISTS = 64
+IVF_MAX_LISTS = 1024
+IVF_TRAIN_PER_LIST = 64  # k-means training points per list (FAISS wants at least 39)
+NPROBE_STEPS = (4, 8, 16, 32, 64, 128, 256, 512)
 RECALL_TARGET = 0.95
 RECALL_SAMPLE = 200  # indexed vectors used as queries when measuring recall at build time
 QUERY_NOISE = 1.0  # norm of the noise that moves a sampled vector away to make a query
+
+
+def ivf_lists(n: int) -> int:
+    """Number of IVF lists for ``n`` vectors: the power of two nearest √n, within
+    [:data:`IVF_MIN_LISTS`, :data:`IVF_MAX_LISTS`] (more lists make the build cost grow
+    with n × lists, fewer make every probe scan longer lists).
+
+    >>> ivf_lists(20_000), ivf_lists(100_000), ivf_lists(1_000_000), ivf_lists(3_000_000)
+    (128, 256, 1024, 1024)
+    """
+    return int(min(IVF_MAX_LISTS, max(IVF_MIN_LISTS, 2 ** round(np.log2(max(n, 1)) / 2))))
 
 
 def recall_at_k(found_scores: np.ndarray, exact_scores: np.ndarray) -> float:
@@ -96,10 +110,11 @@ def recall_at_k(found_scores: np.ndarray, exact_scores: np.ndarray) -> float:
 
 
 class Dense:
-    """Inner-product FAISS index over L2-normalised vectors (cosine similarity).
+    """Inner-product FAISS index over L2-normalised vectors (cosine similarity): exact
+    (``flat``) below the threshold, IVF with 8-bit codes (``ivf``) from it on.
 
-    ``params`` is what the manifest records of it: for HNSW its M, efConstruction,
-    efSearch and the recall@10 against exact search measured when it was built.
+    ``params`` is what the manifest records of an IVF index: its lists, nprobe and the
+    recall@10 against exact search measured when it was built.
     """
 
     def __init__(self, index: Any, kind: str, params: dict[str, Any] | None = None) -> None:
@@ -107,29 +122,32 @@ class Dense:
         self.kind = kind
         self.params = params or {}
 
+    @property
+    def approximate(self) -> bool:
+        """Whether its scores are the codes' (re-score hits from the exact vectors)."""
+        return self.kind == "ivf"
+
     @classmethod
-    def build(cls, vectors: np.ndarray, hnsw_threshold: int) -> Dense:
+    def build(cls, vectors: np.ndarray, ivf_threshold: int) -> Dense:
         import faiss
 
         n, dim = vectors.shape
-        index: Any
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if n >= hnsw_threshold and n:
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            index.add(vectors)
-            ef_search, recall = tune_ef_search(index, vectors)
-            params = {
-                "M": HNSW_M,
-                "efConstruction": HNSW_EF_CONSTRUCTION,
-                "efSearch": ef_search,
-                "recall_at_10": recall,
-            }
-            return cls(index, "hnsw", params)
-        index = faiss.IndexFlatIP(dim)
-        if n:
-            index.add(vectors)
-        return cls(index, "flat")
+        if n < ivf_threshold or not n:
+            flat = faiss.IndexFlatIP(dim)
+            if n:
+                flat.add(vectors)
+            return cls(flat, "flat")
+        lists = ivf_lists(n)
+        index = faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(dim), dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        rng = np.random.default_rng(0)
+        sample = np.sort(rng.choice(n, min(n, IVF_TRAIN_PER_LIST * lists), replace=False))
+        index.train(vectors[sample])
+        index.add(vectors)
+        nprobe, recall = tune_nprobe(index, vectors)
+        return cls(index, "ivf", {"lists": lists, "codes": "SQ8", "nprobe": nprobe, "recall_at_10": recall})
 
     def save(self, path: Path) -> None:
         import faiss
@@ -138,28 +156,28 @@ class Dense:
 
     @classmethod
     def load(cls, path: Path, kind: str, params: dict[str, Any] | None = None) -> Dense:
-        """Read a saved index; HNSW is searched with the efSearch of ``params`` (the
-        manifest's), or :data:`HNSW_EF_SEARCH` for an index whose manifest names none.
+        """Read a saved index; IVF is searched with the nprobe of ``params`` (the
+        manifest's).
 
-        Memory-mapped with ``IO_FLAG_MMAP_IFC`` (plain ``IO_FLAG_MMAP`` maps only IVF
-        lists): the vectors, and in faiss 1.15 the HNSW neighbour lists too. Measured on
-        an HNSW file of 300 k sentences (517 MB): reading it adds 4 MB of the process's
-        own memory, 518 MB without the flag.
+        Memory-mapped with ``IO_FLAG_MMAP_IFC`` (plain ``IO_FLAG_MMAP`` maps only the lists
+        of IVF indexes written to their own file): flat vectors and IVF codes stay in the
+        file's pages. Measured on an IVF file of 500 k vectors: reading it adds 22 MB of the
+        process's own memory, 213 MB without the flag.
         """
         import faiss
 
+        if kind not in DENSE_KINDS:
+            raise ValueError(f"vector index kind {kind!r} is not one of {list(DENSE_KINDS)}")
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
         params = dict(params or {})
-        if kind == "hnsw":
-            hnsw: Any = faiss.downcast_index(index)
-            params.setdefault("efSearch", HNSW_EF_SEARCH)
-            hnsw.hnsw.efSearch = int(params["efSearch"])
+        if kind == "ivf":
+            faiss.extract_index_ivf(index).nprobe = int(params["nprobe"])
         return cls(index, kind, params)
 
     def search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` (ids, cosine scores) for one query vector; with ``allowed`` (a boolean
         per vector) among those only: FAISS skips the others while it searches, so a
-        filter does not thin out the ``k`` found."""
+        filter does not thin out the ``k`` found. IVF scores are the codes' (approximate)."""
         import faiss
 
         k = min(k, self.index.ntotal)
@@ -170,9 +188,8 @@ class Dense:
             fx: Any = faiss  # its type stubs lack the search parameters' keywords
             bitmap = np.packbits(allowed, bitorder="little")  # FAISS: bit (id & 7) of byte id >> 3
             selector = fx.IDSelectorBitmap(len(bitmap), fx.swig_ptr(bitmap))
-            if self.kind == "hnsw":
-                ef = int(self.params.get("efSearch", HNSW_EF_SEARCH))
-                params = fx.SearchParametersHNSW(sel=selector, efSearch=ef)
+            if self.kind == "ivf":
+                params = fx.SearchParametersIVF(sel=selector, nprobe=int(self.params["nprobe"]))
             else:
                 params = fx.SearchParameters(sel=selector)
         scores, ids = self.index.search(query_vec.reshape(1, -1).astype(np.float32), k, params=params)
@@ -180,34 +197,37 @@ class Dense:
         return ids[0][keep], scores[0][keep]
 
 
-def tune_ef_search(index: Any, vectors: np.ndarray, k: int = 10) -> tuple[int, float]:
-    """The smallest efSearch of :data:`EF_SEARCH_STEPS` whose recall@k against exact search
+DENSE_KINDS = ("flat", "ivf")
+
+
+def tune_nprobe(index: Any, vectors: np.ndarray, k: int = 10) -> tuple[int, float]:
+    """The smallest nprobe of :data:`NPROBE_STEPS` whose recall@k against exact search
     reaches :data:`RECALL_TARGET` (else the largest), and that recall; sets it on ``index``.
 
     Measured, not assumed: queries are a sample of the indexed vectors (fixed seed), each
     moved by noise of norm :data:`QUERY_NOISE` (cosine about 0.7 to where it came from, a
-    question near but not at a passage; never itself a node of the graph), searched both
-    exactly and through the graph. efSearch costs nothing at build time, only per query.
+    question near but not at a passage), searched exactly (``faiss.knn``, no copy of the
+    vectors) and through the index; what the index finds is re-scored from the exact
+    vectors, as searches do. nprobe costs nothing at build time, only per query.
     """
     import faiss
 
     rng = np.random.default_rng(0)
-    queries = vectors[rng.choice(len(vectors), min(RECALL_SAMPLE, len(vectors)), replace=False)]
+    queries = vectors[np.sort(rng.choice(len(vectors), min(RECALL_SAMPLE, len(vectors)), replace=False))]
     noise = rng.standard_normal(queries.shape).astype(np.float32)
     queries = queries + QUERY_NOISE * noise / np.linalg.norm(noise, axis=1, keepdims=True)
     queries = np.ascontiguousarray(queries / np.linalg.norm(queries, axis=1, keepdims=True), dtype=np.float32)
     k = min(k, len(vectors))
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    truth, _ = exact.search(queries, k)
-    del exact
-    recall = 0.0
-    for ef in EF_SEARCH_STEPS:
-        index.hnsw.efSearch = ef
-        found, _ = index.search(queries, k)
-        recall = recall_at_k(found, truth)
+    truth, _ = faiss.knn(queries, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)
+    recall, nprobe = 0.0, NPROBE_STEPS[0]
+    for nprobe in NPROBE_STEPS:
+        index.nprobe = nprobe
+        _, found = index.search(queries, k)
+        exact = np.einsum("qd,qkd->qk", queries, vectors[np.maximum(found, 0)])
+        exact[found < 0] = -np.inf
+        recall = recall_at_k(-np.sort(-exact, axis=1), truth)
         if recall >= RECALL_TARGET:
             break
     else:
-        log.warning("HNSW recall@%d is %.3f even with efSearch %d (target %.2f)", k, recall, ef, RECALL_TARGET)
-    return int(index.hnsw.efSearch), round(recall, 4)
+        log.warning("IVF recall@%d is %.3f even with nprobe %d (target %.2f)", k, recall, nprobe, RECALL_TARGET)
+    return int(index.nprobe), round(recall, 4)

@@ -8,7 +8,7 @@ Layout of ``index_dir``::
         manifest.json           format version, model, analyser, fusion, documents
         passages.jsonl          one passage per line, row i = vector i
         embeddings.npy          float32, L2-normalised, one row per passage
-        dense.faiss             FAISS index over the embeddings (flat or HNSW)
+        dense.faiss             FAISS index over the embeddings (flat, or IVF with 8-bit codes)
         passages.offsets.npy    int64, byte offset of each passages.jsonl line, then its size
         passages.columns.npy    int32 per passage: section code, first and end sentence row
         passages.sections.json  the section paths the codes name
@@ -54,8 +54,8 @@ import numpy as np
 from common.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
 from index.embed import ModelSpec
 from index.fusion import FusionProfile
-from index.retrievers import BM25, Dense
-from index.table import LazyRows, RowGroups, write_jsonl_offsets
+from index.retrievers import BM25, DENSE_KINDS, Dense
+from index.table import LazyRows, RowGroups, map_vectors, write_jsonl_offsets
 from ingest.passages import Passage, Sentence
 
 FORMAT_NAME = "charta-lotse-index"
@@ -93,15 +93,14 @@ class Manifest:
     max_tokens: int
     passage_settings: dict[str, int]
     analyzer: str  # hash of the BM25 analysis (text/analysis.py and its word data)
-    dense_kind: str  # "flat" or "hnsw"
+    dense_kind: str  # "flat" or "ivf" (retrievers.DENSE_KINDS)
     fusion: FusionProfile
     documents: list[dict[str, Any]]
     passages: int = 0
     sentences: int = 0
     sentence_dense_kind: str = "flat"
-    # HNSW only: M, efConstruction, efSearch and the recall@10 measured at build time
-    # (index/retrievers.py); empty for flat indexes and for indexes built before these were
-    # recorded, which are searched with the old efSearch (HNSW_EF_SEARCH).
+    # IVF only: lists, codes, nprobe and the recall@10 measured at build time
+    # (index/retrievers.py); empty for flat indexes.
     dense_params: dict[str, Any] = field(default_factory=dict)
     sentence_dense_params: dict[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -135,8 +134,8 @@ class Manifest:
             passages=int(data["counts"]["passages"]),
             sentences=int(data["counts"]["sentences"]),
             sentence_dense_kind=str(data["sentence_dense"]["kind"]),
-            dense_params=dict(data["dense"].get("hnsw", {})),
-            sentence_dense_params=dict(data["sentence_dense"].get("hnsw", {})),
+            dense_params=dict(data["dense"].get("ivf", {})),
+            sentence_dense_params=dict(data["sentence_dense"].get("ivf", {})),
             created=str(data["created"]),
         )
 
@@ -144,7 +143,7 @@ class Manifest:
 def _dense_entry(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {"kind": kind, "metric": "inner_product", "normalized": True}
     if params:
-        entry["hnsw"] = params
+        entry[kind] = params
     return entry
 
 
@@ -272,9 +271,22 @@ def read_manifest(gen: Path) -> Manifest:
             for d in data["documents"]:
                 if "source_path" in d:
                     d["pdf_path"] = d.pop("source_path")
-        return Manifest.from_json(data)
+        manifest = Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; rebuild with: {REBUILD_HINT}") from None
+    for kind, params in (
+        (manifest.dense_kind, manifest.dense_params),
+        (manifest.sentence_dense_kind, manifest.sentence_dense_params),
+    ):
+        if kind not in DENSE_KINDS:
+            # "hnsw": indexes of 20 000 passages and more built before IVF replaced it.
+            raise IndexMismatchError(
+                f"index {gen} has vector index kind {kind!r}, this version of Charta-Lotse reads "
+                f"{' or '.join(DENSE_KINDS)}; rebuild it with: {REBUILD_HINT}"
+            )
+        if kind == "ivf" and not isinstance(params.get("nprobe"), int):
+            raise IndexMismatchError(f"{gen / MANIFEST} names no IVF nprobe; rebuild with: {REBUILD_HINT}")
+    return manifest
 
 
 def write_generation(
@@ -285,29 +297,26 @@ def write_generation(
     sentences: Sequence[Sentence],
     sentence_embeddings: np.ndarray,
     documents: list[dict[str, Any]],
-    hnsw_threshold: int,
+    ivf_threshold: int,
 ) -> Path:
     """Write a complete generation and make it live; returns its folder.
 
     Raises OSError (or FAISS's RuntimeError) on a failed write; the caller turns that
     into :class:`IndexWriteError` after :func:`discard`.
     """
-    dense = Dense.build(embeddings, hnsw_threshold)
-    sentence_dense = Dense.build(sentence_embeddings, hnsw_threshold)
-    manifest.dense_kind = dense.kind
-    manifest.sentence_dense_kind = sentence_dense.kind
-    manifest.dense_params, manifest.sentence_dense_params = dense.params, sentence_dense.params
     manifest.passages, manifest.sentences = len(passages), len(sentences)
     gen = new_generation(index_dir)
     try:
+        manifest.dense_kind, manifest.dense_params = _write_dense(embeddings, gen / DENSE, ivf_threshold)
+        manifest.sentence_dense_kind, manifest.sentence_dense_params = _write_dense(
+            sentence_embeddings, gen / SENTENCE_DENSE, ivf_threshold
+        )
         np.save(gen / PASSAGE_OFFSETS, write_jsonl_offsets(gen / PASSAGES, (p.as_dict() for p in passages)))
         np.save(gen / SENTENCE_OFFSETS, write_jsonl_offsets(gen / SENTENCES, (s.as_dict() for s in sentences)))
         Columns.of(passages, sentences, manifest.documents).save(gen)
         write_jsonl(gen / DOCUMENTS, documents)
         np.save(gen / EMBEDDINGS, embeddings, allow_pickle=False)
         np.save(gen / SENTENCE_EMBEDDINGS, sentence_embeddings, allow_pickle=False)
-        dense.save(gen / DENSE)
-        sentence_dense.save(gen / SENTENCE_DENSE)
         if passages:
             BM25.build(passages).save(gen / BM25_DIR)
         # The manifest goes last, renamed into place whole: a generation without one
@@ -321,6 +330,15 @@ def write_generation(
             discard(index_dir, gen)
         raise
     return gen
+
+
+def _write_dense(vectors: np.ndarray, path: Path, ivf_threshold: int) -> tuple[str, dict[str, Any]]:
+    """Build and write one vector index; returns its kind and parameters. The index is let
+    go before the next is built: at a million passages the two hold 1.5 GB of codes, on
+    top of the vectors themselves."""
+    dense = Dense.build(vectors, ivf_threshold)
+    dense.save(path)
+    return dense.kind, dense.params
 
 
 def source_entry(path: Path, corpus_dir: Path) -> str:
@@ -364,8 +382,8 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
     sentences = LazyRows(gen / SENTENCES, _offsets(gen / SENTENCE_OFFSETS), Sentence.from_dict)
     # Memory-mapped: pages are read when a row is used (a hit's score, a sentence to quote),
     # and they are the page cache's, not the process's, to keep.
-    embeddings = np.load(gen / EMBEDDINGS, allow_pickle=False, mmap_mode="r")
-    sentence_embeddings = np.load(gen / SENTENCE_EMBEDDINGS, allow_pickle=False, mmap_mode="r")
+    embeddings = map_vectors(gen / EMBEDDINGS)
+    sentence_embeddings = map_vectors(gen / SENTENCE_EMBEDDINGS)
     dim = manifest.dimension
     for name, array, rows in (
         ("embeddings", embeddings, len(passages)),

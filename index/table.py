@@ -76,6 +76,22 @@ def map_file(path: Path) -> bytes | mmap.mmap:
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
+def map_vectors(path: Path) -> np.ndarray:
+    """A ``.npy`` array memory-mapped for reading scattered rows (``MADV_RANDOM``).
+
+    Searches read a few hundred rows of the vector files per question (the hits to
+    re-score, their sentences). Without the advice every page fault reads ahead some
+    hundred kilobytes around the row: measured at 1 M passages and 3 M sentences, 40
+    sentence searches left 3.5 GB of the 4.6 GB sentence vectors resident, for 16 k rows
+    of 1.5 KB actually read.
+    """
+    array = np.load(path, allow_pickle=False, mmap_mode="r")
+    mapped = getattr(array, "_mmap", None)  # numpy.memmap's mapping; absent for an empty file
+    if mapped is not None and hasattr(mmap, "MADV_RANDOM"):
+        mapped.madvise(mmap.MADV_RANDOM)
+    return array
+
+
 class LazyRows(Sequence[T]):
     """A read-only list of the rows of a JSONL file, each parsed by ``decode`` on access.
 

@@ -1,7 +1,7 @@
 """The real charter through ingest → index → search, and the index life cycle.
 
 Covers: questions land on the right section and printed page; the search CLI's JSON;
-the saved index round trip; incremental updates (change, add, remove); the HNSW and
+the saved index round trip; incremental updates (change, add, remove); the IVF and
 exact dense paths; a build killed with SIGKILL; model and format mismatches.
 """
 
@@ -304,16 +304,16 @@ def test_incremental_change_add_remove(charter_index, tmp_path):
     assert store.current_generation(settings.index_dir).name == latest.generation
 
 
-def test_hnsw_path_finds_the_right_section(charter_index, tmp_path):
-    settings = _copy_index(charter_index, tmp_path, hnsw_threshold=1)
+def test_ivf_path_finds_the_right_section(charter_index, tmp_path):
+    settings = _copy_index(charter_index, tmp_path, ivf_threshold=1)
     _leitfaden(settings.corpus_dir / "leitfaden.pdf", "die Straßenbeleuchtung mit LED")
     report = build_index([settings.corpus_dir], settings)
     assert not report.failed
     stored = store.load_stored(settings.index_dir)
-    assert stored.manifest.dense_kind == stored.manifest.sentence_dense_kind == "hnsw"
+    assert stored.manifest.dense_kind == stored.manifest.sentence_dense_kind == "ivf"
     searcher = Searcher.open(settings)
-    assert type(searcher.dense.index).__name__.startswith("IndexHNSW")
-    assert type(searcher.sentence_dense.index).__name__.startswith("IndexHNSW")
+    assert type(searcher.dense.index).__name__ == "IndexIVFScalarQuantizer"
+    assert type(searcher.sentence_dense.index).__name__ == "IndexIVFScalarQuantizer"
     for mode in ("dense", "sentence", "hybrid"):
         hits = searcher.search(NIEMAND, k=3, mode=mode)
         assert (_label(hits[0]), hits[0].page) == ("2.2", "8"), mode

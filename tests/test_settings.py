@@ -31,7 +31,7 @@ def test_environment_variables(tmp_path):
         "CHARTA_CORPUS_DIR": str(tmp_path / "pdfs"),
         "CHARTA_INDEX_DIR": str(tmp_path / "idx"),
         "CHARTA_MODEL": "bundled",
-        "CHARTA_HNSW_THRESHOLD": "500",
+        "CHARTA_IVF_THRESHOLD": "500",
         "CHARTA_MAX_FILE_MB": "1.5",
         "CHARTA_MAX_PAGES": "10",
         "CHARTA_PARSE_TIMEOUT": "2.5",
@@ -39,7 +39,7 @@ def test_environment_variables(tmp_path):
     s = load_settings(env=env)
     assert (s.corpus_dir, s.index_dir) == (tmp_path / "pdfs", tmp_path / "idx")
     assert s.model == "bundled"
-    assert (s.hnsw_threshold, s.max_file_mb, s.max_pages, s.parse_timeout_s) == (500, 1.5, 10, 2.5)
+    assert (s.ivf_threshold, s.max_file_mb, s.max_pages, s.parse_timeout_s) == (500, 1.5, 10, 2.5)
 
 
 def test_blank_variables_are_ignored():
@@ -69,7 +69,7 @@ def test_os_environ_is_the_default_source(monkeypatch):
     "var, value",
     [
         ("CHARTA_MAX_PAGES", "viele"),
-        ("CHARTA_HNSW_THRESHOLD", "1.5"),
+        ("CHARTA_IVF_THRESHOLD", "1.5"),
         ("CHARTA_MAX_FILE_MB", "zwei"),
     ],
 )
@@ -90,7 +90,7 @@ def test_unknown_override_lists_allowed_names():
     "overrides, fragment",
     [
         ({"max_pages": 0}, "CHARTA_MAX_PAGES=0 must be positive"),
-        ({"hnsw_threshold": -1}, "CHARTA_HNSW_THRESHOLD=-1 must be positive"),
+        ({"ivf_threshold": -1}, "CHARTA_IVF_THRESHOLD=-1 must be positive"),
         ({"candidates": 0}, "candidates=0"),
         ({"max_file_mb": 0}, "CHARTA_MAX_FILE_MB=0"),
         ({"parse_timeout_s": -2}, "CHARTA_PARSE_TIMEOUT=-2"),
