@@ -88,12 +88,14 @@ QUERY_NOISE = 1.0  # norm of the noise that moves a sampled vector away to make 
 def ivf_lists(n: int) -> int:
     """Number of IVF lists for ``n`` vectors: the power of two nearest √n, within
     [:data:`IVF_MIN_LISTS`, :data:`IVF_MAX_LISTS`] (more lists make the build cost grow
-    with n × lists, fewer make every probe scan longer lists).
+    with n × lists, fewer make every probe scan longer lists), and never more than k-means
+    can train (39 vectors per list, FAISS's minimum; only a lowered threshold gets there).
 
-    >>> ivf_lists(20_000), ivf_lists(100_000), ivf_lists(1_000_000), ivf_lists(3_000_000)
-    (128, 256, 1024, 1024)
+    >>> ivf_lists(20_000), ivf_lists(100_000), ivf_lists(1_000_000), ivf_lists(3_000_000), ivf_lists(300)
+    (128, 256, 1024, 1024, 7)
     """
-    return int(min(IVF_MAX_LISTS, max(IVF_MIN_LISTS, 2 ** round(np.log2(max(n, 1)) / 2))))
+    lists = min(IVF_MAX_LISTS, max(IVF_MIN_LISTS, 2 ** round(np.log2(max(n, 1)) / 2)))
+    return int(max(1, min(lists, n // 39)))
 
 
 def recall_at_k(found_scores: np.ndarray, exact_scores: np.ndarray) -> float:
