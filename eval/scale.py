@@ -13,8 +13,9 @@ from ``CHARTA_IVF_THRESHOLD`` on; BM25; the plain files), ``store.load_stored`` 
 three modes with the hashed query vector. The PDF parsing and the model are left out.
 
 Peak RSS is the build process's high-water mark (``ru_maxrss``): corpus, vectors and
-the write; in brackets the resident memory before the write (the corpus as Python objects
-and its float vectors, which a real build holds as well). Opening and searching run in a
+the write; in brackets the resident memory before the write (the corpus as Python objects;
+the vectors are spooled to disk as ``index.build`` spools the model's, see
+:mod:`index.spool`). Opening and searching run in a
 fresh process (``--open``), so their numbers hold nothing of the build: open time, the
 resident memory after opening (``VmRSS``, memory-mapped pages of the index included, and
 the process's own ``RssAnon``), and the p50 of each search mode. The index files' pages
@@ -257,25 +258,36 @@ def run(n: int, index_dir: Path, ivf_threshold: int = 20_000, queries: int = 40)
     """Build, open and search an index of ``n`` synthetic passages; one row of the table."""
     from common.settings import load_settings
     from index import store
+    from index.spool import VectorSpool
 
     vectors = HashedVectors()
     embedder = HashedEmbedder(vectors)
     corpus = synthetic_corpus(n)
-    t0 = time.perf_counter()
-    pv = vectors.encode([p.text for p in corpus.passages])
-    sv = vectors.encode([s.text for s in corpus.sentences])
-    vectors_s = time.perf_counter() - t0
     settings = load_settings(env={}, corpus_dir=index_dir / "corpus", index_dir=index_dir, ivf_threshold=ivf_threshold)
     manifest = synthetic_manifest(corpus, embedder, settings.passages.as_dict())
-    inputs_rss = _status_mb().get("VmRSS", 0.0)  # the corpus and its vectors, before the build
-    t0 = time.perf_counter()
-    gen = store.write_generation(
-        index_dir, manifest, corpus.passages, pv, corpus.sentences, sv, corpus.documents, ivf_threshold
-    )
-    build_s = time.perf_counter() - t0
+    # Spooled to disk in document-sized pieces, as index.build does with the model's vectors.
+    with VectorSpool(index_dir) as pv, VectorSpool(index_dir) as sv:
+        t0 = time.perf_counter()
+        for spool, texts in ((pv, [p.text for p in corpus.passages]), (sv, [s.text for s in corpus.sentences])):
+            for start in range(0, len(texts), DOC_PASSAGES):
+                spool.append(vectors.encode(texts[start : start + DOC_PASSAGES]))
+        vectors_s = time.perf_counter() - t0
+        inputs_rss = _status_mb().get("VmRSS", 0.0)  # the corpus as objects, before the build
+        t0 = time.perf_counter()
+        gen = store.write_generation(
+            index_dir,
+            manifest,
+            corpus.passages,
+            pv.array(DIM),
+            corpus.sentences,
+            sv.array(DIM),
+            corpus.documents,
+            ivf_threshold,
+        )
+        build_s = time.perf_counter() - t0
     build_rss = _rss_mb()
     m = manifest
-    del pv, sv, corpus
+    del corpus
     # In a fresh process: the build's memory (freed or not) must not count as the open's.
     child = subprocess.run(
         [sys.executable, "-m", "eval.scale", "--open", str(index_dir), "--cold", "--queries", str(queries)],

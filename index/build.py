@@ -35,6 +35,7 @@ from common.errors import (
 from common.settings import Settings
 from index import store
 from index.fusion import profile_for
+from index.spool import VectorSpool
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import build_document, sha256_file
 from ingest.passages import Passage, Sentence, make_passages
@@ -328,15 +329,21 @@ def build_index(
 
 
 class _Generation:
-    """The new generation being put together, document by document."""
+    """The new generation being put together, document by document; its vectors are
+    spooled to temporary files in ``folder`` (:mod:`index.spool`), not held in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.manifest_docs: list[dict[str, Any]] = []
         self.documents: list[dict[str, Any]] = []
         self.passages: list[Passage] = []
-        self.vectors: list[np.ndarray] = []
         self.sentences: list[Sentence] = []
-        self.sentence_vectors: list[np.ndarray] = []
+        self.vectors = VectorSpool(folder)
+        self.sentence_vectors = VectorSpool(folder)
+
+    def close(self) -> None:
+        self.vectors.close()
+        self.sentence_vectors.close()
 
     def add(
         self,
@@ -354,12 +361,15 @@ class _Generation:
             "sentence_row_start": len(self.sentences),
             "sentence_row_end": len(self.sentences) + len(sentences),
         }
+        try:
+            self.vectors.append(vectors)
+            self.sentence_vectors.append(sentence_vectors)
+        except OSError as exc:  # the disk is full before the generation is even begun
+            raise _write_error(self.folder, exc) from None
         self.manifest_docs.append(entry)
         self.documents.append(document)
         self.passages.extend(passages)
-        self.vectors.append(vectors)
         self.sentences.extend(sentences)
-        self.sentence_vectors.append(sentence_vectors)
         return entry
 
     def keep(self, prev: store.StoredIndex, entry: dict[str, Any]) -> dict[str, Any]:
@@ -414,6 +424,24 @@ def _apply(
     # What to parse: all but the unchanged documents, which the previous index holds
     # (it is loaded below exactly when plan.indexed is not empty).
     todo = [d for d in plan.docs if not (d.status == "unchanged" and plan.indexed)]
+    out = _Generation(settings.index_dir)
+    try:
+        return _collect_and_write(plan, settings, report, out, todo, progress, bar)
+    finally:
+        out.close()  # after the write: it reads the spooled vectors
+
+
+def _collect_and_write(
+    plan: BuildPlan,
+    settings: Settings,
+    report: BuildReport,
+    out: _Generation,
+    todo: list[PlannedDoc],
+    progress: Callable[[str], None],
+    bar: bool,
+) -> BuildReport:
+    """Parse, cut and embed ``todo``, carry the rest over from the live generation, and
+    write the new one."""
     with ExitStack() as stack:
         # Parses start first: they run while the previous index and the model load, and
         # later while the documents before them are cut and embedded.
@@ -422,7 +450,6 @@ def _apply(
         # Vectors of the previous generation are read only when something is carried over.
         prev = store.load_stored(settings.index_dir) if plan.indexed else None
         model = _LazyModel(settings.model or plan.previous_model)
-        out = _Generation()
         for doc_id in sorted(plan.kept):
             if prev is not None and doc_id in plan.indexed:
                 out.keep(prev, plan.indexed[doc_id])
@@ -509,7 +536,6 @@ def _apply(
         spec, dim, max_tokens = embedder.spec, embedder.dimension, embedder.max_tokens
     else:
         spec, dim, max_tokens = prev.model_spec, prev.manifest.dimension, prev.manifest.max_tokens
-    empty = np.zeros((0, dim), dtype=np.float32)
     manifest = store.Manifest(
         model=spec,
         dimension=dim,
@@ -524,9 +550,9 @@ def _apply(
         settings,
         manifest,
         out.passages,
-        np.concatenate(out.vectors) if out.vectors else empty,
+        out.vectors.array(dim),
         out.sentences,
-        np.concatenate(out.sentence_vectors) if out.sentence_vectors else empty,
+        out.sentence_vectors.array(dim),
         out.documents,
     )
     report.written = True
@@ -760,15 +786,20 @@ def _write_generation(
             settings.index_dir, manifest, passages, vectors, sentences, sentence_vectors, docs, settings.ivf_threshold
         )
     except (OSError, RuntimeError) as exc:
-        # A full disk (ENOSPC, EFBIG) or an I/O error; FAISS reports it as RuntimeError.
         # The unfinished generation is gone already (store.write_generation).
-        if isinstance(exc, OSError) and exc.strerror:
-            reason = exc.strerror
-        else:  # numpy and FAISS report a short write without errno
-            reason = f"write failed ({' '.join(str(exc).split())[:160]}); is the disk full?"
-        raise IndexWriteError(
-            f"could not write the new index in {settings.index_dir}: {reason}; the previous index, if any, stays live"
-        ) from None
+        raise _write_error(settings.index_dir, exc) from None
+
+
+def _write_error(index_dir: Path, exc: OSError | RuntimeError) -> IndexWriteError:
+    """A full disk (ENOSPC, EFBIG) or an I/O error while spooling vectors or writing the
+    generation, in one line; FAISS reports it as RuntimeError."""
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+    else:  # numpy and FAISS report a short write without errno
+        reason = f"write failed ({' '.join(str(exc).split())[:160]}); is the disk full?"
+    return IndexWriteError(
+        f"could not write the new index in {index_dir}: {reason}; the previous index, if any, stays live"
+    )
 
 
 def ensure_index(settings: Settings) -> None:

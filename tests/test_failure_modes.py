@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 
+import pytest
 from conftest import CHARTER, ROOT, write_excerpt
 
 from index import store
@@ -238,14 +239,24 @@ def test_remains_of_a_killed_build_go_at_the_next_build_but_never_a_running_one(
     assert_searchable(workspace, live(workspace))
 
 
-def test_full_disk_during_the_write(workspace):
+@pytest.mark.parametrize("stage", ["spooling", "writing"])
+def test_full_disk_during_the_write(workspace, tmp_path, stage):
     corpus = workspace.corpus_dir
     write_excerpt(corpus / "leitfaden.pdf", range(9, 12), "Leitfaden Daten")
     before = live(workspace)
     old_gens = sorted(p.name for p in workspace.index_dir.glob("gen-*"))
-    # The new vectors file is bigger than the live one: every file before it gets
-    # written, then the write fails as on a full disk (EFBIG; Python ignores SIGXFSZ).
-    limit = (workspace.index_dir / before / "embeddings.npy").stat().st_size
+    if stage == "spooling":
+        # The new passage vectors are more than the live ones: spooling them while the
+        # documents are embedded fails as on a full disk (EFBIG; Python ignores SIGXFSZ).
+        limit = (workspace.index_dir / before / "embeddings.npy").stat().st_size
+    else:
+        # Room for the spooled sentence vectors exactly, not for the generation's files
+        # made of them (a header more): the write fails after every document is embedded.
+        # How many sentences the new index holds: the same build, into a copy.
+        trial = tmp_path / "trial"
+        shutil.copytree(workspace.index_dir, trial / "index")
+        assert main(["-q", "--corpus", str(corpus), "--index-dir", str(trial / "index")]) == 0
+        limit = store.load_stored(trial / "index").sentence_embeddings.nbytes
 
     def small_disk() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
