@@ -152,9 +152,13 @@ class Dense:
         return cls(index, "ivf", {"lists": lists, "codes": "SQ8", "nprobe": nprobe, "recall_at_10": recall})
 
     def save(self, path: Path) -> None:
+        """Write the index through a Python file, so that a failed write raises: FAISS's
+        own file writer only prints an error when its last flush fails (found with a
+        full disk, which left a truncated index that was then published)."""
         import faiss
 
-        faiss.write_index(self.index, str(path))
+        with path.open("wb") as fh:
+            faiss.write_index(self.index, faiss.PyCallbackIOWriter(fh.write))
 
     @classmethod
     def load(cls, path: Path, kind: str, params: dict[str, Any] | None = None) -> Dense:
