@@ -13,9 +13,10 @@ from ``CHARTA_IVF_THRESHOLD`` on; BM25; the plain files), ``store.load_stored`` 
 three modes with the hashed query vector. The PDF parsing and the model are left out.
 
 Peak RSS is the build process's high-water mark (``ru_maxrss``): corpus, vectors and
-the write; in brackets the resident memory before the write (the corpus as Python objects;
-the vectors are spooled to disk as ``index.build`` spools the model's, see
-:mod:`index.spool`). Opening and searching run in a
+the write, mapped file pages included (the vectors are spooled to disk as ``index.build``
+spools the model's, :mod:`index.spool`, and the write reads them mapped). In brackets the
+process's own memory (``RssAnon``): its peak during the write (:class:`AnonPeak`), and
+before the write began (the corpus as Python objects). Opening and searching run in a
 fresh process (``--open``), so their numbers hold nothing of the build: open time, the
 resident memory after opening (``VmRSS``, memory-mapped pages of the index included, and
 the process's own ``RssAnon``), and the p50 of each search mode. The index files' pages
@@ -39,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -200,6 +202,30 @@ def synthetic_corpus(n: int, seed: int = 0) -> Corpus:
     return Corpus(passages, sentences, docs, documents)
 
 
+class AnonPeak:
+    """The highest ``RssAnon`` seen while it runs, sampled every 0.1 s in a thread: the
+    process's own memory. ``ru_maxrss`` also counts the pages of mapped files (the spooled
+    vectors the write reads), which are page cache the kernel can take back."""
+
+    def __init__(self) -> None:
+        self.peak = _status_mb().get("RssAnon", 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, _status_mb().get("RssAnon", 0.0))
+
+    def __enter__(self) -> AnonPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _status_mb().get("RssAnon", 0.0))
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -272,18 +298,19 @@ def run(n: int, index_dir: Path, ivf_threshold: int = 20_000, queries: int = 40)
             for start in range(0, len(texts), DOC_PASSAGES):
                 spool.append(vectors.encode(texts[start : start + DOC_PASSAGES]))
         vectors_s = time.perf_counter() - t0
-        inputs_rss = _status_mb().get("VmRSS", 0.0)  # the corpus as objects, before the build
+        inputs_rss = _status_mb().get("RssAnon", 0.0)  # the corpus as objects, before the build
         t0 = time.perf_counter()
-        gen = store.write_generation(
-            index_dir,
-            manifest,
-            corpus.passages,
-            pv.array(DIM),
-            corpus.sentences,
-            sv.array(DIM),
-            corpus.documents,
-            ivf_threshold,
-        )
+        with AnonPeak() as anon:
+            gen = store.write_generation(
+                index_dir,
+                manifest,
+                corpus.passages,
+                pv.array(DIM),
+                corpus.sentences,
+                sv.array(DIM),
+                corpus.documents,
+                ivf_threshold,
+            )
         build_s = time.perf_counter() - t0
     build_rss = _rss_mb()
     m = manifest
@@ -304,6 +331,7 @@ def run(n: int, index_dir: Path, ivf_threshold: int = 20_000, queries: int = 40)
         "vectors_s": vectors_s,
         "build_s": build_s,
         "peak_rss_mb": build_rss,
+        "peak_anon_mb": anon.peak,
         "inputs_rss_mb": inputs_rss,
         "disk_mb": _du_mb(gen),
         **opened,
@@ -430,7 +458,7 @@ def recall_sweep(n: int, kind: str, lists: Sequence[int], nprobe: Sequence[int])
             print(f"| {kind} | {n} | {nlist} | {build_s:.1f} | {probe} | {recall_at_k(exact, truth):.3f} | {ms:.2f} |")
 
 
-HEADER = "| passages | sentences | index | build s | build peak RSS MB (of it the inputs) | on disk MB | open index s | RSS after open MB (anon) | RSS after searches MB (anon) | BM25 p50 ms | dense p50 ms | hybrid p50 ms | hybrid, one document / one section p50 ms | IVF lists/nprobe, recall@10 (passages; sentences) |"  # noqa: E501
+HEADER = "| passages | sentences | index | build s | build peak RSS MB (own; own before the write) | on disk MB | open index s | RSS after open MB (anon) | RSS after searches MB (anon) | BM25 p50 ms | dense p50 ms | hybrid p50 ms | hybrid, one document / one section p50 ms | IVF lists/nprobe, recall@10 (passages; sentences) |"  # noqa: E501
 
 
 def table_row(r: dict[str, Any]) -> str:
@@ -439,7 +467,7 @@ def table_row(r: dict[str, Any]) -> str:
 
     return (
         f"| {r['passages']} | {r['sentences']} | {r['kind']} | {r['build_s']:.1f} | "
-        f"{r['peak_rss_mb']:.0f} ({r['inputs_rss_mb']:.0f}) | "
+        f"{r['peak_rss_mb']:.0f} ({r['peak_anon_mb']:.0f}; {r['inputs_rss_mb']:.0f}) | "
         f"{r['disk_mb']:.0f} | {r['open_s']:.2f} | {r['open_rss_mb']:.0f} ({r['open_anon_mb']:.0f}) | "
         f"{r['searched_rss_mb']:.0f} ({r['searched_anon_mb']:.0f}) | "
         f"{r['bm25_ms']:.1f} | {r['dense_ms']:.1f} | {r['hybrid_ms']:.1f} | "

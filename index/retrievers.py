@@ -157,8 +157,9 @@ class Dense:
         full disk, which left a truncated index that was then published)."""
         import faiss
 
+        fx: Any = faiss  # its type stubs lack the callback writer
         with path.open("wb") as fh:
-            faiss.write_index(self.index, faiss.PyCallbackIOWriter(fh.write))
+            faiss.write_index(self.index, fx.PyCallbackIOWriter(fh.write))
 
     @classmethod
     def load(cls, path: Path, kind: str, params: dict[str, Any] | None = None) -> Dense:

@@ -23,6 +23,7 @@ def test_scale_benchmark_at_10k(tmp_path):
         assert params["recall_at_10"] >= RECALL_TARGET and params["nprobe"] >= 4
     assert 0 < r["build_s"] < 300 and 0 < r["open_s"] < 60
     assert 50 < r["peak_rss_mb"] < 4000
+    assert 0 < r["inputs_rss_mb"] <= r["peak_anon_mb"] <= r["peak_rss_mb"]
     # 10 k + ~30 k vectors of 384 float32 in .npy (61 MB) and as 8-bit IVF codes (15 MB)
     # dominate the disk use.
     assert 80 < r["disk_mb"] < 400
