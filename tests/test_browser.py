@@ -123,6 +123,21 @@ def test_ask_in_german_cites_section_and_page_locally(page):
     assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
 
 
+def test_a_message_is_german_accessible_and_stays_until_closed(page):
+    reload(page)
+    page.get_by_role("button", name="Fragen", exact=True).click()  # no question typed
+    toast = page.get_by_test_id("toast-body")
+    toast.wait_for(timeout=10_000)
+    assert "Bitte geben Sie eine Frage ein." in toast.inner_text()
+    assert toast.locator(".toast-title").inner_text().strip() == "Hinweis"
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    page.wait_for_timeout(11_000)  # Gradio's own toasts go after 10 s
+    assert toast.is_visible()
+    page.get_by_role("button", name="Schließen").click()
+    toast.wait_for(state="detached", timeout=5_000)
+
+
 def test_no_serious_accessibility_violations(page):
     # After an answer is shown (previous test), and on a fresh page.
     violations = run_axe(page)

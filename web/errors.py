@@ -9,5 +9,6 @@ from web.i18n import t
 
 
 def shown(message: str, lang: str = "de") -> gr.Error:
-    """A ``gr.Error`` to raise with a message the visitor can act on."""
-    return gr.Error(message, title=t("error_title", lang), print_exception=False)
+    """A ``gr.Error`` to raise with a message the visitor can act on. It stays until it is
+    closed (Gradio's default hides it after 10 s, too soon for some readers; WCAG 2.2.1)."""
+    return gr.Error(message, title=t("error_title", lang), print_exception=False, duration=None)

@@ -160,6 +160,18 @@ HEAD = """<script>
       answer.setAttribute("aria-label", uiLang() === "de" ? "Antwort" : "Answer");
     }
     germanise(document.body);
+    // Gradio's message toast: its header is a role=button (it folds the message) that
+    // holds the close button, which axe rejects (nested-interactive, WCAG 4.1.2); the
+    // close button stays the keyboard control, and the message shows unfolded. Its
+    // title is the English "Error" whatever gr.Error's title says.
+    for (const head of document.querySelectorAll(".toast-header[role=button]")) {
+      head.removeAttribute("role");
+      head.removeAttribute("tabindex");
+    }
+    for (const title of document.querySelectorAll(".toast-title")) {
+      const text = [...title.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+      if (text && text.textContent.trim() === "Error") text.textContent = uiLang() === "de" ? "Hinweis " : "Note ";
+    }
   }
   new MutationObserver(prepare).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener("keydown", (e) => {
