@@ -77,27 +77,11 @@ def _startup(index_dir: Path) -> dict[str, float]:
     )
     cli_s = time.perf_counter() - started
     cli_mb = next((int(line.split()[1]) / 1024 for line in proc.stdout.splitlines() if line.startswith("PEAK_KB")), 0.0)
-    import socket
-    import urllib.request
+    from eval.bench_app import free_port, start_app
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     started = time.perf_counter()
-    app = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    app = start_app(str(index_dir), free_port())
     try:
-        while app.poll() is None:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         app_s = time.perf_counter() - started
         status = Path(f"/proc/{app.pid}/status").read_text()
         app_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024

@@ -40,7 +40,7 @@ def questions() -> list[str]:
     return [q.question for q in load_questions()]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -137,7 +137,7 @@ def run_hostile(url: str, hostile: int, rounds: int) -> tuple[list[float], dict[
     return times, outcome
 
 
-def _start_app(index_dir: str | None, port: int) -> subprocess.Popen:
+def start_app(index_dir: str | None, port: int) -> subprocess.Popen:
     """``python app.py`` in a process of its own, as it is deployed; waits until it serves."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     if index_dir:
@@ -154,7 +154,7 @@ def _start_app(index_dir: str | None, port: int) -> subprocess.Popen:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
             return app
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.2)
     raise SystemExit(f"the app did not start (exit code {app.returncode})")
 
 
@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.rounds < 1:
         parser.error("--users and --rounds must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    port = _free_port()
-    app = _start_app(args.index_dir, port)
+    port = free_port()
+    app = start_app(args.index_dir, port)
     try:
         url = f"http://127.0.0.1:{port}"
         run(url, 1, 1)  # warm-up: the first request pays one-time start costs
