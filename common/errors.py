@@ -55,6 +55,10 @@ class LLMError(ChartaError):
     """The language model gave no usable answer (error, timeout or unchecked output)."""
 
 
+class FeedbackFullError(ChartaError):
+    """The feedback file has reached its size limit; nothing more is stored."""
+
+
 class ConfigError(ChartaError, ValueError):
     """A setting has a value that is not allowed."""
 

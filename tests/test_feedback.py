@@ -15,7 +15,7 @@ from conftest import ROOT
 
 from answer.answer import ANSWERED, NOT_COVERED, Answer, AnswerSentence, CitedPassage
 from answer.cite import citation
-from common.errors import ConfigError
+from common.errors import ConfigError, FeedbackFullError
 from common.settings import help_text, load_settings
 from index.search import Hit
 from web.feedback import (
@@ -23,7 +23,6 @@ from web.feedback import (
     MAX_COMMENT_CHARS,
     UP,
     Feedback,
-    FeedbackFullError,
     FeedbackStore,
     feedback_from,
     main,

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from answer.answer import ANSWERED, NOT_COVERED, OUTCOMES, Answer
-from common.errors import ChartaError
+from common.errors import ChartaError, FeedbackFullError
 from common.settings import Settings, add_help_settings, load_settings
 from ingest.structure import heading_label
 
@@ -56,10 +56,6 @@ MAX_BYTES = 50 * 1024 * 1024
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
 _SECTION_SEP = " › "
 _APPEND_LOCK = threading.Lock()  # one writer at a time in this process; flock for other processes
-
-
-class FeedbackFullError(ChartaError):
-    """The feedback file has reached its size limit; nothing more is stored."""
 
 
 def clean_text(text: str, limit: int | None = None) -> str:
