@@ -374,15 +374,15 @@ class _Generation:
 
     def keep(self, prev: store.StoredIndex, entry: dict[str, Any]) -> dict[str, Any]:
         """Carry a document over from the previous generation unchanged."""
-        rows = range(entry["row_start"], entry["row_end"])
-        srows = range(entry["sentence_row_start"], entry["sentence_row_end"])
+        rows = slice(entry["row_start"], entry["row_end"])
+        srows = slice(entry["sentence_row_start"], entry["sentence_row_end"])
         return self.add(
             entry,
             prev.documents[entry["doc_id"]],
-            [prev.passages[i] for i in rows],
-            prev.embeddings[list(rows)],
-            [prev.sentences[i] for i in srows],
-            prev.sentence_embeddings[list(srows)],
+            list(prev.passages[rows]),
+            prev.embeddings[rows],
+            list(prev.sentences[srows]),
+            prev.sentence_embeddings[srows],
         )
 
 
@@ -448,7 +448,7 @@ def _collect_and_write(
         parses = stack.enter_context(_ParseAhead(todo, settings, look_ahead()))
         shown = stack.enter_context(_Progress(progress, len(todo), bar))
         # Vectors of the previous generation are read only when something is carried over.
-        prev = store.load_stored(settings.index_dir) if plan.indexed else None
+        prev = store.load_stored(settings.index_dir, scattered=False) if plan.indexed else None
         model = _LazyModel(settings.model or plan.previous_model)
         for doc_id in sorted(plan.kept):
             if prev is not None and doc_id in plan.indexed:

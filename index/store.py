@@ -365,9 +365,10 @@ def source_path(entry: dict[str, Any], corpus_dir: Path) -> Path | None:
     return Path(corpus_dir) / source if source else None
 
 
-def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
+def load_stored(index_dir: Path, corpus_dir: Path | None = None, scattered: bool = True) -> StoredIndex:
     """Open the live generation: manifest and documents read, passages and sentences as
-    rows read on demand, vectors memory-mapped.
+    rows read on demand, vectors memory-mapped (for scattered rows, as searches read them;
+    ``scattered=False`` for a build that copies whole documents, :func:`map_vectors`).
 
     With ``corpus_dir``, every document entry also gets ``source_path``: the absolute
     path of its PDF in that corpus folder (what the app serves).
@@ -382,8 +383,8 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None) -> StoredIndex:
     sentences = LazyRows(gen / SENTENCES, _offsets(gen / SENTENCE_OFFSETS), Sentence.from_dict)
     # Memory-mapped: pages are read when a row is used (a hit's score, a sentence to quote),
     # and they are the page cache's, not the process's, to keep.
-    embeddings = map_vectors(gen / EMBEDDINGS)
-    sentence_embeddings = map_vectors(gen / SENTENCE_EMBEDDINGS)
+    embeddings = map_vectors(gen / EMBEDDINGS, scattered)
+    sentence_embeddings = map_vectors(gen / SENTENCE_EMBEDDINGS, scattered)
     dim = manifest.dimension
     for name, array, rows in (
         ("embeddings", embeddings, len(passages)),
