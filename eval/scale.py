@@ -434,28 +434,23 @@ def recall_sweep(n: int, kind: str, lists: Sequence[int], nprobe: Sequence[int])
     it finds re-scored from the exact vectors as searches do."""
     import faiss
 
-    from index.retrievers import IVF_TRAIN_PER_LIST, recall_at_k
+    from index.retrievers import ivf_index, recall_at_k, rescored
 
     x, q = sweep_vectors(n, kind)
     truth, _ = faiss.knn(q, x, 10, metric=faiss.METRIC_INNER_PRODUCT)
     print("| vectors | n | lists | train + add s | nprobe | recall@10 | ms/query |")
     print("|---|---|---|---|---|---|---|")
-    rng = np.random.default_rng(0)
     for nlist in lists:
-        index = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(DIM), DIM, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
         t0 = time.perf_counter()
-        index.train(x[np.sort(rng.choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False))])
-        index.add(x)
+        index = ivf_index(x, nlist)
         build_s = time.perf_counter() - t0
         for probe in nprobe:
             index.nprobe = probe
             t0 = time.perf_counter()
             found = np.stack([index.search(v.reshape(1, -1), 10)[1][0] for v in q])
             ms = (time.perf_counter() - t0) / len(q) * 1000
-            exact = -np.sort(-np.einsum("qd,qkd->qk", q, x[np.maximum(found, 0)]), axis=1)
-            print(f"| {kind} | {n} | {nlist} | {build_s:.1f} | {probe} | {recall_at_k(exact, truth):.3f} | {ms:.2f} |")
+            recall = recall_at_k(rescored(q, x, found), truth)
+            print(f"| {kind} | {n} | {nlist} | {build_s:.1f} | {probe} | {recall:.3f} | {ms:.2f} |")
 
 
 HEADER = "| passages | sentences | index | build s | build peak RSS MB (own; own before the write) | on disk MB | open index s | RSS after open MB (anon) | RSS after searches MB (anon) | BM25 p50 ms | dense p50 ms | hybrid p50 ms | hybrid, one document / one section p50 ms | IVF lists/nprobe, recall@10 (passages; sentences) |"  # noqa: E501

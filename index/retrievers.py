@@ -141,13 +141,7 @@ class Dense:
                 flat.add(vectors)
             return cls(flat, "flat")
         lists = ivf_lists(n)
-        index = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(dim), dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-        rng = np.random.default_rng(0)
-        sample = np.sort(rng.choice(n, min(n, IVF_TRAIN_PER_LIST * lists), replace=False))
-        index.train(vectors[sample])
-        index.add(vectors)
+        index = ivf_index(vectors, lists)
         nprobe, recall = tune_nprobe(index, vectors)
         return cls(index, "ivf", {"lists": lists, "codes": "SQ8", "nprobe": nprobe, "recall_at_10": recall})
 
@@ -207,6 +201,34 @@ class Dense:
 DENSE_KINDS = ("flat", "ivf")
 
 
+def ivf_index(vectors: np.ndarray, lists: int) -> Any:
+    """An IVF index of ``lists`` lists over 8-bit codes of ``vectors`` (L2-normalised
+    float32), inner product; k-means trained on a fixed-seed sample of
+    :data:`IVF_TRAIN_PER_LIST` vectors per list."""
+    import faiss
+
+    n, dim = vectors.shape
+    index = faiss.IndexIVFScalarQuantizer(
+        faiss.IndexFlatIP(dim), dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    rng = np.random.default_rng(0)
+    index.train(vectors[np.sort(rng.choice(n, min(n, IVF_TRAIN_PER_LIST * lists), replace=False))])
+    index.add(vectors)
+    return index
+
+
+def rescored(queries: np.ndarray, vectors: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """The exact scores of the rows ``found`` per query (-1 for none: -inf), best first.
+
+    >>> v = np.eye(3, dtype=np.float32)
+    >>> rescored(v[:1], v, np.array([[2, 0, -1]])).tolist()
+    [[1.0, 0.0, -inf]]
+    """
+    exact = np.einsum("qd,qkd->qk", queries, vectors[np.maximum(found, 0)])
+    exact[found < 0] = -np.inf
+    return -np.sort(-exact, axis=1)
+
+
 def tune_nprobe(index: Any, vectors: np.ndarray, k: int = 10) -> tuple[int, float]:
     """The smallest nprobe of :data:`NPROBE_STEPS` whose recall@k against exact search
     reaches :data:`RECALL_TARGET` (else the largest), and that recall; sets it on ``index``.
@@ -230,9 +252,7 @@ def tune_nprobe(index: Any, vectors: np.ndarray, k: int = 10) -> tuple[int, floa
     for nprobe in NPROBE_STEPS:
         index.nprobe = nprobe
         _, found = index.search(queries, k)
-        exact = np.einsum("qd,qkd->qk", queries, vectors[np.maximum(found, 0)])
-        exact[found < 0] = -np.inf
-        recall = recall_at_k(-np.sort(-exact, axis=1), truth)
+        recall = recall_at_k(rescored(queries, vectors, found), truth)
         if recall >= RECALL_TARGET:
             break
     else:
