@@ -130,6 +130,15 @@ def test_a_message_is_german_accessible_and_stays_until_closed(page):
     toast.wait_for(timeout=10_000)
     assert "Bitte geben Sie eine Frage ein." in toast.inner_text()
     assert toast.locator(".toast-title").inner_text().strip() == "Hinweis"
+    # Checked once it has faded in: half-transparent text fails the contrast check.
+    page.wait_for_function(
+        """() => {
+          for (let el = document.querySelector("[data-testid=toast-body]"); el; el = el.parentElement)
+            if (getComputedStyle(el).opacity !== "1") return false;
+          return true;
+        }""",
+        timeout=5_000,
+    )
     violations = run_axe(page)
     assert not violations, describe(violations)
     page.wait_for_timeout(11_000)  # Gradio's own toasts go after 10 s
