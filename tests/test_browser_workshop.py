@@ -1,7 +1,8 @@
 """A trainer builds a workshop kit in a real browser (headless Chromium via Playwright):
 a section from the table of contents and a collected passage, a note, reordering, then
 all formats downloaded and opened with independent readers; the kit file reopened with a
-passage that no longer exists, which is flagged; a broken kit file refused in German."""
+passage that no longer exists, which is flagged; a broken kit file refused in German; notes
+shown for the chosen entry, and a typed note not replaced by a late server reply."""
 
 from __future__ import annotations
 
@@ -172,3 +173,84 @@ def test_an_empty_kit_gets_a_clear_german_message(app_url, context):
     page.get_by_role("button", name="Material erstellen").click()
     page.get_by_text("Das Kit ist leer. Fügen Sie Abschnitte").first.wait_for(timeout=15_000)
     assert page.locator("#kit-dateien a[download]").count() == 0
+
+
+def test_a_note_typed_right_after_choosing_an_entry_is_kept_when_the_server_is_slow(app_url, context):
+    """Choosing an entry shows its stored note; what the trainer types next must not be
+    replaced by a late server reply (every request to the app is held back 1 s here)."""
+    from playwright.sync_api import expect
+
+    kit_file = {
+        "format": "charta-lotse-kit",
+        "version": 1,
+        "title": "Notizen",
+        "items": [
+            {"doc_id": "smart-city-charta-2021", "section": "3.2", "note": "Gespeicherte Notiz"},
+            {"doc_id": "smart-city-charta-2021", "section": "3.1", "note": ""},
+        ],
+    }
+    page = context.new_page()
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Workshop").click()
+    page.get_by_label("Gespeicherte Kit-Datei (JSON) hier einfügen oder unten wählen").fill(
+        json.dumps(kit_file, ensure_ascii=False)
+    )
+    page.get_by_role("button", name="Kit laden").click()
+    status(page, "Kit „Notizen“ geladen: 2 Einträge.")
+    note = page.get_by_label("Notiz", exact=True)
+
+    def choose(number: int) -> None:
+        page.get_by_label("Eintrag").click()
+        page.get_by_role("option", name=re.compile(rf"^{number}\. ")).click()
+
+    choose(1)
+    expect(note).to_have_value("Gespeicherte Notiz", timeout=5_000)
+    choose(2)
+    expect(note).to_have_value("", timeout=5_000)
+
+    def slow(route) -> None:
+        page.wait_for_timeout(1000)
+        route.continue_()
+
+    page.route(re.compile(r"/gradio_api/"), slow)
+    try:
+        choose(1)
+        note.fill(NOTE)
+        page.wait_for_timeout(6000)  # a reply would be back after about 2.5 s
+        assert note.input_value() == NOTE
+    finally:
+        page.unroute(re.compile(r"/gradio_api/"))
+    page.close()
+
+
+def test_each_collected_passage_shows_its_own_note_when_chosen(app_url, context):
+    from playwright.sync_api import expect
+
+    fresh = context.browser.new_context(viewport={"width": 1280, "height": 1000}, locale="de-DE")
+    page = fresh.new_page()  # a browser without the other tests' collection
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Suchen").click()
+    page.get_by_label("Suchbegriffe oder Frage").fill("Datenhoheit")
+    page.get_by_role("button", name="Suchen", exact=True).click()
+    page.locator(".lotse-card").first.wait_for(timeout=30_000)
+    boxes = page.locator("input[type=checkbox]:visible")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("button:visible", has_text="Zur Sammlung hinzufügen").click()
+    status(page, "2 Textstelle(n) zur Sammlung hinzugefügt.")
+    page.get_by_role("tab", name=re.compile("^Sammlung")).click()
+    note = page.get_by_label("Notiz", exact=True)
+
+    def choose(number: int) -> None:
+        page.get_by_label("Textstelle", exact=True).click()
+        page.get_by_role("option", name=re.compile(rf"^\[{number}\] ")).click()
+
+    choose(2)
+    note.fill(NOTE)
+    page.get_by_role("button", name="Notiz speichern").click()
+    page.locator("#sammlung").get_by_text(NOTE).wait_for(timeout=15_000)
+    choose(1)
+    expect(note).to_have_value("", timeout=5_000)
+    choose(2)
+    expect(note).to_have_value(NOTE, timeout=5_000)
+    fresh.close()

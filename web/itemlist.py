@@ -8,6 +8,19 @@ from typing import Any
 
 MAX_NOTE_CHARS = 2000
 
+# Choosing an entry shows its note. This runs in the browser, not as a server round trip:
+# a reply that arrived after the trainer had begun typing replaced the typed note with the
+# stored one (seen in CI). ``items`` is the list's BrowserState copy, which every change
+# writes together with the server's State; ``chosen`` is the dropdown's value. It reads
+# the entry the way ``index_of`` does.
+NOTE_OF_JS = """(items, chosen) => {
+  if (typeof chosen === "boolean" || chosen === null || chosen === undefined || chosen === "") return "";
+  const i = Number(chosen);
+  if (!Array.isArray(items) || !Number.isInteger(i) || i < 0 || i >= items.length) return "";
+  const entry = items[i];
+  return entry && typeof entry.note === "string" ? entry.note : "";
+}"""
+
 
 def index_of(items: list[dict[str, Any]], chosen: Any) -> int | None:
     """The entry number ``chosen`` (a dropdown's value) if it names an entry, else None.

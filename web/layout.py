@@ -32,7 +32,7 @@ from web.export import ExportFolder, handout_markdown
 from web.feedback import DOWN, UP, FeedbackStore, feedback_from
 from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
-from web.itemlist import index_of, moved, noted
+from web.itemlist import NOTE_OF_JS, index_of, moved, noted
 from web.render import (
     pdf_url,
     render_answer,
@@ -676,16 +676,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         )
         save_note_btn.click(do_note, [collection, coll_item, coll_note, lang], coll_outputs, api_name="save_note")
 
-        def note_of(coll: list[dict], chosen: Any) -> str:
-            idx = index_of(coll, chosen)
-            return coll[idx].get("note", "") if idx is not None else ""
-
-        coll_item.input(
-            note_of,
-            [collection, coll_item],
-            coll_note,
-            api_name=False,
-        )
+        coll_item.input(None, [saved_collection, coll_item], coll_note, js=NOTE_OF_JS, api_name=False)
         demo.load(
             lambda saved, lg: collection_view(saved if isinstance(saved, list) else [], lg),
             [saved_collection, lang],

@@ -23,7 +23,7 @@ from index.live import LiveSearcher
 from web.errors import shown
 from web.export import ExportFolder
 from web.i18n import STRINGS, t
-from web.itemlist import index_of, moved, noted
+from web.itemlist import NOTE_OF_JS, index_of, moved, noted
 from workshop.kit import kit_to_json, load_kit, resolve, section_items
 from workshop.model import Kit, KitItem, Workshop
 
@@ -287,12 +287,7 @@ def build_workshop_tab(
     down_btn.click(lambda i, c, lg: do_move(i, c, 1, lg), [items, item, lang], outputs, api_name="kit_move_down")
     remove_btn.click(lambda i, c, lg: do_move(i, c, 0, lg), [items, item, lang], outputs, api_name="kit_remove")
     save_note_btn.click(do_note, [items, item, note, lang], outputs, api_name="kit_save_note")
-    item.input(
-        lambda its, c: its[i].get("note", "") if (i := index_of(its, c)) is not None else "",
-        [items, item],
-        note,
-        api_name=False,
-    )
+    item.input(None, [saved_items, item], note, js=NOTE_OF_JS, api_name=False)
     clear_btn.click(lambda lg: view([], lg), lang, outputs, api_name="kit_clear")
 
     def do_make(its: list[dict[str, Any]], ttl: str, aud: str, mins: Any, lg: str, request: gr.Request):
