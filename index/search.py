@@ -20,7 +20,7 @@ import numpy as np
 from common.errors import IndexMismatchError, ModelError
 from common.settings import Settings
 from index import store
-from index.backend import InProcessBackend, RowFilter, SearchBackend
+from index.backend import InProcessBackend, Ranked, RowFilter, SearchBackend
 from index.embed import Embedder
 from index.fusion import rrf
 from index.query import Query, analyse
@@ -268,41 +268,46 @@ class Searcher:
         weights = self.fusion.weights(query.english)
         # Hybrid skips a ranking weighted 0.
         wanted = {r for r in weights if mode == r or (mode == "hybrid" and weights[r] > 0)}
-        bm25_scores: dict[int, float] = {}
-        dense_scores: dict[int, float] = {}
-        sentence_scores: dict[int, float] = {}
+        found: dict[str, Ranked] = {}
         where = None if mask is None else RowFilter.from_mask(mask)
         if "bm25" in wanted:
             synonyms = 0.0 if query.english else self.fusion.synonyms
             terms = query.bm25_terms(self.vocab, synonyms)
-            bm25_scores = self.backend.lexical(terms, n if mask is not None else pool, where).as_dict()
+            found["bm25"] = self.backend.lexical(terms, n if mask is not None else pool, where)
         qvec = None
         if mode != "bm25":
             qvec = query.vector if query.vector is not None else self.embedder.query_vector(query.text)
         if qvec is not None and "dense" in wanted:
             # Asked for every allowed row, the backend scores them exactly.
-            dense_scores = self.backend.dense(qvec, n if exact else pool, where).as_dict()
+            found["dense"] = self.backend.dense(qvec, n if exact else pool, where)
         if qvec is not None and "sentence" in wanted:
             # A passage is as good as its best sentence; a pool of sentences a few times
             # the passage pool reaches about as many passages.
             held = None if mask is None else self._sentences_held(mask)
             depth = int(np.count_nonzero(held)) if exact and held is not None else 4 * pool
             best = self.backend.sentence_dense(qvec, depth, None if held is None else RowFilter.from_mask(held))
-            sentence_scores = self._best_sentence(best.rows, best.scores, mask)
-        by_name = {"bm25": bm25_scores, "dense": dense_scores, "sentence": sentence_scores}
-        rankings = {name: [i for i, _ in _best_first(s)] for name, s in by_name.items() if s}
+            found["sentence"] = self._best_sentence(best.rows, best.scores, mask)
+        rankings = {name: _best_first(r) for name, r in found.items() if len(r)}
         if mode == "hybrid":
-            ranked = rrf(rankings, weights, k=self.fusion.rrf_k)
+            ranked = rrf({name: r.rows for name, r in rankings.items()}, weights, k=self.fusion.rrf_k, limit=k)
+        elif mode in rankings:
+            ranked = list(zip(rankings[mode].rows[:k].tolist(), rankings[mode].scores[:k].tolist()))
         else:
-            ranked = _best_first(by_name[mode])
-        place = {name: {i: n for n, i in enumerate(rows, start=1)} for name, rows in rankings.items()}
+            ranked = []
+        # Rank and score in each ranking, looked up for the k hits only.
+        top = np.array([i for i, _ in ranked], dtype=np.int64)
+        place: dict[str, dict[int, tuple[int, float]]] = {}
+        for name, r in rankings.items():
+            at = np.flatnonzero(np.isin(r.rows, top))
+            place[name] = {int(r.rows[p]): (int(p) + 1, float(r.scores[p])) for p in at}
         hits = []
-        for rank, (i, score) in enumerate(ranked[:k], start=1):
-            dense = dense_scores.get(i)
+        for rank, (i, score) in enumerate(ranked, start=1):
+            dense = place["dense"][i][1] if i in place.get("dense", {}) else None
             if dense is None and qvec is not None:
                 dense = float(self.stored.embeddings[i] @ qvec)
-            hit = self._hit(i, rank, score, bm25_scores.get(i, 0.0), dense or 0.0)
-            hit.ranks = {name: at[i] for name, at in place.items() if i in at}
+            bm25 = place["bm25"][i][1] if i in place.get("bm25", {}) else 0.0
+            hit = self._hit(i, rank, score, bm25, dense or 0.0)
+            hit.ranks = {name: at[i][0] for name, at in place.items() if i in at}
             hits.append(hit)
         return hits
 
@@ -315,9 +320,9 @@ class Searcher:
         np.add.at(edges, ranges[:, 1], -1)
         return np.cumsum(edges[:-1]) > 0
 
-    def _best_sentence(self, rows: np.ndarray, sims: np.ndarray, mask: np.ndarray | None) -> dict[int, float]:
+    def _best_sentence(self, rows: np.ndarray, sims: np.ndarray, mask: np.ndarray | None) -> Ranked:
         """Each allowed passage holding one of the sentences ``rows``, with the similarity
-        of its best one."""
+        of its best one (by passage row)."""
         groups = self._passages_of
         rows = np.asarray(rows, dtype=np.int64)
         counts = groups.indptr[rows + 1] - groups.indptr[rows]
@@ -332,7 +337,7 @@ class Searcher:
         passages, scores = passages[order], scores[order]
         first = np.ones(len(passages), dtype=bool)
         first[1:] = passages[1:] != passages[:-1]
-        return dict(zip(passages[first].tolist(), scores[first].tolist()))
+        return Ranked(passages[first], scores[first])
 
     def _hit(self, i: int, rank: int, score: float, bm25: float, dense: float) -> Hit:
         p = self.passages[i]
@@ -361,18 +366,14 @@ class Searcher:
         )
 
 
-def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
-    """(row, score) pairs, highest score first; ties by row, so results are stable.
+def _best_first(found: Ranked) -> Ranked:
+    """The same rows, highest score first; ties by row, so results are stable.
 
-    Sorted by numpy: a filtered search ranks every allowed row, thousands at a time.
-
-    >>> _best_first({4: 0.5, 2: 0.9, 1: 0.5})
-    [(2, 0.9), (1, 0.5), (4, 0.5)]
+    >>> _best_first(Ranked(np.array([4, 2, 1]), np.array([0.5, 0.9, 0.5], dtype=np.float32))).rows.tolist()
+    [2, 1, 4]
     """
-    rows = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    order = np.lexsort((rows, -values))
-    return list(zip(rows[order].tolist(), values[order].tolist()))
+    order = np.lexsort((found.rows, -found.scores))
+    return Ranked(found.rows[order], found.scores[order])
 
 
 if __name__ == "__main__":  # the entry point may reach up to the layer above

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from index.fusion import DEFAULT_PROFILE, FusionProfile, profile_for, rrf
@@ -35,6 +36,23 @@ def test_rrf_weights_and_k():
 def test_rrf_zero_weight_ignores_a_retriever():
     ranked = [d for d, _ in rrf({"bm25": [3, 1, 2], "dense": [2, 1, 3]}, {"bm25": 1.0, "dense": 0.0})]
     assert ranked == [3, 1, 2]
+
+
+def test_rrf_gives_exactly_the_sums_of_its_definition_and_the_limit_cuts_the_same_order():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        rankings = {
+            name: rng.choice(300, int(rng.integers(0, 120)), replace=False).tolist() for name in ("a", "b", "c")
+        }
+        weights = {"a": 1.0, "b": float(rng.choice([0.0, 0.25, 0.5, 1.0])), "c": 0.5}
+        k = int(rng.integers(1, 80))
+        expected: dict[int, float] = {}
+        for name, ids in rankings.items():
+            for rank, i in enumerate(ids, start=1):
+                expected[i] = expected.get(i, 0.0) + weights[name] / (k + rank)
+        want = sorted(expected.items(), key=lambda x: (-x[1], x[0]))
+        assert rrf(rankings, weights, k=k) == want  # the same floats, not approximately
+        assert rrf({n: np.array(r) for n, r in rankings.items()}, weights, k=k, limit=10) == want[:10]
 
 
 def test_rrf_ties_are_broken_by_id_and_empty_input():

@@ -275,13 +275,17 @@ def test_a_dropped_table_releases_its_mapping_at_once(tmp_path):
 
 
 def test_best_first_equals_sorting_the_pairs():
+    from index.backend import Ranked
     from index.search import _best_first
 
     rng = np.random.default_rng(1)
     for _ in range(300):
         rows = rng.choice(1000, int(rng.integers(0, 60)), replace=False).tolist()
         scores = {r: float(rng.choice([0.1, 0.5, rng.random()])) for r in rows}  # ties too
-        assert _best_first(scores) == sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+        ranked = Ranked(np.array(list(scores), dtype=np.int64), np.array(list(scores.values()), dtype=np.float32))
+        expected = sorted(((r, float(np.float32(v))) for r, v in scores.items()), key=lambda x: (-x[1], x[0]))
+        got = _best_first(ranked)
+        assert list(zip(got.rows.tolist(), got.scores.tolist())) == expected
 
 
 def test_a_passage_id_finds_its_row_reading_only_its_document(charter_searcher):
