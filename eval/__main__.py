@@ -6,6 +6,7 @@
     python -m eval --answers --spans  # where answers are lost: passage, sentence, span
     python -m eval --sweep [--lang en]  # fusion weights for this index's model
     python -m eval --misses           # German questions hybrid misses in the top 5
+    python -m eval --dump hits.jsonl  # every hit of every mode and filter, to diff refactors
     python -m eval --questions eval/questions_heldout.jsonl   # the held-out set
 
 Uses the index in CHARTA_INDEX_DIR (building it from the corpus first if there is none).
@@ -96,6 +97,30 @@ def sweep(searcher: Searcher, questions, lang: str = "de") -> list[tuple[str, fl
     return sorted(out, key=lambda r: (-r[2], -r[1]))
 
 
+def dump(searcher: Searcher, questions, path: Path) -> int:
+    """Write the top 10 of each question in each mode, unfiltered and with three filters
+    (the first document; the top-level section of the middle passage; superseded documents
+    included), one JSON line per search: two runs of a change that should not alter
+    rankings must give identical files. Returns the number of searches."""
+    middle = searcher.passages[len(searcher.passages) // 2] if searcher.passages else None
+    filters: list[dict[str, Any]] = [
+        {},
+        {"doc_ids": sorted(searcher.documents)[:1]},
+        {"section": middle.section_path[0] if middle and middle.section_path else ""},
+        {"include_superseded": True},
+    ]
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        for q in questions:
+            for mode in MODES:
+                for where in filters:
+                    hits = searcher.search(q.question, k=10, mode=mode, **where)
+                    fields = [[h.row, h.score, h.bm25_score, h.dense_score, sorted(h.ranks.items())] for h in hits]
+                    out.write(json.dumps({"id": q.id, "mode": mode, "where": where, "hits": fields}) + "\n")
+                    n += 1
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true")
@@ -115,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "--lang", default="de", choices=("de", "en"), help="language of the questions --sweep tunes for"
     )
     parser.add_argument("--misses", action="store_true", help="list hybrid misses (German)")
+    parser.add_argument("--dump", type=Path, help="write every search's hits here (JSONL), to compare two commits")
     parser.add_argument("--index-dir")
     parser.add_argument(
         "--questions",
@@ -134,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.sweep:
             for label, h5, mrr in sweep(searcher, questions, args.lang):
                 print(f"hit@5={h5:.3f} mrr@10={mrr:.3f}  {label}")
+            return 0
+        if args.dump:
+            print(f"{dump(searcher, questions, args.dump)} searches written to {args.dump}")
             return 0
         if args.misses:
             for q in questions:

@@ -47,6 +47,25 @@ def test_eval_reports_the_heldout_set_as_json(charter_index, monkeypatch, capsys
     assert german["hybrid"]["hit@5"] > german["dense"]["hit@5"]
 
 
+def test_the_hit_dump_is_the_same_for_the_same_index_and_obeys_its_filters(
+    charter_index, charter_searcher, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("CHARTA_INDEX_DIR", str(charter_index.index_dir))
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(HELDOUT.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
+    runs = []
+    for name in ("a.jsonl", "b.jsonl"):
+        assert eval_main(["--questions", str(few), "--dump", str(tmp_path / name)]) == 0
+        runs.append((tmp_path / name).read_bytes())
+    assert "48 searches written" in capsys.readouterr().out  # 3 questions × 4 modes × 4 filters
+    assert runs[0] == runs[1]
+    lines = [json.loads(line) for line in runs[0].decode("utf-8").splitlines()]
+    section = charter_searcher.passages[len(charter_searcher.passages) // 2].section_path[0]
+    in_section = [h[0] for line in lines if line["where"] == {"section": section} for h in line["hits"]]
+    assert len(in_section) >= 3 * 4
+    assert all(charter_searcher.passage_hit(row).section_path[0] == section for row in in_section)
+
+
 def test_the_dev_set_has_everyday_unanswerable_and_follow_up_questions():
     questions = load_questions(QUESTIONS)
     kinds = [q.kind for q in questions]
