@@ -59,6 +59,11 @@ class FeedbackFullError(ChartaError):
     """The feedback file has reached its size limit; nothing more is stored."""
 
 
+class FeedbackWriteError(ChartaError):
+    """The feedback file cannot be written (a read-only folder, as on a replica serving a
+    shared index; no permission; a full disk)."""
+
+
 class ConfigError(ChartaError, ValueError):
     """A setting has a value that is not allowed."""
 

@@ -60,6 +60,7 @@ class Settings:
     admin_token: str = ""
     log_questions: bool = False
     feedback: bool = False  # visitors' 👍/👎 on answers, kept in feedback.jsonl beside index_dir
+    feedback_file: Path | None = None  # None: feedback.jsonl beside index_dir
     max_requests_per_client: int = 4
     events_per_client_s: float = 5.0
     max_upload_files: int = 50
@@ -69,7 +70,7 @@ class Settings:
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
-        for key in ("corpus_dir", "index_dir"):
+        for key in ("corpus_dir", "index_dir", "feedback_file"):
             if key in clean:
                 clean[key] = Path(clean[key]).expanduser().resolve()
         return replace(self, **clean)
@@ -168,6 +169,13 @@ SETTINGS: tuple[Setting, ...] = (
         "1 stores the 👍/👎 feedback visitors give on answers in feedback.jsonl beside the index folder "
         "(data/feedback.jsonl by default); off by default",
         _flag,
+    ),
+    Setting(
+        "CHARTA_FEEDBACK_FILE",
+        "feedback_file",
+        "where feedback is kept, instead of feedback.jsonl beside the index folder: on replicas that "
+        "serve a read-only index, a writable file of each replica's own",
+        Path,
     ),
     Setting(
         "CHARTA_MAX_REQUESTS_PER_CLIENT",

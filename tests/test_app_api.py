@@ -364,3 +364,35 @@ def test_feedback_on_an_answer_is_stored_only_when_the_operator_enables_it(chart
         check=True,
     ).stdout
     assert QUESTION[:30] in listed and "👎" in listed
+
+
+def test_feedback_that_cannot_be_stored_is_a_german_message_and_an_unwritable_file_stops_the_start(
+    charter_index, tmp_path, monkeypatch, capsys
+):
+    """A visitor is told in German, without the server's paths; the operator finds the
+    reason in the log. An app whose feedback file cannot be written does not start."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from app import main as app_main
+
+    folder = tmp_path / "replica"
+    settings = charter_index.with_overrides(feedback=True, feedback_file=folder / "feedback.jsonl")
+    with running_app(settings) as url:
+        on = Client(url, verbose=False)
+        ask(on, QUESTION)
+        thanks, _ = on.predict("", api_name="/feedback_up")
+        assert "Danke!" in thanks
+        (folder / "feedback.jsonl").unlink()
+        folder.rmdir()
+        folder.write_text("x", encoding="utf-8")  # the folder is gone, a file in its place
+        with pytest.raises(AppError) as exc:
+            on.predict("", api_name="/feedback_up")
+    assert "Ihre Rückmeldung konnte nicht gespeichert werden" in str(exc.value)
+    assert str(folder) not in str(exc.value)
+
+    monkeypatch.setenv("CHARTA_FEEDBACK", "1")
+    monkeypatch.setenv("CHARTA_FEEDBACK_FILE", str(folder / "feedback.jsonl"))
+    assert app_main(["--index-dir", str(charter_index.index_dir), "--corpus", str(charter_index.corpus_dir)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: feedback cannot be stored in {folder / 'feedback.jsonl'}" in err

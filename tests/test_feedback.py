@@ -15,7 +15,7 @@ from conftest import ROOT
 
 from answer.answer import ANSWERED, NOT_COVERED, Answer, AnswerSentence, CitedPassage
 from answer.cite import citation
-from common.errors import ConfigError, FeedbackFullError
+from common.errors import ConfigError, FeedbackFullError, FeedbackWriteError
 from common.settings import help_text, load_settings
 from index.search import Hit
 from web.feedback import (
@@ -50,9 +50,10 @@ def store_at(tmp_path: Path) -> FeedbackStore:
     return store
 
 
-def command(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+def command(tmp_path: Path, *argv: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTA_")}
     env["CHARTA_INDEX_DIR"] = str(tmp_path / "index")
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "web.feedback", *argv],
         cwd=ROOT,
@@ -68,6 +69,44 @@ def test_feedback_is_kept_only_when_the_operator_enables_it(tmp_path):
     assert store_at(tmp_path).path == tmp_path / "feedback.jsonl"  # beside the index, not in it
     with pytest.raises(ConfigError, match="CHARTA_FEEDBACK='vielleicht' is not 0 or 1"):
         load_settings(env={"CHARTA_FEEDBACK": "vielleicht"})
+
+
+def test_a_replica_keeps_feedback_in_its_own_file_and_the_command_reads_it_there(tmp_path):
+    own = tmp_path / "replica-1" / "feedback.jsonl"
+    env = {"CHARTA_FEEDBACK": "1", "CHARTA_INDEX_DIR": str(tmp_path / "shared" / "index")}
+    store = FeedbackStore.for_settings(load_settings(env={**env, "CHARTA_FEEDBACK_FILE": str(own)}))
+    assert store is not None and store.path == own
+    store.add(feedback_from(answered("Frage an Replikat 1?"), UP, "", "g", "de"))
+    assert own.exists() and not (tmp_path / "shared" / "feedback.jsonl").exists()
+    proc = command(tmp_path, "list", extra_env={"CHARTA_FEEDBACK_FILE": str(own)})
+    assert proc.returncode == 0, proc.stderr
+    assert "Frage an Replikat 1?" in proc.stdout
+
+
+def test_an_unwritable_feedback_file_is_refused_at_start_up_and_when_written(tmp_path):
+    """On a replica the folder beside the index is read-only; here a file stands where the
+    folder should be, which the system refuses the same way (no privileges needed)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    settings = load_settings(env={"CHARTA_FEEDBACK": "1", "CHARTA_FEEDBACK_FILE": str(blocker / "feedback.jsonl")})
+    with pytest.raises(FeedbackWriteError) as exc:
+        FeedbackStore.for_settings(settings)
+    message = str(exc.value)
+    assert f"feedback cannot be stored in {blocker / 'feedback.jsonl'}" in message
+    assert "CHARTA_FEEDBACK_FILE" in message and "\n" not in message
+
+    # Writable at start-up, then the folder is gone and a file is in its place.
+    folder = tmp_path / "fb"
+    store = FeedbackStore.for_settings(
+        load_settings(env={"CHARTA_FEEDBACK": "1", "CHARTA_FEEDBACK_FILE": str(folder / "feedback.jsonl")})
+    )
+    assert store is not None
+    store.add(feedback_from(answered("Erste?"), UP, "", "g", "de"))
+    (folder / "feedback.jsonl").unlink()
+    folder.rmdir()
+    folder.write_text("x", encoding="utf-8")
+    with pytest.raises(FeedbackWriteError, match="feedback cannot be stored in"):
+        store.add(feedback_from(answered("Zweite?"), UP, "", "g", "de"))
 
 
 def test_stored_feedback_reads_back_as_the_visitor_saw_the_answer(tmp_path):

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from answer.answer import ANSWERED, NOT_COVERED, OUTCOMES, Answer
-from common.errors import ChartaError, FeedbackFullError
+from common.errors import ChartaError, FeedbackFullError, FeedbackWriteError
 from common.settings import Settings, add_help_settings, load_settings
 from ingest.structure import heading_label
 
@@ -155,12 +155,15 @@ def feedback_from(answer: Answer, rating: int, comment: str, generation: str, la
 
 
 def feedback_path(settings: Settings) -> Path:
-    """Where feedback is kept: ``feedback.jsonl`` beside the index folder.
+    """Where feedback is kept: ``CHARTA_FEEDBACK_FILE``, else ``feedback.jsonl`` beside the
+    index folder.
 
     >>> feedback_path(Settings(index_dir=Path("/srv/charta/index")))
     PosixPath('/srv/charta/feedback.jsonl')
+    >>> feedback_path(Settings(index_dir=Path("/mnt/ro/index"), feedback_file=Path("/var/lib/a/fb.jsonl")))
+    PosixPath('/var/lib/a/fb.jsonl')
     """
-    return settings.index_dir.parent / FILE_NAME
+    return settings.feedback_file or settings.index_dir.parent / FILE_NAME
 
 
 class FeedbackStore:
@@ -177,16 +180,50 @@ class FeedbackStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore | None:
-        """The store the app writes to, or None while ``CHARTA_FEEDBACK`` is off."""
-        return cls(feedback_path(settings)) if settings.feedback else None
+        """The store the app writes to, or None while ``CHARTA_FEEDBACK`` is off; raises
+        FeedbackWriteError if it could not be written, so the app refuses to start rather
+        than fail at a visitor's first 👍."""
+        if not settings.feedback:
+            return None
+        store = cls(feedback_path(settings))
+        store.check_writable()
+        return store
+
+    def check_writable(self) -> None:
+        """FeedbackWriteError unless :meth:`add` can write the file (creates nothing)."""
+        if self.path.exists():
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND))
+            except OSError as exc:
+                raise self._unwritable(exc) from None
+            return
+        folder = self.path.parent
+        while not folder.exists():  # add() creates the missing folders
+            folder = folder.parent
+        if not folder.is_dir():
+            raise self._unwritable(f"{folder} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):  # also false on a read-only file system
+            raise self._unwritable(f"the folder {folder} is not writable")
+
+    def _unwritable(self, reason: OSError | str) -> FeedbackWriteError:
+        if isinstance(reason, OSError):
+            reason = reason.strerror or str(reason)
+        return FeedbackWriteError(
+            f"feedback cannot be stored in {self.path}: {reason}; set CHARTA_FEEDBACK_FILE to a writable "
+            "file, or CHARTA_FEEDBACK=0"
+        )
 
     def add(self, feedback: Feedback) -> None:
-        """Append ``feedback``; FeedbackFullError once the file would pass ``max_bytes``."""
+        """Append ``feedback``; FeedbackFullError once the file would pass ``max_bytes``,
+        FeedbackWriteError if the file cannot be written."""
         line = (json.dumps(feedback.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with _APPEND_LOCK:
-            # 0o600: visitors' questions and comments are for the operator only.
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # 0o600: visitors' questions and comments are for the operator only.
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise self._unwritable(exc) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 size = os.fstat(fd).st_size
@@ -200,8 +237,11 @@ class FeedbackStore:
                         "stored until it is exported (python -m web.feedback export) and moved away"
                     )
                 written = 0
-                while written < len(line):
-                    written += os.write(fd, line[written:])
+                try:
+                    while written < len(line):
+                        written += os.write(fd, line[written:])
+                except OSError as exc:  # a full disk
+                    raise self._unwritable(exc) from None
             finally:
                 os.close(fd)  # also releases the flock
 

@@ -35,6 +35,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "feedback_down": ("👎 Nicht hilfreich", "👎 Not helpful"),
     "feedback_thanks": ("Danke! Ihre Rückmeldung ist gespeichert.", "Thank you! Your feedback is stored."),
     "feedback_off": ("Rückmeldungen werden hier nicht gespeichert.", "Feedback is not stored here."),
+    "feedback_failed": (
+        "Ihre Rückmeldung konnte nicht gespeichert werden. Der Fehler ist für den Betrieb protokolliert.",
+        "Your feedback could not be stored. The error has been logged for the operators.",
+    ),
     "tab_collection_n": ("Sammlung ({n})", "Collection ({n})"),
     "added": ("{n} Textstelle(n) zur Sammlung hinzugefügt.", "{n} passage(s) added to the collection."),
     "added_none": (

@@ -22,7 +22,7 @@ from answer import llm
 from answer.answer import Answer, CitedPassage
 from answer.cite import citation
 from answer.pipeline import ask
-from common.errors import ChartaError
+from common.errors import ChartaError, FeedbackFullError, FeedbackWriteError
 from common.settings import Settings
 from index.live import LiveSearcher
 from index.search import Hit
@@ -592,6 +592,10 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             try:
                 record = feedback_from(Answer.from_json(data), rating, comment or "", live.get().generation, lg)
                 feedback_store.add(record)
+            except (FeedbackFullError, FeedbackWriteError) as exc:
+                # The operator's problem, with a path in it: for the log, not the visitor.
+                log.error("feedback not stored: %s", exc)
+                raise shown(t("feedback_failed", lg), lg) from None
             except (ChartaError, ValueError) as exc:
                 raise shown(str(exc), lg) from None
             thanks = f'<p class="lotse-note" role="status">{html_escape(t("feedback_thanks", lg))}</p>'
