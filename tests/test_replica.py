@@ -29,8 +29,11 @@ def read_only_view(workspace, tmp_path_factory):
     mounted = subprocess.run(["mount", "--bind", str(source), str(view)], capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"no bind mount here ({mounted.stderr.strip()}): the replica test needs root with mount rights")
+    read_only = subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], capture_output=True, text=True)
+    if read_only.returncode != 0:
+        subprocess.run(["umount", "--lazy", str(view)], check=True, capture_output=True)
+        pytest.skip(f"the bind mount cannot be made read-only here ({read_only.stderr.strip()})")
     try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], check=True, capture_output=True)
         yield view
     finally:
         # Lazily: the searchers' memory maps keep the mount busy until they are freed.
