@@ -59,7 +59,7 @@ class Settings:
     llm_timeout_s: float = 30.0
     admin_token: str = ""
     log_questions: bool = False
-    feedback: bool = False  # visitors' 👍/👎 on answers, kept in feedback.jsonl beside index_dir
+    feedback: bool = False  # visitors' 👍/👎 on answers, kept in feedback_file
     feedback_file: Path | None = None  # None: feedback.jsonl beside index_dir
     max_requests_per_client: int = 4
     events_per_client_s: float = 5.0

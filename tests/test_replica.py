@@ -13,6 +13,7 @@ import time
 import pytest
 from conftest import write_excerpt
 
+from answer.pipeline import ask
 from common.errors import FeedbackWriteError
 from index.build import build_index
 from index.live import LiveSearcher
@@ -74,8 +75,6 @@ def test_a_replica_on_a_read_only_mount_serves_switches_and_keeps_feedback_apart
     assert now.generation != first.generation, "the replica did not switch"
     found = now.search("Datenhoheit behalten", k=3, doc_ids=[NEW_DOC])
     assert found and (replica.corpus_dir / found[0].file).is_file()  # its PDF, for the source view
-
-    from answer.pipeline import ask
 
     answer = ask(now, "Wie behält eine Kommune die Hoheit über ihre Daten?")
     store.add(feedback_from(answer, 1, "", now.generation, "de"))
