@@ -92,7 +92,22 @@ def foreign(urls: list[str]) -> list[str]:
     return out
 
 
+# Gradio fades toasts and panels in with Web Animations, and a fade can begin a moment
+# after its element appears; axe measures half-faded text as low contrast. Settled means
+# no finite animation running, twice, a fade's length apart.
+SETTLED = """() => document.getAnimations().every(
+    (a) => a.playState !== "running" || !Number.isFinite(a.effect.getComputedTiming().endTime))"""
+
+
+def settle(page) -> None:
+    for _ in range(2):
+        page.wait_for_function(SETTLED, timeout=10_000)
+        page.wait_for_timeout(350)
+    page.wait_for_function(SETTLED, timeout=10_000)
+
+
 def run_axe(page) -> list[dict]:
+    settle(page)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => await axe.run(document, {
         runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
