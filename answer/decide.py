@@ -246,13 +246,19 @@ class Decision:
     fitted: dict[str, Any]  # when, on which questions, with which results
 
     def outcome(self, ev: Evidence, has_span: bool) -> tuple[str, float]:
-        """(status, probability that an answer would be right)."""
+        """(status, probability that an answer would be right).
+
+        An answer needs both models. When they disagree, with a span the answer model
+        trusts but a retrieval the covered model doubts, the passages are shown: saying
+        "not covered" above a span believed right is the worse error for an official
+        ("steht nicht drin", while it does).
+        """
         p_answer = self.answer.probability(ev)
-        if self.covered.probability(ev) < self.covered_threshold:
-            return NOT_COVERED, p_answer
-        if has_span and p_answer >= self.answer_threshold:
-            return ANSWERED, p_answer
-        return PASSAGES, p_answer
+        covered = self.covered.probability(ev) >= self.covered_threshold
+        span_trusted = has_span and p_answer >= self.answer_threshold
+        if not covered:
+            return (PASSAGES if span_trusted else NOT_COVERED), p_answer
+        return (ANSWERED if span_trusted else PASSAGES), p_answer
 
     def to_json(self) -> dict[str, Any]:
         return {

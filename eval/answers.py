@@ -71,6 +71,7 @@ def summarize(rows: Sequence[Row]) -> dict[str, Any]:
                 "correct": sum(r.correct for r in rs) / n,
                 "honest": sum(r.status != ANSWERED for r in rs) / n,
                 "wrong": sum(r.status == ANSWERED and not r.correct for r in rs) / n,
+                "not_covered": sum(r.status == NOT_COVERED for r in rs) / n,
             }
     neg = [r for r in rows if r.kind == "unanswerable"]
     if neg:
@@ -85,14 +86,15 @@ def summarize(rows: Sequence[Row]) -> dict[str, Any]:
 
 def table(summary: dict[str, Any]) -> str:
     lines = [
-        "| questions | n | answered correctly | honest (passages/not covered) | answered wrongly |",
-        "|---|---|---|---|---|",
+        "| questions | n | answered correctly | honest (passages/not covered) | answered wrongly | told not covered |",
+        "|---|---|---|---|---|---|",
     ]
     names = {"de": "German, answerable", "en": "English, answerable", "followup": "follow-ups"}
     for key, label in names.items():
         if key in summary:
             s = summary[key]
-            lines.append(f"| {label} | {s['n']} | {s['correct']:.1%} | {s['honest']:.1%} | {s['wrong']:.1%} |")
+            shares = " | ".join(f"{s[k]:.1%}" for k in ("correct", "honest", "wrong", "not_covered"))
+            lines.append(f"| {label} | {s['n']} | {shares} |")
     if "unanswerable" in summary:
         s = summary["unanswerable"]
         lines += [
@@ -186,14 +188,17 @@ def cross_validate(
     evidence: Sequence[Evidence], right: Sequence[bool], covered: Sequence[bool], folds: int = 10
 ) -> dict[str, float]:
     """What the fit promises for unseen questions: fit on nine tenths, decide the tenth."""
-    correct = wrong = answered_neg = 0
+    correct = wrong = answered_neg = told_not_covered = 0
     for f in range(folds):
         train = [i for i in range(len(evidence)) if i % folds != f]
         am, cm, ta, tc = thresholds(
             [evidence[i] for i in train], [right[i] for i in train], [covered[i] for i in train]
         )
         for i in range(f, len(evidence), folds):
-            answered = cm.probability(evidence[i]) >= tc and am.probability(evidence[i]) >= ta
+            in_scope = cm.probability(evidence[i]) >= tc
+            trusted = am.probability(evidence[i]) >= ta
+            answered = in_scope and trusted
+            told_not_covered += covered[i] and not in_scope and not trusted  # as Decision.outcome
             correct += answered and right[i]
             wrong += answered and covered[i] and not right[i]
             answered_neg += answered and not covered[i]
@@ -203,6 +208,7 @@ def cross_validate(
         "correct": round(correct / n_pos, 3),
         "wrong": round(wrong / n_pos, 3),
         "unanswerable_declined": round(1 - answered_neg / n_neg, 3),
+        "answerable_told_not_covered": round(told_not_covered / n_pos, 3),
     }
 
 
