@@ -3,8 +3,8 @@
 A follow-up is first searched as its own question. Only a question without content
 of its own ("Und warum?", "Und wie heißt die dritte?") is searched together with the
 previous one from the start; a question that leans back ("Und …", "… das …") but has
-content of its own is searched with the previous one only when alone it finds no
-answer.
+content of its own is searched with the previous one too when alone it finds no
+answer, and the better outcome is kept.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from answer import followup, llm
-from answer.answer import ANSWERED, PASSAGES, Answer, AnswerSentence, CitedPassage
+from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentence, CitedPassage
 from answer.cite import citation
 from answer.compose import Span, build_span, score_candidates
 from answer.decide import Decision, Evidence, evidence, load_decision
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RETRIEVED = 8  # passages retrieved per question
 _warned: set[str] = set()
 SHOWN = 3  # passages shown when there is no composed answer
+_RANK = {NOT_COVERED: 0, PASSAGES: 1, ANSWERED: 2}
 
 
 @dataclass
@@ -108,7 +109,9 @@ def resolve(searcher: Searcher, question: str, history: Sequence[str], decision:
     if alone.status == ANSWERED or not followup.leans_back(question):
         return alone
     together = with_previous()
-    return together if together.status == ANSWERED else alone
+    # An answer beats passages, and passages beat "not covered": "Und München?" after a
+    # question about Köln is not out of scope because München alone finds nothing.
+    return together if _RANK[together.status] > _RANK[alone.status] else alone
 
 
 def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:

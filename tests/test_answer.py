@@ -75,6 +75,25 @@ def test_questions_near_the_charter_it_does_not_answer_get_no_answer(charter_sea
     assert answer.text == ""
 
 
+def test_a_span_believed_right_is_never_called_not_covered(charter_searcher):
+    # The covered model doubts this everyday wording ("Smartphone" is not in the
+    # charter), while the answer model trusts the span from 2.2; it used to say
+    # "Die Dokumente beantworten diese Frage nicht" and show nothing.
+    answer = ask(charter_searcher, "Was ist mit älteren Menschen, die kein Smartphone haben?")
+    assert answer.status in (ANSWERED, PASSAGES), (answer.status, answer.confidence)
+    assert answer.passages[0].citation == "Smart City Charta (BBSR, Fassung 2021), Abschnitt 2.2, S. 8"
+    assert "Digitalisierung darf nicht zum Ausschluss Einzelner" in answer.passages[0].hit.text
+
+
+def test_a_follow_up_that_leans_back_keeps_the_better_outcome(charter_searcher):
+    # "München" alone finds nothing; with the question before, the list of the cities
+    # that took part. The follow-up used to be told "not covered".
+    answer = ask(charter_searcher, "Und München?", ["War die Stadt Köln an der Charta beteiligt?"])
+    assert answer.followup and answer.status != NOT_COVERED, answer.status
+    assert "München" in answer.passages[0].hit.text
+    assert answer.passages[0].citation.endswith("Abschnitt V, S. 21")
+
+
 def test_a_follow_up_with_content_of_its_own_is_searched_alone(charter_searcher):
     # After a question about training, the follow-up about small municipalities must
     # find 4.3 (regional alliances), as the same words do in a new conversation.
