@@ -130,6 +130,27 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(text))
 
 
+_ASKS_WHICH = re.compile(
+    r"^\W*(welche[rsmn]?|wie ?viele?n?|which|how many)\b|\b(welche[rsmn]?|wie ?viele?n?|which|how many) \w+",
+    re.IGNORECASE,
+)
+# "Einige Kommunen haben …" at the start of a sentence: some do, and the text names none.
+_SOME_DO = re.compile(r"(?:^|[.!?:]\s+)(einige|manche|mehrere|some|several)\b", re.IGNORECASE)
+
+
+def names_none(question: str, text: str) -> bool:
+    """True when a question asks which ones or how many, and the text only says that
+    some do: "Welche Städte …?" is not answered by "Einige Kommunen haben …".
+
+    >>> names_none("Welche Städte haben Smart City als Marke positioniert?",
+    ...            "Einige Kommunen haben Smart City als Marke positioniert.")
+    True
+    >>> names_none("Was tun Kommunen für Beteiligung?", "Einige Kommunen haben Satzungen.")
+    False
+    """
+    return bool(_ASKS_WHICH.search(question)) and bool(_SOME_DO.search(text))
+
+
 def evidence(query: Query, hits: Sequence[Hit], span: Span | None, vocab: Container[str]) -> Evidence:
     """The features of one question (zeros where there is nothing to measure)."""
     unknown = unknown_terms(query, vocab)[0]
@@ -248,10 +269,11 @@ class Decision:
     def outcome(self, ev: Evidence, has_span: bool) -> tuple[str, float]:
         """(status, probability that an answer would be right).
 
-        An answer needs both models. When they disagree, with a span the answer model
-        trusts but a retrieval the covered model doubts, the passages are shown: saying
-        "not covered" above a span believed right is the worse error for an official
-        ("steht nicht drin", while it does).
+        ``has_span``: there is a span that could answer this kind of question (see
+        :func:`names_none`). An answer needs both models. When they disagree, with a
+        span the answer model trusts but a retrieval the covered model doubts, the
+        passages are shown: saying "not covered" above a span believed right is the
+        worse error for an official ("steht nicht drin", while it does).
         """
         p_answer = self.answer.probability(ev)
         covered = self.covered.probability(ev) >= self.covered_threshold

@@ -67,6 +67,9 @@ def test_questions_far_from_the_charter_are_not_covered(charter_searcher, questi
         "Welche Parksensoren von welchem Hersteller empfiehlt die Charta?",
         "In welche Entgeltgruppe des TVöD wird ein Digitalisierungsbeauftragter eingruppiert?",
         "Wie viele Mitarbeiter hat das BBSR?",
+        # The charter says only that some do ("Einige Kommunen haben …"), naming none.
+        "Welche Kommunen haben schon eine Beteiligungssatzung?",
+        "Welche Städte nutzen Smart City als Marke?",
     ],
 )
 def test_questions_near_the_charter_it_does_not_answer_get_no_answer(charter_searcher, question):
