@@ -151,6 +151,33 @@ def names_none(question: str, text: str) -> bool:
     return bool(_ASKS_WHICH.search(question)) and bool(_SOME_DO.search(text))
 
 
+_ASKS_AMOUNT = re.compile(
+    r"\b(wie ?viel(e[nrs]?)? (geld|prozent|euro)|(was|wie ?viel) kostet|wie hoch (ist|sind|war|wäre) "
+    r"(der|die|das) [\w-]*(anteil|betrag|summe|kosten|gebühr|gebühren|steuer|quote|förderung|zuschuss|budget)\b|"
+    r"förderquote|eigenanteil|how much (\w+ )?(money|funding)|how much (does|did|is|are)|what does \w+ cost)",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"€|\$|\b(euro|eur|prozent|percent|dollar)\b|\d\s*%", re.IGNORECASE)
+
+
+def names_no_amount(question: str, text: str) -> bool:
+    """True when a question asks how much money or what share, and the text names no
+    amount in euros or per cent: "zehn Jahre" does not say how much the state pays.
+
+    >>> names_no_amount("Wie viel Geld gibt der Bund dafür?", "ein auf zehn Jahre angelegtes Programm")
+    True
+    >>> names_no_amount("Wie hoch ist der Eigenanteil?", "Der Eigenanteil beträgt 35 Prozent.")
+    False
+    """
+    return bool(_ASKS_AMOUNT.search(question)) and not _AMOUNT.search(text)
+
+
+def answers_its_kind(question: str, text: str) -> bool:
+    """False when ``text`` cannot answer the kind of question asked, whatever the
+    models say: it names none of the ones asked for, or no amount asked for."""
+    return not (names_none(question, text) or names_no_amount(question, text))
+
+
 def evidence(query: Query, hits: Sequence[Hit], span: Span | None, vocab: Container[str]) -> Evidence:
     """The features of one question (zeros where there is nothing to measure)."""
     unknown = unknown_terms(query, vocab)[0]
@@ -270,7 +297,7 @@ class Decision:
         """(status, probability that an answer would be right).
 
         ``has_span``: there is a span that could answer this kind of question (see
-        :func:`names_none`). An answer needs both models. When they disagree, with a
+        :func:`answers_its_kind`). An answer needs both models. When they disagree, with a
         span the answer model trusts but a retrieval the covered model doubts, the
         passages are shown: saying "not covered" above a span believed right is the
         worse error for an official ("steht nicht drin", while it does).

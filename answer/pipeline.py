@@ -20,7 +20,7 @@ from answer import followup, llm
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentence, CitedPassage
 from answer.cite import citation
 from answer.compose import Span, build_span, score_candidates
-from answer.decide import Decision, Evidence, evidence, load_decision, names_none
+from answer.decide import Decision, Evidence, answers_its_kind, evidence, load_decision
 from index.query import Query
 from index.search import Hit, Searcher
 
@@ -55,7 +55,7 @@ def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, E
 def attempt(searcher: Searcher, query: Query, decision: Decision) -> Attempt:
     """Search, compose and decide for one analysed query."""
     hits, span, ev = examine(searcher, query)
-    quotable = span is not None and not names_none(query.text, span.text)
+    quotable = span is not None and answers_its_kind(query.text, span.text)
     status, confidence = decision.outcome(ev, quotable)
     return Attempt(query, hits, span, ev, status, confidence)
 

@@ -70,6 +70,9 @@ def test_questions_far_from_the_charter_are_not_covered(charter_searcher, questi
         # The charter says only that some do ("Einige Kommunen haben …"), naming none.
         "Welche Kommunen haben schon eine Beteiligungssatzung?",
         "Welche Städte nutzen Smart City als Marke?",
+        # Asked how much money: "ein auf zehn Jahre angelegtes Förderprogramm" names none.
+        "Wie viel Geld gibt der Bund für die Modellprojekte Smart Cities?",
+        "Wie hoch ist die Förderung für die Modellprojekte Smart Cities?",
     ],
 )
 def test_questions_near_the_charter_it_does_not_answer_get_no_answer(charter_searcher, question):
