@@ -152,7 +152,7 @@ def names_none(question: str, text: str) -> bool:
 
 
 _ASKS_AMOUNT = re.compile(
-    r"\b(wie ?viel(e[nrs]?)? (geld|prozent|euro)|(was|wie ?viel) kostet|wie hoch (ist|sind|war|wäre) "
+    r"\b(wie ?viel(e[nrs]?)? (\w*geld|prozent|euro)|(was|wie ?viel) kostet|wie hoch (ist|sind|war|wäre) "
     r"(der|die|das) [\w-]*(anteil|betrag|summe|kosten|gebühr|gebühren|steuer|quote|förderung|zuschuss|budget)\b|"
     r"förderquote|eigenanteil|how much (\w+ )?(money|funding)|how much (does|did|is|are)|what does \w+ cost)",
     re.IGNORECASE,
@@ -172,10 +172,34 @@ def names_no_amount(question: str, text: str) -> bool:
     return bool(_ASKS_AMOUNT.search(question)) and not _AMOUNT.search(text)
 
 
+_ASKS_DATE = re.compile(
+    r"\b(bis wann|seit wann|(in|ab|seit|bis zu) welchem jahr|since when|by when|in (which|what) year|"
+    r"when (was|were|did))\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d|januar|februar|märz|april|mai|juni|juli|august|september|oktober|"
+    r"november|dezember|january|february|march|june|july|october|december)\b",
+    re.IGNORECASE,
+)
+
+
+def names_no_date(question: str, text: str) -> bool:
+    """True when a question asks since or until when, and the text names no year or
+    month. (A plain „Wann …?“ is left alone: „frühzeitig“ can answer it.)
+
+    >>> names_no_date("Bis wann muss die Strategie stehen?", "Kommunen gestalten den Dialog frühzeitig.")
+    True
+    >>> names_no_date("Seit wann gibt es die Charta?", "Das BBSR hat im Jahr 2017 die Charta veröffentlicht.")
+    False
+    """
+    return bool(_ASKS_DATE.search(question)) and not _DATE.search(text)
+
+
 def answers_its_kind(question: str, text: str) -> bool:
     """False when ``text`` cannot answer the kind of question asked, whatever the
-    models say: it names none of the ones asked for, or no amount asked for."""
-    return not (names_none(question, text) or names_no_amount(question, text))
+    models say: it names none of the ones asked for, no amount or no date asked for."""
+    return not (names_none(question, text) or names_no_amount(question, text) or names_no_date(question, text))
 
 
 def evidence(query: Query, hits: Sequence[Hit], span: Span | None, vocab: Container[str]) -> Evidence:

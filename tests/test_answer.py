@@ -73,6 +73,10 @@ def test_questions_far_from_the_charter_are_not_covered(charter_searcher, questi
         # Asked how much money: "ein auf zehn Jahre angelegtes Förderprogramm" names none.
         "Wie viel Geld gibt der Bund für die Modellprojekte Smart Cities?",
         "Wie hoch ist die Förderung für die Modellprojekte Smart Cities?",
+        "Wie viel Fördergeld gibt es aus den Modellprojekten Smart Cities?",
+        # Asked for a deadline the charter does not set.
+        "Bis wann muss unsere Stadt eine Smart-City-Strategie beschlossen haben?",
+        "Bis wann müssen wir unsere Verwaltung digitalisiert haben?",
     ],
 )
 def test_questions_near_the_charter_it_does_not_answer_get_no_answer(charter_searcher, question):
