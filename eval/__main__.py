@@ -8,6 +8,7 @@
     python -m eval --misses           # German questions hybrid misses in the top 5
     python -m eval --dump hits.jsonl  # every hit of every mode and filter, to diff refactors
     python -m eval --questions eval/questions_heldout.jsonl   # the held-out set
+    python -m eval --questions eval/questions_fresh.jsonl     # fresh everyday questions, reported too
 
 Uses the index in CHARTA_INDEX_DIR (building it from the corpus first if there is none).
 The held-out set is for reporting only: nothing is chosen on it.

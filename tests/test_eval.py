@@ -12,9 +12,10 @@ from eval.__main__ import main as eval_main
 from eval.metrics import QUESTIONS, in_gold_section, load_questions, normalize
 
 HELDOUT = QUESTIONS.with_name("questions_heldout.jsonl")
+FRESH = QUESTIONS.with_name("questions_fresh.jsonl")
 
 
-@pytest.mark.parametrize("path", [QUESTIONS, HELDOUT], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [QUESTIONS, HELDOUT, FRESH], ids=lambda p: p.name)
 def test_every_gold_phrase_is_in_a_passage_of_its_gold_section(path: Path, charter_searcher):
     questions = load_questions(path)
     assert len({q.id for q in questions}) == len(questions)
@@ -31,9 +32,10 @@ def test_every_gold_phrase_is_in_a_passage_of_its_gold_section(path: Path, chart
             ), f"{q.id}: {phrase!r} not in {q.gold_sections}"
 
 
-def test_no_heldout_question_repeats_a_dev_question():
+@pytest.mark.parametrize("path", [HELDOUT, FRESH], ids=lambda p: p.name)
+def test_no_reported_question_repeats_a_dev_question(path: Path):
     dev = {normalize(q.question) for q in load_questions(QUESTIONS)}
-    assert not dev & {normalize(q.question) for q in load_questions(HELDOUT)}
+    assert not dev & {normalize(q.question) for q in load_questions(path)}
 
 
 def test_eval_reports_the_heldout_set_as_json(charter_index, monkeypatch, capsys):
