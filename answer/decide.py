@@ -16,6 +16,10 @@ answerable questions get a wrong one and at most 15 % of the unanswerable ones g
 any. Coefficients and thresholds live in ``answer/decision.json``, written by the
 fit together with a record of the eval run that produced them (``eval/runs/``). Both
 are plain JSON, so the decision can be read and checked by hand.
+
+Beside the fit, :func:`answers_its_kind` turns down spans that cannot answer the kind
+of question asked ("Welche Städte …?" against "Einige Kommunen …", "Wie viel Geld …?"
+against a text without an amount), whatever the models say.
 """
 
 from __future__ import annotations
