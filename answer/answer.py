@@ -22,6 +22,20 @@ ANSWERED = "answered"
 PASSAGES = "passages"
 NOT_COVERED = "not_covered"
 OUTCOMES = (ANSWERED, PASSAGES, NOT_COVERED)
+# What passages may fail to name that the question asked for (answer.decide.lacks), and
+# how the app and the command line say so (German, English).
+LACKS_NOTE = {
+    "names": (
+        "Die gefundenen Stellen sagen nur, dass es einige gibt, und nennen keine.",
+        "The passages found only say that some exist, and name none.",
+    ),
+    "amount": (
+        "Einen Betrag in Euro oder Prozent nennen die gefundenen Stellen nicht.",
+        "The passages found name no amount in euros or per cent.",
+    ),
+    "date": ("Ein Datum oder Jahr nennen die gefundenen Stellen nicht.", "The passages found name no date or year."),
+}
+LACKS = tuple(LACKS_NOTE)
 
 
 @dataclass
@@ -81,6 +95,7 @@ class Answer:
     llm_removed: list[str] = field(default_factory=list)  # markers it invented
     llm_unquoted: bool = False  # it presented text as a quote that is in no passage
     llm_dropped: int = 0  # its sentences that the cited passages do not back, removed
+    lacks: str = ""  # with passages: what they do not name that was asked ("names", "amount", "date")
 
     @property
     def answered(self) -> bool:
@@ -109,6 +124,7 @@ class Answer:
             "llm_removed": self.llm_removed,
             "llm_unquoted": self.llm_unquoted,
             "llm_dropped": self.llm_dropped,
+            "lacks": self.lacks,
             "sentences": [asdict(s) for s in self.sentences],
             "hits": [p.to_json() for p in self.passages],
         }
@@ -118,6 +134,9 @@ class Answer:
         status = data["status"]
         if status not in OUTCOMES:
             raise ValueError(f"status={status!r} is not one of {list(OUTCOMES)}")
+        missing = data.get("lacks", "")
+        if missing not in ("", *LACKS):
+            raise ValueError(f"lacks={missing!r} is not one of {['', *LACKS]}")
         answer = cls(
             question=data["question"],
             status=status,
@@ -132,6 +151,7 @@ class Answer:
             llm_removed=list(data.get("llm_removed", [])),
             llm_unquoted=bool(data.get("llm_unquoted")),
             llm_dropped=int(data.get("llm_dropped", 0)),
+            lacks=missing,
         )
         if answer.mode == "llm":
             answer.generated_text = data.get("answer", "")

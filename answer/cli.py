@@ -37,12 +37,14 @@ def _format_hit(hit: Hit) -> str:
 
 
 def _format_answer(answer) -> str:
-    from answer.answer import ANSWERED, PASSAGES
+    from answer.answer import ANSWERED, LACKS_NOTE, PASSAGES
 
     if answer.status == ANSWERED:
         lines = [answer.text, ""] + [f"[{p.marker}] {p.citation}" for p in answer.passages]
     elif answer.status == PASSAGES:
         lines = [PASSAGES_TEXT] + [f"[{p.marker}] {p.citation}\n   {p.hit.text[:300]}" for p in answer.passages]
+        if answer.lacks:
+            lines.insert(0, LACKS_NOTE[answer.lacks][0])
     else:
         lines = [NOT_COVERED_TEXT]
     return "\n".join(lines)

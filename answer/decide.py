@@ -17,7 +17,7 @@ any. Coefficients and thresholds live in ``answer/decision.json``, written by th
 fit together with a record of the eval run that produced them (``eval/runs/``). Both
 are plain JSON, so the decision can be read and checked by hand.
 
-Beside the fit, :func:`answers_its_kind` turns down spans that cannot answer the kind
+Beside the fit, :func:`lacks` turns down spans that cannot answer the kind
 of question asked ("Welche Städte …?" against "Einige Kommunen …", "Wie viel Geld …?"
 against a text without an amount), whatever the models say.
 """
@@ -200,10 +200,20 @@ def names_no_date(question: str, text: str) -> bool:
     return bool(_ASKS_DATE.search(question)) and not _DATE.search(text)
 
 
-def answers_its_kind(question: str, text: str) -> bool:
-    """False when ``text`` cannot answer the kind of question asked, whatever the
-    models say: it names none of the ones asked for, no amount or no date asked for."""
-    return not (names_none(question, text) or names_no_amount(question, text) or names_no_date(question, text))
+def lacks(question: str, text: str) -> str:
+    """What ``text`` lacks to answer the kind of question asked, whatever the models
+    say: ``"names"``, ``"amount"`` or ``"date"`` (see above); ``""`` when nothing.
+
+    >>> lacks("Wie viel Geld gibt der Bund?", "Ein Programm für zehn Jahre."), lacks("Wer?", "Der Bund.")
+    ('amount', '')
+    """
+    if names_none(question, text):
+        return "names"
+    if names_no_amount(question, text):
+        return "amount"
+    if names_no_date(question, text):
+        return "date"
+    return ""
 
 
 def evidence(query: Query, hits: Sequence[Hit], span: Span | None, vocab: Container[str]) -> Evidence:
@@ -325,10 +335,10 @@ class Decision:
         """(status, probability that an answer would be right).
 
         ``has_span``: there is a span that could answer this kind of question (see
-        :func:`answers_its_kind`). An answer needs both models. When they disagree, with a
-        span the answer model trusts but a retrieval the covered model doubts, the
-        passages are shown: saying "not covered" above a span believed right is the
-        worse error for an official ("steht nicht drin", while it does).
+        :func:`lacks`). An answer needs both models. When they disagree, with a span
+        the answer model trusts but a retrieval the covered model doubts, the passages
+        are shown: saying "not covered" above a span believed right is the worse error
+        for an official ("steht nicht drin", while it does).
         """
         p_answer = self.answer.probability(ev)
         covered = self.covered.probability(ev) >= self.covered_threshold

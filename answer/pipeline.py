@@ -20,7 +20,7 @@ from answer import followup, llm
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentence, CitedPassage
 from answer.cite import citation
 from answer.compose import Span, build_span, score_candidates
-from answer.decide import Decision, Evidence, answers_its_kind, evidence, load_decision
+from answer.decide import Decision, Evidence, evidence, lacks, load_decision
 from index.query import Query
 from index.search import Hit, Searcher
 
@@ -43,6 +43,7 @@ class Attempt:
     status: str
     confidence: float
     followup: bool = False  # searched together with the previous question
+    lacks: str = ""  # what the span lacks for this kind of question (answer.decide.lacks)
 
 
 def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, Evidence]:
@@ -55,9 +56,9 @@ def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, E
 def attempt(searcher: Searcher, query: Query, decision: Decision) -> Attempt:
     """Search, compose and decide for one analysed query."""
     hits, span, ev = examine(searcher, query)
-    quotable = span is not None and answers_its_kind(query.text, span.text)
-    status, confidence = decision.outcome(ev, quotable)
-    return Attempt(query, hits, span, ev, status, confidence)
+    missing = lacks(query.text, span.text) if span is not None else ""
+    status, confidence = decision.outcome(ev, span is not None and not missing)
+    return Attempt(query, hits, span, ev, status, confidence, lacks=missing)
 
 
 def span_text(span: Span | None) -> str:
@@ -123,6 +124,7 @@ def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
     if a.status == ANSWERED and a.span is not None:
         _quote(searcher, answer, a.span, a.hits)
     elif a.status == PASSAGES:
+        answer.lacks = a.lacks
         # Mark in each passage what fits best: the span where it lies, else the passage's
         # best sentence.
         best = {c.hit_index: c.row for c in reversed(a.span.candidates)} if a.span else {}

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer
+from answer.cli import _format_answer
 from answer.compose import build_span, opens_with_anaphor, quotable, score_candidates
 from answer.pipeline import ask
 
@@ -83,6 +84,23 @@ def test_questions_near_the_charter_it_does_not_answer_get_no_answer(charter_sea
     answer = ask(charter_searcher, question)
     assert answer.status != ANSWERED, (answer.text, answer.confidence)
     assert answer.text == ""
+
+
+def test_passages_say_when_they_name_no_amount_that_was_asked_for(charter_searcher):
+    from web.render import render_answer
+
+    answer = ask(charter_searcher, "Wie viel Geld gibt der Bund für die Modellprojekte Smart Cities?")
+    assert answer.status == PASSAGES and answer.lacks == "amount", (answer.status, answer.lacks)
+    # The passage about the programme is shown, without pretending it says how much.
+    assert "Modellprojekte Smart Cities" in answer.passages[0].hit.text
+    html = render_answer(answer, "de")
+    assert "Einen Betrag in Euro oder Prozent nennen die gefundenen Stellen nicht." in html
+    assert _format_answer(answer).startswith("Einen Betrag in Euro oder Prozent nennen")  # the CLI too
+    assert Answer.from_json(json.loads(json.dumps(answer.to_json()))).lacks == "amount"
+    with pytest.raises(ValueError, match="lacks='much'"):
+        Answer.from_json({**answer.to_json(), "lacks": "much"})
+    # A question the passages can answer carries no such note.
+    assert ask(charter_searcher, GUIDE_EXAMPLE).lacks == ""
 
 
 def test_a_span_believed_right_is_never_called_not_covered(charter_searcher):

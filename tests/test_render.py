@@ -46,6 +46,13 @@ def test_each_outcome_looks_different():
     assert "Passende Stellen" in render_cards(passages, "de")
     assert render_cards(declined, "de") == ""
     assert "The documents do not answer this question." in render_answer(declined, "en")
+    for lacking, de, en in (
+        ("names", "nennen keine.", "name none."),
+        ("amount", "Einen Betrag in Euro oder Prozent", "no amount in euros"),
+        ("date", "Ein Datum oder Jahr", "no date or year"),
+    ):
+        passages.lacks = lacking
+        assert de in render_answer(passages, "de") and en in render_answer(passages, "en")
 
 
 def test_a_generated_answer_is_labelled_as_generated_and_says_what_was_dropped():

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from answer.answer import LACKS_NOTE
+
 LANGS = ("de", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -118,6 +120,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         ),
         ("There is no answer we can give with confidence. Read the marked sentences in their context."),
     ),
+    **{f"lacks_{what}": note for what, note in LACKS_NOTE.items()},
     "closest": ("Passende Stellen", "Fitting passages"),
     "followup_note": (
         ("Anschlussfrage: gesucht wurde im Zusammenhang mit der vorigen Frage („{query}“)."),

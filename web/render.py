@@ -83,10 +83,12 @@ def render_answer(answer: Answer, lang: str) -> str:
         )
         return "".join(parts)
     if answer.status == PASSAGES:
+        # Asked how much or which ones, and the passages do not say: said first.
+        lacking = f"<p>{esc(t('lacks_' + answer.lacks, lang))}</p>" if answer.lacks else ""
         parts.append(
             f'<div class="lotse-passages" role="status"><p><strong>'
             f"{esc(t('passages_intro', lang))}</strong></p>"
-            f"<p>{esc(t('passages_note', lang))}</p></div>"
+            f"{lacking}<p>{esc(t('passages_note', lang))}</p></div>"
         )
         return "".join(parts)
     if answer.mode == "llm":
