@@ -116,12 +116,22 @@ _NUMBER = re.compile(
 )
 
 
+# "Wann sollten wir … denken?" asks for the right moment ("von Anfang an"), not a date.
+_ASKS_MOMENT = re.compile(
+    r"\b(?<!bis )(?<!seit )wann (sollte|sollten|soll|sollen|muss|müssen|darf|dürfen|kann|können)\b", re.IGNORECASE
+)
+
+
 def asks_for_number(question: str) -> bool:
     """True for questions after a quantity or a time: "Wie viele …", "Seit wann …".
 
     >>> asks_for_number("Seit wann gibt es die Charta?"), asks_for_number("Wer hat sie verfasst?")
     (True, False)
+    >>> asks_for_number("Wann sollten wir an den Datenschutz denken?"), asks_for_number("Bis wann muss es stehen?")
+    (False, True)
     """
+    if _ASKS_MOMENT.search(question) and not re.search(r"\b(bis|seit) wann\b", question, re.IGNORECASE):
+        return bool(_ASKS_NUMBER.search(_ASKS_MOMENT.sub("", question)))
     return bool(_ASKS_NUMBER.search(question))
 
 

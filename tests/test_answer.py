@@ -113,6 +113,14 @@ def test_a_span_believed_right_is_never_called_not_covered(charter_searcher):
     assert "Digitalisierung darf nicht zum Ausschluss Einzelner" in answer.passages[0].hit.text
 
 
+def test_when_to_do_something_is_not_taken_for_a_question_after_a_date(charter_searcher):
+    # "Wann sollten wir …?" asks for the right moment; 3.3 says "von Anfang an". Taken for
+    # a question after a date, a span without one counted against it: "not covered".
+    answer = ask(charter_searcher, "Wann sollten wir bei vernetzten Anlagen an die Notfallvorsorge denken?")
+    assert answer.status != NOT_COVERED, (answer.status, answer.confidence)
+    assert "Abschnitt 3.3" in answer.passages[0].citation
+
+
 def test_a_follow_up_that_leans_back_keeps_the_better_outcome(charter_searcher):
     # "München" alone finds nothing; with the question before, the list of the cities
     # that took part. The follow-up used to be told "not covered".
