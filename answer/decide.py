@@ -130,9 +130,7 @@ def asks_for_number(question: str) -> bool:
     >>> asks_for_number("Wann sollten wir an den Datenschutz denken?"), asks_for_number("Bis wann muss es stehen?")
     (False, True)
     """
-    if _ASKS_MOMENT.search(question) and not re.search(r"\b(bis|seit) wann\b", question, re.IGNORECASE):
-        return bool(_ASKS_NUMBER.search(_ASKS_MOMENT.sub("", question)))
-    return bool(_ASKS_NUMBER.search(question))
+    return bool(_ASKS_NUMBER.search(_ASKS_MOMENT.sub("", question)))
 
 
 def has_number(text: str) -> bool:
