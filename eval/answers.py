@@ -194,11 +194,11 @@ def cross_validate(
         am, cm, ta, tc = thresholds(
             [evidence[i] for i in train], [right[i] for i in train], [covered[i] for i in train]
         )
+        decision = Decision(am, cm, ta, tc, model="", fitted={})
         for i in range(f, len(evidence), folds):
-            in_scope = cm.probability(evidence[i]) >= tc
-            trusted = am.probability(evidence[i]) >= ta
-            answered = in_scope and trusted
-            told_not_covered += covered[i] and not in_scope and not trusted  # as Decision.outcome
+            status, _ = decision.outcome(evidence[i], has_span=True)
+            answered = status == ANSWERED
+            told_not_covered += covered[i] and status == NOT_COVERED
             correct += answered and right[i]
             wrong += answered and covered[i] and not right[i]
             answered_neg += answered and not covered[i]
