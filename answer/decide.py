@@ -142,10 +142,7 @@ def has_number(text: str) -> bool:
     return bool(_NUMBER.search(text))
 
 
-_ASKS_WHICH = re.compile(
-    r"^\W*(welche[rsmn]?|wie ?viele?n?|which|how many)\b|\b(welche[rsmn]?|wie ?viele?n?|which|how many) \w+",
-    re.IGNORECASE,
-)
+_ASKS_WHICH = re.compile(r"\b(welche[rsmn]?|wie ?viele?n?|which|how many)\b", re.IGNORECASE)
 # "Einige Kommunen haben …" at the start of a sentence: some do, and the text names none.
 _SOME_DO = re.compile(r"(?:^|[.!?:]\s+)(einige|manche|mehrere|some|several)\b", re.IGNORECASE)
 
