@@ -1,0 +1,1 @@
+"""The span judge's training data (``eval/judge/pairs/``) and its checks."""
