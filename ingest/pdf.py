@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 
 from common.errors import DocumentError
 from ingest.clean import furniture_key, is_page_number, normalize_line
+from ingest.titles import page_title
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class RawPdf:
     page_labels: list[str] | None  # from /PageLabels, None when the PDF has none
     footer_numbers: list[int | None]  # a page number printed in the head/foot zone, if any
     outline: list[tuple[int, str, int]]  # (level, title, 0-based page index)
+    # The PDF's title, author, subject, keywords, creation date, and "page_title": the
+    # title printed on the first page (ingest.titles.page_title), when it has one.
     metadata: dict[str, str] = field(default_factory=dict)
     failed_pages: int = 0  # pages whose text could not be extracted
     notes: list[str] = field(default_factory=list)  # what else could not be read, and why
@@ -292,7 +296,7 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
         raise DocumentError(path.name, "the PDF has no pages")
     if count > max_pages:
         raise DocumentError(path.name, f"too many pages ({count} > limit {max_pages}, CHARTA_MAX_PAGES)")
-    fragments: list[list[tuple[float, str]]] = []
+    fragments: list[list[tuple[float, str, float]]] = []  # (y, text, font size) per page
     heights: list[float] = []
     failed = 0
     notes: list[str] = []
@@ -302,26 +306,26 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
     logging.getLogger("pypdf").setLevel(logging.WARNING)
     budget = budget or _Budget(None, None)
     for page in reader.pages:
-        frags: list[tuple[float, str]] = []
+        frags: list[tuple[float, str, float]] = []
         budget.next_page()
         try:
             height = float(page.mediabox.height) or 842.0
         except Exception:
             height = 842.0
 
-        def visit(text: str, cm: Any, tm: Any, _fd: Any, _fs: Any, frags=frags) -> None:
+        def visit(text: str, cm: Any, tm: Any, _fd: Any, font_size: Any, frags=frags) -> None:
             if text:
                 budget.add(text)
                 try:
                     y = float(tm[4]) * float(cm[1]) + float(tm[5]) * float(cm[3]) + float(cm[5])
                 except (TypeError, ValueError, IndexError):
                     y = -1.0
-                frags.append((y, text))
+                frags.append((y, text, _font_size(font_size, cm, tm)))
 
         problems.messages.clear()
         try:
             page.extract_text(visitor_text=visit)
-            if problems.messages and not any(text.strip() for _, text in frags):
+            if problems.messages and not any(text.strip() for _, text, _ in frags):
                 raise ValueError(problems.messages[0])
         except _TooMuchText:
             raise budget.refusal(path.name, len(fragments) + 1) from None
@@ -332,14 +336,17 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
             frags.clear()
         fragments.append(frags)
         heights.append(height)
-    pages, numbers = _drop_positional_furniture(fragments, heights)
+    pages, numbers, first_page = _drop_positional_furniture(fragments, heights)
+    metadata = _metadata(reader, notes)
+    if title := page_title(first_page):
+        metadata["page_title"] = title
     return RawPdf(
         page_count=count,
         pages=pages,
         page_labels=_page_labels(reader, count, notes),
         footer_numbers=numbers,
         outline=_outline(reader, notes),
-        metadata=_metadata(reader, notes),
+        metadata=metadata,
         failed_pages=failed,
         notes=notes,
     )
@@ -356,20 +363,34 @@ class _Problems(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _font_size(font_size: Any, cm: Any, tm: Any) -> float:
+    """The size a fragment is printed in: the font size scaled by the text matrix and
+    the current transformation matrix (Chromium, for one, sets its 32 pt headings as
+    size 32 in a half-scale matrix); 0.0 when unknown."""
+    try:
+        scale = math.hypot(float(tm[2]), float(tm[3])) * math.hypot(float(cm[2]), float(cm[3]))
+        return abs(float(font_size)) * scale
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+
+
 def _drop_positional_furniture(
-    fragments: list[list[tuple[float, str]]], heights: list[float]
-) -> tuple[list[list[str]], list[int | None]]:
+    fragments: list[list[tuple[float, str, float]]], heights: list[float]
+) -> tuple[list[list[str]], list[int | None], list[tuple[str, float]]]:
     """Remove text in head/foot bands that recur across pages with repeating content.
 
     A band (a y position in the top or bottom 12 % of the page) is furniture when it
     carries text on at least half the pages (and 3 or more) and its texts mostly repeat
     (running title, chapter name, page number), unlike the first body line, which sits
     at the same height on every page but says something new each time.
+
+    Returns the lines per page, the printed page numbers, and the first page's lines with
+    the largest font size on each (for its title).
     """
     band_pages: dict[int, set[int]] = defaultdict(set)
     band_texts: dict[int, list[str]] = defaultdict(list)
     for pno, (frags, height) in enumerate(zip(fragments, heights)):
-        for y, text in frags:
+        for y, text, _ in frags:
             if not text.strip() or y < 0:
                 continue
             if y > 0.88 * height or y < 0.12 * height:
@@ -385,20 +406,39 @@ def _drop_positional_furniture(
             furniture.add(band)
     pages: list[list[str]] = []
     numbers: list[int | None] = []
-    for frags in fragments:
-        kept: list[str] = []
+    first_page: list[tuple[str, float]] = []
+    for pno, frags in enumerate(fragments):
+        kept: list[tuple[str, float]] = []
         number: int | None = None
-        for y, text in frags:
+        for y, text, size in frags:
             if y >= 0 and round(y / 2) in furniture:
                 if is_page_number(text) and text.strip().isdigit():
                     number = int(text.strip())
-                kept.append("\n")
+                kept.append(("\n", 0.0))
             else:
-                kept.append(text)
-        lines = [normalize_line(s) for s in "".join(kept).splitlines()]
+                kept.append((text, size))
+        if pno == 0:
+            first_page = _sized_lines(kept)
+        lines = [normalize_line(s) for s in "".join(text for text, _ in kept).splitlines()]
         pages.append([s for s in lines if s])
         numbers.append(number)
-    return pages, numbers
+    return pages, numbers, first_page
+
+
+def _sized_lines(kept: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The page's lines, as the text joins them, each with the largest size of the
+    visible characters on it."""
+    sizes: list[float] = []
+    for text, size in kept:
+        sizes.extend(size if not ch.isspace() else 0.0 for ch in text)
+    out: list[tuple[str, float]] = []
+    pos = 0
+    for raw in "".join(text for text, _ in kept).splitlines(keepends=True):
+        line = normalize_line(raw)
+        if line:
+            out.append((line, max(sizes[pos : pos + len(raw)], default=0.0)))
+        pos += len(raw)
+    return out
 
 
 def _page_labels(reader: Any, count: int, notes: list[str]) -> list[str] | None:
