@@ -14,6 +14,7 @@ import csv
 import io
 import math
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -119,7 +120,31 @@ def parse_tsv(tsv: str, width: int, height: int) -> list[list[Word]]:
             continue
         box = [round(x, 5) for x in (left / width, top / height, (left + w) / width, (top + h) / height)]
         lines.setdefault(tuple(row[1:5]), []).append([row[11].strip(), *box])
-    return [words for words in lines.values() if any(c.isalnum() for w in words for c in w[0])]
+    return [_tidy(words) for words in lines.values() if any(c.isalnum() for w in words for c in w[0])]
+
+
+# What Tesseract makes of a list bullet at the start of a line.
+_BULLETS = set("«»*+°·•●■□▪►")
+# A Roman numeral before a heading, with „I“ read as „l“ or „|“: „ll.“, „Ill.“.
+_MISREAD_ROMAN = re.compile(r"(?=[IVX]*[l|])[IVXl|]{2,}\.")
+
+
+def _tidy(words: list[Word]) -> list[Word]:
+    """Two misreadings at the start of a line that change a document's structure, not
+    just a letter: a bullet read as „«“ or „*“ (the text layer's bullets become „•“, which
+    starts a list item), and „II.“ read as „ll.“ (which starts a numbered heading).
+
+    >>> [w[0] for w in _tidy([["«", 0, 0, 0, 0], ["Daten", 0, 0, 0, 0]])]
+    ['•', 'Daten']
+    >>> [w[0] for w in _tidy([["Ill.", 0, 0, 0, 0], ["Akteure", 0, 0, 0, 0]])], _tidy([["all.", 0, 0, 0, 0]])[0][0]
+    (['III.', 'Akteure'], 'all.')
+    """
+    first = words[0][0]
+    if len(words) > 1 and first in _BULLETS:
+        words[0][0] = "•"
+    elif _MISREAD_ROMAN.fullmatch(first):
+        words[0][0] = first.replace("l", "I").replace("|", "I")
+    return words
 
 
 def read_pages(path: Path, indexes: list[int], password: str | None, deadline: float) -> OcrResult:

@@ -436,17 +436,18 @@ def _ocr(
 
 
 def _ocr_fragments(words: list[Word], width: float, height: float) -> list[tuple[float, str]]:
-    """One OCR line as the text layer's fragments would be: at the height of its baseline
-    (the words' median bottom: descenders do not move it), and split where a wide gap
-    parts it (a running head's title left and chapter right), so that
-    :func:`_drop_positional_furniture` finds running heads on scanned pages too.
+    """One OCR line as the text layer's fragments would be: at the height of its baseline,
+    and split where a wide gap parts it (a running head's title left and chapter right),
+    so that :func:`_drop_positional_furniture` finds running heads on scanned pages too.
+    The baseline is the highest bottom of a word with a letter or digit: a word without
+    descenders ends on it, one with „g“ or „p“ below it, a dash above it.
 
-    >>> _ocr_fragments([["Smart", .1, .04, .16, .05], ["Charta", .17, .04, .24, .052],
-    ...                 ["2.", .6, .04, .62, .05], ["Daten", .63, .04, .7, .05]], 595.0, 842.0)
-    [(799.9, 'Smart Charta '), (799.9, '2. Daten\\n')]
+    >>> _ocr_fragments([["Smart", .1, .04, .16, .05], ["Charta", .17, .04, .24, .05],
+    ...                 ["2.", .6, .04, .62, .05], ["Handlung", .63, .04, .7, .053]], 595.0, 842.0)
+    [(799.9, 'Smart Charta '), (799.9, '2. Handlung\\n')]
     """
-    bottoms = sorted(w[4] for w in words)
-    y = round((1 - bottoms[len(bottoms) // 2]) * height, 2)
+    bottoms = [w[4] for w in words if any(c.isalnum() for c in w[0])] or [w[4] for w in words]
+    y = round((1 - min(bottoms)) * height, 2)
     line_height = max(w[4] - w[2] for w in words) * height
     pieces: list[list[str]] = [[words[0][0]]]
     for before, word in zip(words, words[1:]):
