@@ -53,6 +53,7 @@ class StatusRow:
     superseded_by: str = ""
     note: str = ""
     unreadable_pages: int = 0  # pages of the indexed version whose text could not be read
+    unreadable_why: str = ""  # why, when OCR could not read them (e.g. Tesseract missing)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -273,6 +274,7 @@ def status(settings: Settings) -> Status:
             e.get("indexed_at", ""),
             e.get("superseded_by", ""),
             unreadable_pages=e.get("unreadable_pages", 0),
+            unreadable_why=e.get("unreadable_why", ""),
         )
     for doc_id in plan.removed:
         rows[doc_id].state = "missing"
@@ -294,7 +296,7 @@ def status(settings: Settings) -> Status:
             )
         elif d.status == "changed":
             rows[d.meta.doc_id].state = "changed"
-            rows[d.meta.doc_id].note = "file on disk differs from the indexed version"
+            rows[d.meta.doc_id].note = d.reread or "file on disk differs from the indexed version"
         elif d.meta_changed:
             rows[d.meta.doc_id].state = "changed"
             rows[d.meta.doc_id].note = "catalog entry differs from the indexed metadata"
@@ -328,7 +330,8 @@ def status(settings: Settings) -> Status:
     result.rows = [*rows.values(), *fresh]
     for row in result.rows:
         if row.unreadable_pages:
-            lost = f"{row.unreadable_pages} of {row.pages} pages unreadable (their text is not searchable)"
+            why = f": {row.unreadable_why}" if row.unreadable_why else ""
+            lost = f"{row.unreadable_pages} of {row.pages} pages unreadable{why} (their text is not searchable)"
             row.note = f"{lost}; {row.note}" if row.note else lost
     known = {row.doc_id for row in result.rows}
     for row in result.rows:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +25,7 @@ from typing import Any
 
 from common.errors import DocumentError
 from ingest.clean import furniture_key, is_page_number, normalize_line
+from ingest.ocr import OcrResult, OcrTimeout, Word, read_pages
 from ingest.titles import page_title
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MAX_OUTLINE_ENTRIES = 5_000
 _CHILD_MEMORY_BYTES = 4 * 1024**3
+# A page with fewer letters and digits than this in its text layer (a page number at most)
+# has no text layer to speak of: if anything is drawn on it, it is read by OCR.
+_MIN_LAYER_LETTERS = 5
 
 
 @dataclass
@@ -46,6 +52,14 @@ class RawPdf:
     metadata: dict[str, str] = field(default_factory=dict)
     failed_pages: int = 0  # pages whose text could not be extracted
     notes: list[str] = field(default_factory=list)  # what else could not be read, and why
+    # Pages without text layer (ingest/ocr.py): the lines of words OCR found per 0-based
+    # page, how many pages it read, how many it could not read and why.
+    ocr_words: dict[int, list[list[Word]]] = field(default_factory=dict)
+    ocr_read: int = 0
+    ocr_unread: int = 0
+    ocr_problem: str = ""
+    ocr_waiting: bool = False  # unread only because Tesseract (or its German data) is missing
+    ocr_seconds: float = 0.0
 
 
 def check_file(path: Path, max_file_mb: float) -> None:
@@ -131,6 +145,8 @@ class PdfParse:
             {
                 "path": str(path),
                 "max_pages": max_pages,
+                "timeout_s": timeout_s,
+                "deadline": time.time() + timeout_s,  # the wall clock: the child starts later
                 "passwords": list(passwords),
                 "max_page_chars": max_page_chars,
                 "max_doc_chars": max_doc_chars,
@@ -148,6 +164,8 @@ class PdfParse:
             text=True,
             cwd=str(_PROJECT_ROOT),
             encoding="utf-8",
+            # A group of its own: a timeout or a cancel ends the Tesseract runs it started too.
+            start_new_session=True,
         )
         # A daemon: an interrupted build must not wait at exit for a parse nobody reads.
         self._reader = threading.Thread(target=self._wait, args=(request,), name=f"parse {path.name}", daemon=True)
@@ -158,11 +176,11 @@ class PdfParse:
             self._out, self._err = self._proc.communicate(request, timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
             self._timed_out = True
-            self._proc.kill()
+            self._kill()
             self._proc.communicate()
         except BaseException as exc:  # handed to whoever asks for the result
             self._failure = exc
-            self._proc.kill()
+            self._kill()
         finally:
             self.seconds = time.perf_counter() - self._started
 
@@ -183,11 +201,19 @@ class PdfParse:
         if status == "error":
             raise DocumentError(self.path.name, payload)
         payload["outline"] = [tuple(e) for e in payload["outline"]]
+        payload["ocr_words"] = {int(k): v for k, v in payload["ocr_words"].items()}
         return RawPdf(**payload)
 
     def cancel(self) -> None:
         """Stop the child if it still runs (for a build that gives up before the result)."""
         if self._proc.poll() is None:
+            self._kill()
+
+    def _kill(self) -> None:
+        """The child and whatever it started (Tesseract)."""
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except OSError:  # already gone
             self._proc.kill()
 
 
@@ -203,16 +229,28 @@ def _child_main() -> None:
     sys.setrecursionlimit(5_000)
     req = json.loads(sys.stdin.read())
     path = Path(req["path"])
+    timeout_s = float(req.get("timeout_s") or 3600)
+    # OCR stops a little before the parent's limit, so that it can say how far it got.
+    left = float(req.get("deadline") or time.time() + timeout_s) - time.time()
+    deadline = time.monotonic() + left - min(5.0, max(1.0, 0.1 * timeout_s))
     try:
         raw = _parse(
             path,
             int(req["max_pages"]),
             tuple(req["passwords"]),
             _Budget(req.get("max_page_chars"), req.get("max_doc_chars")),
+            deadline,
         )
         result: tuple[str, Any] = ("ok", raw.__dict__)
     except DocumentError as exc:
         result = ("error", exc.reason)
+    except OcrTimeout as exc:
+        per_page = f", {exc.seconds / exc.done:.1f} s per page" if exc.done else ""
+        result = (
+            "error",
+            f"OCR of {exc.total} pages without text layer did not finish within {timeout_s:g} s "
+            f"({exc.done} read{per_page}); raise CHARTA_PARSE_TIMEOUT",
+        )
     except RecursionError:
         result = ("error", "corrupt PDF (object graph loops or nests too deeply)")
     except MemoryError:
@@ -270,17 +308,24 @@ class _Budget:
         )
 
 
-def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budget | None = None) -> RawPdf:
+def _parse(
+    path: Path,
+    max_pages: int,
+    passwords: tuple[str, ...],
+    budget: _Budget | None = None,
+    deadline: float | None = None,
+) -> RawPdf:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
     reader = PdfReader(str(path), strict=False)
+    password: str | None = None
     if reader.is_encrypted:
         ok = False
         for pw in ("", *passwords):
             try:
                 if reader.decrypt(pw):
-                    ok = True
+                    ok, password = True, pw
                     break
             except Exception:  # wrong algorithm support or broken crypt dict
                 continue
@@ -298,7 +343,9 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
         raise DocumentError(path.name, f"too many pages ({count} > limit {max_pages}, CHARTA_MAX_PAGES)")
     fragments: list[list[tuple[float, str, float]]] = []  # (y, text, font size) per page
     heights: list[float] = []
+    widths: list[float] = []
     failed = 0
+    no_layer: list[int] = []  # pages whose text layer shows (next to) nothing
     notes: list[str] = []
     # pypdf reports a broken content stream as a log warning and returns no text: listen.
     problems = _Problems()
@@ -310,8 +357,10 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
         budget.next_page()
         try:
             height = float(page.mediabox.height) or 842.0
+            width = float(page.mediabox.width) or 595.0
+            low, high = float(page.mediabox.bottom), float(page.mediabox.top)
         except Exception:
-            height = 842.0
+            height, width, low, high = 842.0, 595.0, 0.0, 842.0
 
         def visit(text: str, cm: Any, tm: Any, _fd: Any, font_size: Any, frags=frags) -> None:
             if text:
@@ -334,8 +383,18 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
             if failed <= 3:
                 notes.append(f"page {len(fragments) + 1}: text unreadable ({type(exc).__name__}: {_short(exc)})")
             frags.clear()
+        else:
+            # Text placed outside the page (a layer name ImageMagick writes above it) is
+            # not a text layer anyone reads.
+            shown = (t for y, t, _ in frags if y == -1.0 or low - 2 <= y <= high + 2)
+            if sum(c.isalnum() for t in shown for c in t) < _MIN_LAYER_LETTERS:
+                no_layer.append(len(fragments))
         fragments.append(frags)
         heights.append(height)
+        widths.append(width)
+    sizes = list(zip(widths, heights))
+    ocr = _ocr(path, no_layer, password, deadline, budget, fragments, sizes) if no_layer else OcrResult()
+    notes.extend(ocr.notes[:3])
     pages, numbers, first_page = _drop_positional_furniture(fragments, heights)
     metadata = _metadata(reader, notes)
     if title := page_title(first_page):
@@ -349,7 +408,61 @@ def _parse(path: Path, max_pages: int, passwords: tuple[str, ...], budget: _Budg
         metadata=metadata,
         failed_pages=failed,
         notes=notes,
+        ocr_words=ocr.pages,
+        ocr_read=ocr.read,
+        ocr_unread=ocr.unread,
+        ocr_problem=ocr.problem,
+        ocr_waiting=ocr.waiting_for_tesseract,
+        ocr_seconds=round(ocr.seconds, 2),
     )
+
+
+def _ocr(
+    path: Path,
+    indexes: list[int],
+    password: str | None,
+    deadline: float | None,
+    budget: _Budget,
+    fragments: list[list[tuple[float, str, float]]],
+    sizes: list[tuple[float, float]],
+) -> OcrResult:
+    """Read the pages ``indexes`` by OCR and put their lines into ``fragments``, counted
+    against the text budget."""
+    ocr = read_pages(path, indexes, password, deadline if deadline is not None else time.monotonic() + 3600)
+    for i in sorted(ocr.pages):
+        budget.next_page()
+        frags: list[tuple[float, str, float]] = []
+        for words in ocr.pages[i]:
+            try:
+                budget.add(" ".join(w[0] for w in words))
+            except _TooMuchText:
+                raise budget.refusal(path.name, i + 1) from None
+            frags.extend(_ocr_fragments(words, *sizes[i]))
+        fragments[i] = frags
+    return ocr
+
+
+def _ocr_fragments(words: list[Word], width: float, height: float) -> list[tuple[float, str, float]]:
+    """One OCR line as the text layer's fragments would be: at the height of its baseline,
+    and split where a wide gap parts it (a running head's title left and chapter right),
+    so that :func:`_drop_positional_furniture` finds running heads on scanned pages too.
+    The baseline is the highest bottom of a word with a letter or digit: a word without
+    descenders ends on it, one with „g“ or „p“ below it, a dash above it.
+
+    >>> _ocr_fragments([["Smart", .1, .04, .16, .05], ["Charta", .17, .04, .24, .05],
+    ...                 ["2.", .6, .04, .62, .05], ["Handlung", .63, .04, .7, .053]], 595.0, 842.0)
+    [(799.9, 'Smart Charta ', 0.0), (799.9, '2. Handlung\\n', 0.0)]
+    """
+    bottoms = [w[4] for w in words if any(c.isalnum() for c in w[0])] or [w[4] for w in words]
+    y = round((1 - min(bottoms)) * height, 2)
+    line_height = max(w[4] - w[2] for w in words) * height
+    pieces: list[list[str]] = [[words[0][0]]]
+    for before, word in zip(words, words[1:]):
+        if (word[1] - before[3]) * width > 3 * line_height:
+            pieces.append([])
+        pieces[-1].append(word[0])
+    # OCR gives no font size (0.0: unknown), so a scanned first page has no title from it.
+    return [(y, " ".join(piece) + (" " if k < len(pieces) - 1 else "\n"), 0.0) for k, piece in enumerate(pieces)]
 
 
 class _Problems(logging.Handler):

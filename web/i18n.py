@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from answer.answer import LACKS_NOTE
+from answer.cite import OCR_NOTE
 
 LANGS = ("de", "en")
 
@@ -190,6 +191,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "no_results": ("Keine passenden Textstellen gefunden.", "No matching passages found."),
     "page": ("S.", "p."),
+    "ocr_note": OCR_NOTE,  # after the page of a passage read by OCR (answer/cite.py)
     "section": ("Abschnitt", "Section"),
     "handout_title": ("Handout", "Handout"),
     "answer_title": ("Antwort mit Belegstellen", "Answer with sources"),
