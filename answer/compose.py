@@ -11,7 +11,9 @@ The best sentence grows into a span that reads on its own, never beyond its sect
 
 * a sentence that opens with a reference back (``Er``, ``Dies``, ``Dabei`` …), a list
   item, or the continuation of a cut sentence brings its predecessor along;
-* a sentence that announces a list (``…:``) brings the first item;
+* a sentence that announces a list (``…:``) brings the first item, and the whole list
+  (lead-in and items, up to :data:`MAX_LIST_CHARS`) when the best candidate is the lead-in
+  or the two best are items of it (:func:`whole_list`);
 * the sentence before joins when it scores within :data:`PREV_MARGIN` of the best, the
   one after within :data:`NEXT_MARGIN` (measured: the span then holds the gold phrase for
   48 % of the German dev questions, the best sentence alone for 40 %);
@@ -41,6 +43,7 @@ MAX_SENTENCES = 3
 PREV_MARGIN = 0.06
 NEXT_MARGIN = 0.1
 MAX_SPAN_CHARS = 700
+MAX_LIST_CHARS = 1800  # a whole list (lead-in and items) quoted as the answer
 
 # Openings that refer to the sentence before: personal and demonstrative pronouns and
 # pronominal adverbs. "Das"/"Die"/"Der" are left out: mostly they are articles.
@@ -90,6 +93,7 @@ class Candidate:
     dense: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
+    judge: float = 0.0  # the span judge's score (answer/judge.py), when it has read it
 
 
 @dataclass
@@ -208,4 +212,57 @@ def build_span(searcher: Searcher, cands: list[Candidate]) -> Span | None:
         announces = last.text.rstrip().endswith(":") and nxt.text.startswith(_BULLET)
         if nxt.cont or announces or close(rows[-1] + 1, NEXT_MARGIN):
             rows.append(rows[-1] + 1)
+    listed = whole_list(searcher, rows, cands)
+    rows = listed or rows
     return Span(rows, best, cands, " ".join(" ".join(sentences[r].text.split()) for r in rows))
+
+
+def whole_list(searcher: Searcher, rows: list[int], cands: Sequence[Candidate]) -> list[int] | None:
+    """The lead-in and all items of the list the span belongs to, when the question is
+    about the list as a whole: the span opens with the lead-in (a line announcing the
+    items, „Danach ist eine Smart City:“) or with the sentence right before it, or the
+    two best candidates are items of it.
+    ``None`` when there is no such list or it is longer than :data:`MAX_LIST_CHARS`.
+    """
+    sentences = searcher.sentences
+    section = searcher.section_sentence_rows(rows[0])
+    items = [r for r in rows if sentences[r].text.startswith(_BULLET)]
+    lead = next((r for r in rows if r + 1 in section and _announces(sentences[r].text, sentences[r + 1].text)), None)
+    if lead is None and items:
+        first = items[0]
+        while first - 1 in section and sentences[first - 1].text.startswith(_BULLET):
+            first -= 1
+        if first - 1 in section and _announces(sentences[first - 1].text, sentences[first].text):
+            lead = first - 1
+    start = lead
+    if lead is None and cands and cands[0].row == rows[-1]:
+        # The best sentence introduces what the lead-in right after it lists („… legen
+        # das Bild einer Kommune zugrunde. Danach ist die Smart City:“ • …).
+        nxt = rows[-1] + 1
+        if nxt + 1 in section and _announces(sentences[nxt].text, sentences[nxt + 1].text):
+            lead, start = nxt, rows[-1]
+    if lead is None or start is None:
+        return None
+    end = lead + 1
+    while end in section and sentences[end].text.startswith(_BULLET):
+        end += 1
+    block = list(range(start, end))
+    top = [c.row for c in cands[:2]]
+    if not (cands and cands[0].row == start) and not (len(top) == 2 and all(r in block[1:] for r in top)):
+        return None
+    if start != lead and sum(len(sentences[r].text) for r in block) > MAX_LIST_CHARS:
+        block = block[1:]  # the list itself matters more than its introduction
+    if end - lead - 1 < 2 or sum(len(sentences[r].text) for r in block) > MAX_LIST_CHARS:
+        return None
+    return block
+
+
+def _announces(text: str, nxt: str) -> bool:
+    """A line that announces the list items following it.
+
+    >>> _announces("Danach ist eine Smart City", "• lebenswert und liebenswert …")
+    True
+    >>> _announces("Die Charta gilt.", "• Punkt")
+    False
+    """
+    return nxt.startswith(_BULLET) and not text.startswith(_BULLET) and not _ENDS.search(text.rstrip())
