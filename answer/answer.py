@@ -29,11 +29,10 @@ LACKS_NOTE = {
         "Die gefundenen Stellen sagen nur, dass es einige gibt, und nennen keine.",
         "The passages found only say that some exist, and name none.",
     ),
-    "amount": (
-        "Einen Betrag in Euro oder Prozent nennen die gefundenen Stellen nicht.",
-        "The passages found name no amount in euros or per cent.",
+    "new": (
+        "Über die vorige Antwort hinaus sagen die Dokumente dazu nichts; die passendsten Stellen:",
+        "The documents say nothing about this beyond the previous answer; the closest passages:",
     ),
-    "date": ("Ein Datum oder Jahr nennen die gefundenen Stellen nicht.", "The passages found name no date or year."),
 }
 LACKS = tuple(LACKS_NOTE)
 
@@ -95,7 +94,7 @@ class Answer:
     llm_removed: list[str] = field(default_factory=list)  # markers it invented
     llm_unquoted: bool = False  # it presented text as a quote that is in no passage
     llm_dropped: int = 0  # its sentences that the cited passages do not back, removed
-    lacks: str = ""  # with passages: what they do not name that was asked ("names", "amount", "date")
+    lacks: str = ""  # with passages: what they do not name that was asked ("names", "new")
 
     @property
     def answered(self) -> bool:

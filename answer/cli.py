@@ -8,7 +8,9 @@
 ``--answer`` runs the same function the app calls (:func:`answer.pipeline.ask`); each
 JSON object then holds ``question``, ``status`` (answered | passages | not_covered),
 ``answer`` (the text exactly as shown), ``sentences`` and ``hits``. Lines of a
-queries file are separate questions, not a conversation.
+queries file are separate questions, not a conversation; a line may also be a JSON
+object with ``question`` and an optional ``history`` (the earlier questions of its
+conversation, oldest first), so that follow-ups can be asked from the command line.
 """
 
 from __future__ import annotations
@@ -50,6 +52,26 @@ def _format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def parse_query_line(line: str) -> tuple[str, list[str]]:
+    """A queries-file line: plain text, or JSON with ``question`` and ``history``.
+
+    >>> parse_query_line('{"question": "Und warum?", "history": ["Sollen Schnittstellen offen sein?"]}')
+    ('Und warum?', ['Sollen Schnittstellen offen sein?'])
+    >>> parse_query_line("Wer steuert das?")
+    ('Wer steuert das?', [])
+    """
+    if not line.startswith("{"):
+        return line, []
+    try:
+        d = json.loads(line)
+        question, history = d["question"], d.get("history") or []
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a question object ({exc!r}): {line[:80]}") from None
+    if not isinstance(question, str) or not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise ValueError(f"'question' must be text and 'history' a list of texts: {line[:80]}")
+    return question, history
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.search", description="Search or ask the Charta-Lotse index.")
     parser.add_argument("question", nargs="?", help="the question (German or English)")
@@ -79,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.queries:
             fh = sys.stdin if args.queries == "-" else open(args.queries, encoding="utf-8")
             with fh:
-                questions = [line.strip() for line in fh if line.strip()]
+                asked = [parse_query_line(line.strip()) for line in fh if line.strip()]
         else:
-            questions = [args.question]
+            asked = [(args.question, [])]
+        questions = [q for q, _ in asked]
         searcher = Searcher.open(settings)
-        for q in questions:
+        for q, history in asked:
             if args.answer:
                 from answer.pipeline import ask
 
-                answer = ask(searcher, q)
+                answer = ask(searcher, q, history)
                 print(
                     json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format_answer(answer),
                     flush=True,

@@ -1,8 +1,9 @@
 """The one answer pipeline: the app, the command line, the eval and the tests call
 :func:`ask`.
 
-    question ─ analyse once (index.query) ─ hybrid search ─ score the sentences of the
-    top passages ─ build the span ─ decide the outcome ─ Answer
+    question ─ analyse once (index.query) ─ hybrid search ─ the judge reads the sentences
+    of the first passages (answer/judge.py) ─ build the span around the best ─ decide the
+    outcome ─ Answer
 
 With a follow-up the previous question comes in ``history`` (see answer/followup.py).
 An operator-configured language model may rephrase an ``answered`` outcome; its text
@@ -21,6 +22,7 @@ from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentenc
 from answer.cite import citation
 from answer.compose import Span, build_span, score_candidates
 from answer.decide import Decision, Evidence, evidence, lacks, load_decision
+from answer.judge import JUDGED, judge_candidates
 from index.query import Query
 from index.search import Hit, Searcher
 
@@ -47,9 +49,10 @@ class Attempt:
 
 
 def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, Evidence]:
-    """Search and compose for one analysed query; what the decision will look at."""
+    """Search, judge and compose for one analysed query; what the decision will look at."""
     hits = searcher.search(query, k=RETRIEVED)
-    span = build_span(searcher, score_candidates(searcher, query, hits))
+    cands = score_candidates(searcher, query, hits, max_passages=JUDGED)
+    span = build_span(searcher, judge_candidates(searcher, query, hits, cands))
     return hits, span, evidence(query, hits, span, searcher.vocab)
 
 
@@ -106,14 +109,28 @@ def resolve(searcher: Searcher, question: str, history: Sequence[str], decision:
         return replace(attempt(searcher, combined, decision), followup=True)
 
     if not followup.own_content(own):
-        return with_previous()
+        return _nothing_new(searcher, with_previous(), history, decision)
     alone = attempt(searcher, own, decision)
     if alone.status == ANSWERED or not followup.leans_back(question):
         return alone
     together = with_previous()
     # An answer beats passages, and passages beat "not covered": "Und München?" after a
     # question about Köln is not out of scope because München alone finds nothing.
-    return together if _RANK[together.status] > _RANK[alone.status] else alone
+    if _RANK[together.status] > _RANK[alone.status]:
+        return _nothing_new(searcher, together, history, decision)
+    return alone
+
+
+def _nothing_new(searcher: Searcher, a: Attempt, history: Sequence[str], decision: Decision) -> Attempt:
+    """A follow-up searched with the question before it that would quote only what the
+    previous answer quoted („Und warum?“ after an answer) is told so, with the passages,
+    instead of hearing the same answer again."""
+    if a.status != ANSWERED or a.span is None:
+        return a
+    before = resolve(searcher, history[-1], history[:-1], decision)
+    if before.status == ANSWERED and before.span is not None and set(a.span.rows) <= set(before.span.rows):
+        return replace(a, status=PASSAGES, lacks="new")
+    return a
 
 
 def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:

@@ -2,7 +2,7 @@
 
     python -m eval                    # retrieval: BM25, dense, hybrid per language
     python -m eval --answers          # answers: correct / honest / wrong, declined
-    python -m eval --answers --fit    # refit the answer decision on the dev set first
+    python -m eval --answers --fit    # refit the answer decision on both development sets first
     python -m eval --answers --spans  # where answers are lost: passage, sentence, span
     python -m eval --sweep [--lang en]  # fusion weights for this index's model
     python -m eval --misses           # German questions hybrid misses in the top 5
@@ -26,7 +26,15 @@ from typing import Any
 
 from common.errors import ChartaError, IndexNotFoundError
 from common.settings import Settings, load_settings
-from eval.metrics import QUESTIONS, aggregate, load_questions, score_question
+from eval.metrics import (
+    MULTI_CORPUS,
+    MULTI_INDEX,
+    MULTI_QUESTIONS,
+    QUESTIONS,
+    aggregate,
+    load_questions,
+    score_question,
+)
 from index.search import MODES, Searcher
 
 METRICS = ("hit@1", "hit@5", "mrr@10", "contains@1", "contains@3", "contains@5", "doc@1")
@@ -191,7 +199,13 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             decision = None
             if args.fit:
-                decision = answers.fit(searcher, questions, str(args.questions.name))
+                multi = open_searcher(load_settings(index_dir=MULTI_INDEX, corpus_dir=MULTI_CORPUS))
+                decision = answers.fit(
+                    [
+                        (searcher, questions, args.questions.name),
+                        (multi, load_questions(MULTI_QUESTIONS), MULTI_QUESTIONS.name),
+                    ]
+                )
                 print(f"decision refitted: {json.dumps(decision.fitted, ensure_ascii=False)}", file=sys.stderr)
             rows = answers.run(searcher, questions, decision)
             summary = answers.summarize(rows)

@@ -12,6 +12,10 @@ from typing import Any
 from ingest.structure import heading_label
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
+# The multi-document development set, asked of an index of eval/corpus/.
+MULTI_QUESTIONS = Path(__file__).resolve().parent / "questions_multi.jsonl"
+MULTI_CORPUS = Path(__file__).resolve().parent / "corpus"
+MULTI_INDEX = Path(__file__).resolve().parent.parent / "data" / "multi-index"
 
 
 KINDS = ("answerable", "unanswerable", "followup")

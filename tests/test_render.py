@@ -48,8 +48,7 @@ def test_each_outcome_looks_different():
     assert "The documents do not answer this question." in render_answer(declined, "en")
     for lacking, de, en in (
         ("names", "nennen keine.", "name none."),
-        ("amount", "Einen Betrag in Euro oder Prozent", "no amount in euros"),
-        ("date", "Ein Datum oder Jahr", "no date or year"),
+        ("new", "Über die vorige Antwort hinaus", "beyond the previous answer"),
     ):
         passages.lacks = lacking
         assert de in render_answer(passages, "de") and en in render_answer(passages, "en")
