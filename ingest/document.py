@@ -112,13 +112,19 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
         first = next((m for n in raw.notes if (m := _PAGE_NOTE.match(n))), None)
         cause = f" ({first[1]}: {first[2]})" if first else ""
         raise DocumentError(
-            path.name, f"corrupt PDF: {raw.failed_pages} of {raw.page_count} pages unreadable{others}{cause}", "corrupt"
+            path.name,
+            f"corrupt PDF: {raw.failed_pages} of {raw.page_count} pages unreadable{others}{cause}",
+            "corrupt",
+            failed=raw.failed_pages,
+            pages=raw.page_count,
+            detail=f"{first[1]}: {first[2]}" if first else "",
         )
     if total < _MIN_TEXT_CHARS:
         raise DocumentError(
             path.name,
             f"no extractable text in {raw.page_count} page(s) (scanned images? run OCR first)",
             "no_text",
+            pages=raw.page_count,
         )
     in_flow = _content_pages(lines)
     _join_across_pages(lines, in_flow, _known_hyphenated(raw, lines))
