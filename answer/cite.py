@@ -8,6 +8,10 @@ from index.search import Hit
 from ingest.structure import heading_label
 
 FOREWORD = "Vorwort"
+# Said after the page of a passage whose page had no text layer and was read by OCR: the
+# words may differ from the printed ones. German and English (web/i18n.py shows the
+# English one in the English interface).
+OCR_NOTE = ("Text erkannt", "text recognised by OCR")
 
 
 def section_label(section_path: list[str], title: str = "") -> str:
@@ -39,11 +43,31 @@ def section_label(section_path: list[str], title: str = "") -> str:
     return label
 
 
-def page_label(hit: Hit) -> str:
-    """The printed page, or range: ``S. 10`` or ``S. 10–11``."""
-    if hit.page_end and hit.page_end != hit.page:
-        return f"S. {hit.page}–{hit.page_end}"
-    return f"S. {hit.page}"
+def page_label(hit: Hit, lang: str = "de") -> str:
+    """The printed page, or range: ``S. 10`` or ``S. 10–11``; ``S. 4, Text erkannt`` for a
+    page read by OCR (``lang``: the language of that note)."""
+    pages = f"S. {hit.page}–{hit.page_end}" if hit.page_end and hit.page_end != hit.page else f"S. {hit.page}"
+    return with_ocr_note(pages, hit.ocr, lang)
+
+
+def with_ocr_note(pages: str, ocr: bool, lang: str = "de") -> str:
+    """
+    >>> with_ocr_note("S. 4", True), with_ocr_note("S. 4", True, "en"), with_ocr_note("S. 4", False)
+    ('S. 4, Text erkannt', 'S. 4, text recognised by OCR', 'S. 4')
+    """
+    return f"{pages}, {OCR_NOTE[lang == 'en']}" if ocr else pages
+
+
+def citation_in(text: str, lang: str) -> str:
+    """A citation as the interface in ``lang`` shows it: the OCR note, which a citation
+    ends with, in English in the English interface (the rest is the document's own
+    German: title, „Abschnitt“, „S.“).
+
+    >>> citation_in("Charta (BBSR), Abschnitt 2.2, S. 8, Text erkannt", "en")
+    'Charta (BBSR), Abschnitt 2.2, S. 8, text recognised by OCR'
+    """
+    de, en = (f", {note}" for note in OCR_NOTE)
+    return text[: -len(de)] + en if lang == "en" and text.endswith(de) else text
 
 
 def place(section_path: list[str], title: str) -> str:
@@ -58,19 +82,24 @@ def place(section_path: list[str], title: str) -> str:
     return label if label == FOREWORD else f"Abschnitt {label}"
 
 
-def citation(hit: Hit, pages: str | None = None) -> str:
-    """A ready-to-copy citation naming the document, its edition, section and page.
+def citation(hit: Hit, pages: str | None = None, ocr: bool | None = None) -> str:
+    """A ready-to-copy citation naming the document, its edition, section and page;
+    ``pages`` (and ``ocr``: whether those pages were read by OCR) when the quote covers
+    less than the whole passage.
 
     >>> h = Hit(1, 0, "d", "Smart City Charta", "f", "10", "10", 10, 10, "3. X › 3.2 Daten",
     ...         "", "p", section_path=["3. X", "3.2 Daten"], edition="Fassung 2021",
     ...         year="2021", publisher="BBSR")
     >>> citation(h)
     'Smart City Charta (BBSR, Fassung 2021), Abschnitt 3.2, S. 10'
+    >>> h.ocr = True; citation(h)
+    'Smart City Charta (BBSR, Fassung 2021), Abschnitt 3.2, S. 10, Text erkannt'
     """
     source = ", ".join(x for x in (hit.publisher, _edition(hit)) if x)
     head = f"{hit.title} ({source})" if source else hit.title
     where = place(hit.section_path or [s for s in hit.section.split(" › ") if s], hit.title)
-    return ", ".join([head] + ([where] if where else []) + [pages or page_label(hit)])
+    cited = with_ocr_note(pages, hit.ocr if ocr is None else ocr) if pages else page_label(hit)
+    return ", ".join([head] + ([where] if where else []) + [cited])
 
 
 def _edition(hit: Hit) -> str:

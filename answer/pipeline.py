@@ -159,7 +159,8 @@ def _quote(searcher: Searcher, answer: Answer, span: Span, hits: list[Hit]) -> N
         )
     first, last = searcher.sentences[span.rows[0]], searcher.sentences[span.rows[-1]]
     pages = f"S. {first.page}" if first.page == last.page_end else f"S. {first.page}–{last.page_end}"
-    answer.passages.append(CitedPassage(1, hit, citation(hit, pages), highlights))
+    ocr = searcher.read_by_ocr(hit.doc_id, first.pdf_page, last.pdf_page_end)
+    answer.passages.append(CitedPassage(1, hit, citation(hit, pages, ocr), highlights))
 
 
 def _covering_passage(searcher: Searcher, rows: list[int], best: Hit) -> Hit:

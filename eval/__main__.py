@@ -29,7 +29,7 @@ from common.settings import Settings, load_settings
 from eval.metrics import QUESTIONS, aggregate, load_questions, score_question
 from index.search import MODES, Searcher
 
-METRICS = ("hit@1", "hit@5", "mrr@10", "contains@5")
+METRICS = ("hit@1", "hit@5", "mrr@10", "contains@1", "contains@3", "contains@5", "doc@1")
 
 
 def open_searcher(settings: Settings) -> Searcher:
@@ -64,7 +64,7 @@ def table(results: dict[str, Any]) -> str:
     modes = [m for m in MODES if any(m in per for per in results.values())]
     lines = ["| lang | n | metric | " + " | ".join(modes) + " |", "|" + "---|" * (3 + len(modes))]
     for lang, per in results.items():
-        for metric in METRICS:
+        for metric in [m for m in METRICS if all(m in per[mode] for mode in modes)]:
             vals = " | ".join(f"{per[m][metric]:.3f}" for m in modes)
             lines.append(f"| {lang} | {per['n']} | {metric} | {vals} |")
     return "\n".join(lines)

@@ -29,6 +29,8 @@ class Question:
     gold_sections: tuple[str, ...]
     answer_contains: tuple[str, ...]  # any one of these phrases makes an answer correct
     previous: str | None = None
+    gold_doc: str = ""  # the document that answers it (multi-document sets)
+    needs_doc: bool = False  # its topic is in several documents, only one answers it
 
     @property
     def answerable(self) -> bool:
@@ -54,6 +56,8 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
                         tuple(d.get("gold_sections") or ()),
                         phrases,
                         d.get("previous"),
+                        d.get("gold_doc") or "",
+                        bool(d.get("needs_doc")),
                     )
                 )
     return out
@@ -90,13 +94,18 @@ def in_gold_section(section_path: Sequence[str], gold: Sequence[str]) -> bool:
 def score_question(q: Question, hits: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Metrics for one answerable question given its best-first hits (dicts)."""
     first = next((i for i, h in enumerate(hits[:10], 1) if in_gold_section(h["section_path"], q.gold_sections)), None)
-    contains = any(contains_gold(q, h["text"]) for h in hits[:5])
-    return {
+    contains = [contains_gold(q, h["text"]) for h in hits[:5]]
+    scores = {
         "hit@1": float(first == 1),
         "hit@5": float(first is not None and first <= 5),
         "mrr@10": 1.0 / first if first else 0.0,
-        "contains@5": float(contains),
+        "contains@1": float(any(contains[:1])),
+        "contains@3": float(any(contains[:3])),
+        "contains@5": float(any(contains)),
     }
+    if q.gold_doc:
+        scores["doc@1"] = float(bool(hits) and hits[0]["doc_id"] == q.gold_doc)
+    return scores
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -39,7 +39,8 @@ from index.fusion import profile_for
 from index.progress import EMBED, READ, WRITE, BuildProgress, EmbedRate, TerminalBar, work
 from index.spool import VectorSpool
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
-from ingest.document import build_document, sha256_file
+from ingest.document import Document, Page, build_document, sha256_file
+from ingest.ocr import unavailable as ocr_unavailable
 from ingest.passages import Passage, Sentence, make_passages
 from ingest.pdf import PdfParse, RawPdf, check_file
 from text.analysis import analyzer_version
@@ -59,8 +60,15 @@ class DocResult:
     unreadable: int = 0  # pages whose text could not be extracted
     meta: DocMeta | None = field(default=None, repr=False)  # what the catalog says of it
     why: Reason | None = None  # the reason as a code, for an interface in another language
+    ocr: int = 0  # pages read by OCR
+    why_unreadable: str = ""  # when pages without text layer could not be read by OCR
 
     def line(self) -> str:
+        """The document's line in the build's output.
+
+        >>> DocResult("scan.pdf", "new", pages=6, passages=9, seconds=41.5, ocr=6).line()
+        '✓ scan.pdf: 6 pages (6 read by OCR), 9 passages, 41.5 s (new)'
+        """
         if self.status in ("failed", "kept", "duplicate"):
             extra = " (previous version stays indexed)" if self.status == "kept" else ""
             return f"✗ {self.file}: {self.reason}{extra}"
@@ -70,9 +78,14 @@ class DocResult:
             return f"+ {self.file}: to be indexed ({self.status})"
         # "!" and not "✓": the document is indexed, but without the text of some pages.
         mark = "=" if self.status == "unchanged" else ("!" if self.unreadable else "✓")
-        lost = f" ({self.unreadable} of {self.pages} pages unreadable)" if self.unreadable else ""
+        said = [f"{self.ocr} read by OCR"] if self.ocr else []
+        if self.unreadable:
+            said.append(f"{self.unreadable} of {self.pages} pages unreadable")
+            if self.why_unreadable:
+                said[-1] += f": {self.why_unreadable}"
+        about = f" ({'; '.join(said)})" if said else ""
         return (
-            f"{mark} {self.file}: {self.pages} pages{lost}, {self.passages} passages, "
+            f"{mark} {self.file}: {self.pages} pages{about}, {self.passages} passages, "
             f"{self.seconds:.1f} s ({self.status})"
         )
 
@@ -173,6 +186,7 @@ class PlannedDoc:
     catalog: dict[str, Any]  # the catalog of its folder
     meta_changed: bool = False  # unchanged file whose catalog entry differs
     moved_from: str = ""  # unchanged file the index knows at another place (an older index)
+    reread: Reason | None = None  # why an unchanged file is read again ("changed")
 
 
 @dataclass
@@ -288,7 +302,11 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
         seen_sha[sha] = path.name
         seen_ids[meta.doc_id] = path.name
         old = prev.get(meta.doc_id)
-        if old and old["sha256"] == sha:
+        if old and old["sha256"] == sha and old.get("ocr_waiting") and ocr_unavailable() is None:
+            # Indexed without its scanned pages for want of Tesseract, which is here now.
+            reread = Reason("ocr_now", "pages without text layer can be read by OCR now")
+            plan.docs.append(PlannedDoc(path, meta, sha, "changed", catalog, reread=reread))
+        elif old and old["sha256"] == sha:
             known_at = store.source_path(old, settings.corpus_dir)
             plan.docs.append(
                 PlannedDoc(
@@ -411,6 +429,8 @@ def _apply(plan: BuildPlan, settings: Settings, reporter: _Reporter, dry_run: bo
                     old["pages"],
                     old["passages"],
                     unreadable=old.get("unreadable_pages", 0),
+                    ocr=len(old.get("ocr_pages", ())),
+                    why_unreadable=old.get("unreadable_why", ""),
                 )
             )
     for doc_id in plan.removed:
@@ -521,7 +541,8 @@ def _collect_and_write(
                     **meta.public(),
                     "pdf_metadata": raw.metadata,
                     "pages": len(doc.pages),
-                    "unreadable_pages": raw.failed_pages,
+                    "unreadable_pages": raw.failed_pages + raw.ocr_unread,
+                    **_ocr_entry(doc, raw),
                     "passages": len(passages),
                     "sections": len(doc.sections),
                     "structure": doc.structure,
@@ -542,7 +563,9 @@ def _collect_and_write(
                 len(doc.pages),
                 len(passages),
                 time.perf_counter() - t0,
-                unreadable=raw.failed_pages,
+                unreadable=raw.failed_pages + raw.ocr_unread,
+                ocr=sum(p.ocr for p in doc.pages),
+                why_unreadable=raw.ocr_problem if raw.ocr_unread else "",
             )
             report.results.append(result)
             reporter.result(result)
@@ -616,10 +639,32 @@ def _apply_meta(entry: dict[str, Any], passages: list[Passage], meta: DocMeta) -
         p.title = meta.title
 
 
-def _document_record(doc) -> dict[str, Any]:
+def _ocr_entry(doc: Document, raw: RawPdf) -> dict[str, Any]:
+    """What the manifest says of OCR, only for documents that had pages without text
+    layer: the pages read by OCR (1-based; citations say so), and why others were not.
+    ``ocr_waiting``: those pages wait for Tesseract (the next build reads them once it is
+    installed)."""
+    entry: dict[str, Any] = {}
+    if any(p.ocr for p in doc.pages):
+        entry["ocr_pages"] = [p.index + 1 for p in doc.pages if p.ocr]
+    if raw.ocr_unread:
+        entry["unreadable_why"] = raw.ocr_problem
+    if raw.ocr_waiting:
+        entry["ocr_waiting"] = True
+    return entry
+
+
+def _page_record(p: Page) -> dict[str, Any]:
+    record: dict[str, Any] = {"pdf_page": p.index + 1, "label": p.label, "text": p.text, "in_flow": p.in_flow}
+    if p.words is not None:
+        record["ocr"], record["words"] = True, p.words
+    return record
+
+
+def _document_record(doc: Document) -> dict[str, Any]:
     return {
         "doc_id": doc.doc_id,
-        "pages": [{"pdf_page": p.index + 1, "label": p.label, "text": p.text, "in_flow": p.in_flow} for p in doc.pages],
+        "pages": [_page_record(p) for p in doc.pages],
         "sections": [
             {
                 "idx": s.idx,

@@ -54,6 +54,7 @@ class StatusRow:
     superseded_by: str = ""
     note: str = ""  # the notes, in English
     unreadable_pages: int = 0  # pages of the indexed version whose text could not be read
+    unreadable_why: str = ""  # why, when OCR could not read them (e.g. Tesseract missing)
     notes: list[Reason] = field(default_factory=list)  # the note's parts, as codes (web/i18n.py)
 
     def add_note(self, why: Reason, first: bool = False) -> None:
@@ -290,6 +291,7 @@ def status(settings: Settings) -> Status:
             e.get("indexed_at", ""),
             e.get("superseded_by", ""),
             unreadable_pages=e.get("unreadable_pages", 0),
+            unreadable_why=e.get("unreadable_why", ""),
         )
     for doc_id in plan.removed:
         rows[doc_id].state = "missing"
@@ -311,7 +313,9 @@ def status(settings: Settings) -> Status:
             )
         elif d.status == "changed":
             rows[d.meta.doc_id].state = "changed"
-            rows[d.meta.doc_id].add_note(Reason("file_changed", "file on disk differs from the indexed version"))
+            rows[d.meta.doc_id].add_note(
+                d.reread or Reason("file_changed", "file on disk differs from the indexed version")
+            )
         elif d.meta_changed:
             rows[d.meta.doc_id].state = "changed"
             rows[d.meta.doc_id].add_note(Reason("catalog_changed", "catalog entry differs from the indexed metadata"))
@@ -351,10 +355,20 @@ def status(settings: Settings) -> Status:
     result.rows = [*rows.values(), *fresh]
     for row in result.rows:
         if row.unreadable_pages:
-            lost = f"{row.unreadable_pages} of {row.pages} pages unreadable (their text is not searchable)"
-            row.add_note(
-                Reason("pages_unreadable", lost, {"unreadable": row.unreadable_pages, "pages": row.pages}), first=True
-            )
+            if row.unreadable_why:
+                lost = (
+                    f"{row.unreadable_pages} of {row.pages} pages unreadable: {row.unreadable_why} "
+                    "(their text is not searchable)"
+                )
+                why = Reason(
+                    "pages_unreadable_why",
+                    lost,
+                    {"unreadable": row.unreadable_pages, "pages": row.pages, "problem": row.unreadable_why},
+                )
+            else:
+                lost = f"{row.unreadable_pages} of {row.pages} pages unreadable (their text is not searchable)"
+                why = Reason("pages_unreadable", lost, {"unreadable": row.unreadable_pages, "pages": row.pages})
+            row.add_note(why, first=True)
     known = {row.doc_id for row in result.rows}
     for row in result.rows:
         if row.superseded_by and row.superseded_by not in known:

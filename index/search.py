@@ -59,6 +59,7 @@ class Hit:
     year: str = ""
     publisher: str = ""
     row: int = -1  # the passage's row in this index generation
+    ocr: bool = False  # text of a page without text layer, recognised by OCR
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -363,7 +364,14 @@ class Searcher:
             year=str(doc.get("year", "")),
             publisher=doc.get("publisher", ""),
             row=i,
+            ocr=self.read_by_ocr(p.doc_id, p.pdf_page, p.pdf_page_end),
         )
+
+    def read_by_ocr(self, doc_id: str, first: int, last: int) -> bool:
+        """Whether one of the PDF pages ``first``–``last`` (1-based) of a document was read
+        by OCR (the manifest lists them; none in an index of format 4 or older)."""
+        pages = self.documents.get(doc_id, {}).get("ocr_pages") or ()
+        return any(first <= p <= last for p in pages)
 
 
 def _best_first(found: Ranked) -> Ranked:

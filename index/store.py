@@ -61,8 +61,11 @@ from ingest.passages import Passage, Sentence
 FORMAT_NAME = "charta-lotse-index"
 # 4: documents name their PDF relative to the corpus folder ("pdf_path"); version 3 held
 # an absolute "source_path", still read (a build then stores the relative form).
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (3, 4)
+# 5: pages read by OCR: "ocr_pages" in the manifest, "ocr" and "words" (the boxes the
+# source view marks) in documents.jsonl. Versions 3 and 4 have none and are read as they
+# are; an older Charta-Lotse refuses version 5, whose OCR pages it would cite as text.
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (3, 4, 5)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"

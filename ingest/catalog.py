@@ -1,4 +1,5 @@
-"""Per-document metadata: ``corpus/catalog.toml``, else PDF metadata, else the file name.
+"""Per-document metadata: ``corpus/catalog.toml``, else PDF metadata, else the first
+page's title (for the title), else the file name.
 
 Example entry::
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import ConfigError
+from ingest.titles import is_generic_title, title_from_file_name
 
 CATALOG_NAME = "catalog.toml"
 _FIELDS = ("id", "title", "publisher", "year", "edition", "source", "license", "superseded_by", "password")
@@ -86,10 +88,14 @@ def load_catalog(corpus_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def resolve_meta(file: Path, catalog: dict[str, dict[str, str]], pdf_meta: dict[str, str] | None = None) -> DocMeta:
-    """Metadata for one file: catalog first, then PDF metadata, then the file name."""
+    """Metadata for one file: catalog first, then PDF metadata, then the file name.
+
+    The title: the catalog's, else the PDF's unless it is a producer's placeholder, else
+    the title printed on the first page (``pdf_meta["page_title"]``), else the file name.
+    """
     entry = catalog.get(file.name, {})
     pdf_meta = pdf_meta or {}
-    title = entry.get("title") or _clean(pdf_meta.get("title", "")) or _title_from_name(file)
+    title = entry.get("title") or _document_title(file, pdf_meta)
     year = entry.get("year") or _year(pdf_meta.get("creationdate", ""))
     return DocMeta(
         doc_id=entry.get("id") or slugify(file.name),
@@ -109,8 +115,14 @@ def _clean(value: str) -> str:
     return " ".join(value.split())
 
 
-def _title_from_name(file: Path) -> str:
-    return re.sub(r"[_\-]+", " ", file.stem).strip() or file.name
+def _document_title(file: Path, pdf_meta: dict[str, str]) -> str:
+    """The PDF's title unless a producer's placeholder, else the first page's printed
+    title (``page_title``, found by the parser), else the file name made readable."""
+    for key in ("title", "page_title"):
+        title = _clean(pdf_meta.get(key, ""))
+        if not is_generic_title(title, file.name):
+            return title
+    return title_from_file_name(file.name)
 
 
 def _year(pdf_date: str) -> str:

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from common.errors import DocumentError
 from ingest.catalog import DocMeta
@@ -42,6 +43,13 @@ class Page:
     label: str  # printed page label
     text: str  # cleaned page text, paragraphs separated by \n
     in_flow: bool  # False for caption-only illustration pages
+    # Read by OCR (no text layer): the words it found, line by line, each with its box
+    # ([text, left, top, right, bottom] as fractions of the page), for the source view.
+    words: list[list[list[Any]]] | None = None
+
+    @property
+    def ocr(self) -> bool:
+        return self.words is not None
 
 
 @dataclass
@@ -119,10 +127,27 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
             pages=raw.page_count,
             detail=f"{first[1]}: {first[2]}" if first else "",
         )
+    if total < _MIN_TEXT_CHARS and raw.ocr_unread:
+        # Scanned pages that OCR could not read: say why, and how to fix it.
+        n = raw.ocr_unread
+        raise DocumentError(
+            path.name,
+            f"{n} page{'s' if n != 1 else ''} without text layer; {raw.ocr_problem}",
+            "no_text_layer",
+            pages=n,
+            problem=raw.ocr_problem,
+        )
+    if total < _MIN_TEXT_CHARS and raw.ocr_read:
+        raise DocumentError(
+            path.name,
+            f"no extractable text in {raw.page_count} page(s): no text layer, and OCR found none in their images",
+            "no_text_ocr",
+            pages=raw.page_count,
+        )
     if total < _MIN_TEXT_CHARS:
         raise DocumentError(
             path.name,
-            f"no extractable text in {raw.page_count} page(s) (scanned images? run OCR first)",
+            f"no extractable text in {raw.page_count} page(s): no text layer, and nothing on them for OCR to read",
             "no_text",
             pages=raw.page_count,
         )
@@ -135,6 +160,8 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
         structure = "headings" if headings else "none"
     labels = page_labels(raw)
     pages, flow, flow_pages, heading_pos = _assemble(lines, in_flow, labels, headings)
+    for i, words in raw.ocr_words.items():
+        pages[i].words = words
     doc = Document(
         meta=meta, file=path.name, sha256=sha256, pages=pages, flow=flow, flow_pages=flow_pages, structure=structure
     )

@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -25,12 +27,17 @@ from typing import IO, Any
 
 from common.errors import DocumentError
 from ingest.clean import furniture_key, is_page_number, normalize_line
+from ingest.ocr import OcrResult, OcrTimeout, Word, read_pages
+from ingest.titles import page_title
 
 log = logging.getLogger(__name__)
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MAX_OUTLINE_ENTRIES = 5_000
 _CHILD_MEMORY_BYTES = 4 * 1024**3
+# A page with fewer letters and digits than this in its text layer (a page number at most)
+# has no text layer to speak of: if anything is drawn on it, it is read by OCR.
+_MIN_LAYER_LETTERS = 5
 
 
 @dataclass
@@ -42,9 +49,19 @@ class RawPdf:
     page_labels: list[str] | None  # from /PageLabels, None when the PDF has none
     footer_numbers: list[int | None]  # a page number printed in the head/foot zone, if any
     outline: list[tuple[int, str, int]]  # (level, title, 0-based page index)
+    # The PDF's title, author, subject, keywords, creation date, and "page_title": the
+    # title printed on the first page (ingest.titles.page_title), when it has one.
     metadata: dict[str, str] = field(default_factory=dict)
     failed_pages: int = 0  # pages whose text could not be extracted
     notes: list[str] = field(default_factory=list)  # what else could not be read, and why
+    # Pages without text layer (ingest/ocr.py): the lines of words OCR found per 0-based
+    # page, how many pages it read, how many it could not read and why.
+    ocr_words: dict[int, list[list[Word]]] = field(default_factory=dict)
+    ocr_read: int = 0
+    ocr_unread: int = 0
+    ocr_problem: str = ""
+    ocr_waiting: bool = False  # unread only because Tesseract (or its German data) is missing
+    ocr_seconds: float = 0.0
 
 
 def check_file(path: Path, max_file_mb: float) -> None:
@@ -139,6 +156,8 @@ class PdfParse:
                 {
                     "path": str(path),
                     "max_pages": max_pages,
+                    "timeout_s": timeout_s,
+                    "deadline": time.time() + timeout_s,  # the wall clock: the child starts later
                     "passwords": list(passwords),
                     "max_page_chars": max_page_chars,
                     "max_doc_chars": max_doc_chars,
@@ -154,6 +173,8 @@ class PdfParse:
                 cwd=str(_PROJECT_ROOT),
                 encoding="utf-8",
                 pass_fds=(counted,),
+                # A group of its own: a timeout or a cancel ends the Tesseract runs it started too.
+                start_new_session=True,
             )
         except BaseException:
             os.close(counts)
@@ -188,11 +209,11 @@ class PdfParse:
             self._out, self._err = self._proc.communicate(request, timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
             self._timed_out = True
-            self._proc.kill()
+            self._kill()
             self._proc.communicate()
         except BaseException as exc:  # handed to whoever asks for the result
             self._failure = exc
-            self._proc.kill()
+            self._kill()
         finally:
             self.seconds = time.perf_counter() - self._started
 
@@ -222,11 +243,19 @@ class PdfParse:
         if status == "error":
             raise DocumentError(self.path.name, payload["reason"], payload["code"], **payload["details"])
         payload["outline"] = [tuple(e) for e in payload["outline"]]
+        payload["ocr_words"] = {int(k): v for k, v in payload["ocr_words"].items()}
         return RawPdf(**payload)
 
     def cancel(self) -> None:
         """Stop the child if it still runs (for a build that gives up before the result)."""
         if self._proc.poll() is None:
+            self._kill()
+
+    def _kill(self) -> None:
+        """The child and whatever it started (Tesseract)."""
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except OSError:  # already gone
             self._proc.kill()
 
 
@@ -250,6 +279,10 @@ def _child_main() -> None:
             with contextlib.suppress(OSError):  # a parent that stopped listening
                 counts.write(f"{page} {count}\n")
 
+    timeout_s = float(req.get("timeout_s") or 3600)
+    # OCR stops a little before the parent's limit, so that it can say how far it got.
+    left = float(req.get("deadline") or time.time() + timeout_s) - time.time()
+    deadline = time.monotonic() + left - min(5.0, max(1.0, 0.1 * timeout_s))
     try:
         raw = _parse(
             path,
@@ -257,10 +290,21 @@ def _child_main() -> None:
             tuple(req["passwords"]),
             _Budget(req.get("max_page_chars"), req.get("max_doc_chars")),
             read,
+            deadline,
         )
         result: tuple[str, Any] = ("ok", raw.__dict__)
     except DocumentError as exc:
         result = _error(exc.reason, exc.code, **exc.details)
+    except OcrTimeout as exc:
+        per_page = f", {exc.seconds / exc.done:.1f} s per page" if exc.done else ""
+        result = _error(
+            f"OCR of {exc.total} pages without text layer did not finish within {timeout_s:g} s "
+            f"({exc.done} read{per_page}); raise CHARTA_PARSE_TIMEOUT",
+            "ocr_timeout",
+            pages=exc.total,
+            seconds=f"{timeout_s:g}",
+            done=exc.done,
+        )
     except RecursionError:
         result = _error("corrupt PDF (object graph loops or nests too deeply)", "corrupt_loop")
     except MemoryError:
@@ -335,19 +379,21 @@ def _parse(
     passwords: tuple[str, ...],
     budget: _Budget | None = None,
     read: Callable[[int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> RawPdf:
     """The PDF's pages, outline, labels and metadata; ``read(pages read, page count)``
-    is told after each page."""
+    is told after each page, a page without text layer once OCR has read it."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
     reader = PdfReader(str(path), strict=False)
+    password: str | None = None
     if reader.is_encrypted:
         ok = False
         for pw in ("", *passwords):
             try:
                 if reader.decrypt(pw):
-                    ok = True
+                    ok, password = True, pw
                     break
             except Exception:  # wrong algorithm support or broken crypt dict
                 continue
@@ -371,9 +417,11 @@ def _parse(
         )
     told = read or (lambda _page, _count: None)
     told(0, count)
-    fragments: list[list[tuple[float, str]]] = []
+    fragments: list[list[tuple[float, str, float]]] = []  # (y, text, font size) per page
     heights: list[float] = []
+    widths: list[float] = []
     failed = 0
+    no_layer: list[int] = []  # pages whose text layer shows (next to) nothing
     notes: list[str] = []
     # pypdf reports a broken content stream as a log warning and returns no text: listen.
     problems = _Problems()
@@ -381,26 +429,28 @@ def _parse(
     logging.getLogger("pypdf").setLevel(logging.WARNING)
     budget = budget or _Budget(None, None)
     for page in reader.pages:
-        frags: list[tuple[float, str]] = []
+        frags: list[tuple[float, str, float]] = []
         budget.next_page()
         try:
             height = float(page.mediabox.height) or 842.0
+            width = float(page.mediabox.width) or 595.0
+            low, high = float(page.mediabox.bottom), float(page.mediabox.top)
         except Exception:
-            height = 842.0
+            height, width, low, high = 842.0, 595.0, 0.0, 842.0
 
-        def visit(text: str, cm: Any, tm: Any, _fd: Any, _fs: Any, frags=frags) -> None:
+        def visit(text: str, cm: Any, tm: Any, _fd: Any, font_size: Any, frags=frags) -> None:
             if text:
                 budget.add(text)
                 try:
                     y = float(tm[4]) * float(cm[1]) + float(tm[5]) * float(cm[3]) + float(cm[5])
                 except (TypeError, ValueError, IndexError):
                     y = -1.0
-                frags.append((y, text))
+                frags.append((y, text, _font_size(font_size, cm, tm)))
 
         problems.messages.clear()
         try:
             page.extract_text(visitor_text=visit)
-            if problems.messages and not any(text.strip() for _, text in frags):
+            if problems.messages and not any(text.strip() for _, text, _ in frags):
                 raise ValueError(problems.messages[0])
         except _TooMuchText:
             raise budget.refusal(path.name, len(fragments) + 1) from None
@@ -409,20 +459,96 @@ def _parse(
             if failed <= 3:
                 notes.append(f"page {len(fragments) + 1}: text unreadable ({type(exc).__name__}: {_short(exc)})")
             frags.clear()
+        else:
+            # Text placed outside the page (a layer name ImageMagick writes above it) is
+            # not a text layer anyone reads.
+            shown = (t for y, t, _ in frags if y == -1.0 or low - 2 <= y <= high + 2)
+            if sum(c.isalnum() for t in shown for c in t) < _MIN_LAYER_LETTERS:
+                no_layer.append(len(fragments))
         fragments.append(frags)
         heights.append(height)
-        told(len(fragments), count)
-    pages, numbers = _drop_positional_furniture(fragments, heights)
+        widths.append(width)
+        # A page without text layer counts as read once OCR has read it.
+        told(len(fragments) - len(no_layer), count)
+    sizes = list(zip(widths, heights))
+    layer_pages = count - len(no_layer)
+    ocr = (
+        _ocr(path, no_layer, password, deadline, budget, fragments, sizes, lambda n: told(layer_pages + n, count))
+        if no_layer
+        else OcrResult()
+    )
+    if no_layer:
+        told(count, count)  # blank pages and those OCR could not read are done too
+    notes.extend(ocr.notes[:3])
+    pages, numbers, first_page = _drop_positional_furniture(fragments, heights)
+    metadata = _metadata(reader, notes)
+    if title := page_title(first_page):
+        metadata["page_title"] = title
     return RawPdf(
         page_count=count,
         pages=pages,
         page_labels=_page_labels(reader, count, notes),
         footer_numbers=numbers,
         outline=_outline(reader, notes),
-        metadata=_metadata(reader, notes),
+        metadata=metadata,
         failed_pages=failed,
         notes=notes,
+        ocr_words=ocr.pages,
+        ocr_read=ocr.read,
+        ocr_unread=ocr.unread,
+        ocr_problem=ocr.problem,
+        ocr_waiting=ocr.waiting_for_tesseract,
+        ocr_seconds=round(ocr.seconds, 2),
     )
+
+
+def _ocr(
+    path: Path,
+    indexes: list[int],
+    password: str | None,
+    deadline: float | None,
+    budget: _Budget,
+    fragments: list[list[tuple[float, str, float]]],
+    sizes: list[tuple[float, float]],
+    read: Callable[[int], None] | None = None,
+) -> OcrResult:
+    """Read the pages ``indexes`` by OCR and put their lines into ``fragments``, counted
+    against the text budget; ``read(pages read so far)`` is told after each page."""
+    ocr = read_pages(path, indexes, password, deadline if deadline is not None else time.monotonic() + 3600, read)
+    for i in sorted(ocr.pages):
+        budget.next_page()
+        frags: list[tuple[float, str, float]] = []
+        for words in ocr.pages[i]:
+            try:
+                budget.add(" ".join(w[0] for w in words))
+            except _TooMuchText:
+                raise budget.refusal(path.name, i + 1) from None
+            frags.extend(_ocr_fragments(words, *sizes[i]))
+        fragments[i] = frags
+    return ocr
+
+
+def _ocr_fragments(words: list[Word], width: float, height: float) -> list[tuple[float, str, float]]:
+    """One OCR line as the text layer's fragments would be: at the height of its baseline,
+    and split where a wide gap parts it (a running head's title left and chapter right),
+    so that :func:`_drop_positional_furniture` finds running heads on scanned pages too.
+    The baseline is the highest bottom of a word with a letter or digit: a word without
+    descenders ends on it, one with „g“ or „p“ below it, a dash above it.
+
+    >>> _ocr_fragments([["Smart", .1, .04, .16, .05], ["Charta", .17, .04, .24, .05],
+    ...                 ["2.", .6, .04, .62, .05], ["Handlung", .63, .04, .7, .053]], 595.0, 842.0)
+    [(799.9, 'Smart Charta ', 0.0), (799.9, '2. Handlung\\n', 0.0)]
+    """
+    bottoms = [w[4] for w in words if any(c.isalnum() for c in w[0])] or [w[4] for w in words]
+    y = round((1 - min(bottoms)) * height, 2)
+    line_height = max(w[4] - w[2] for w in words) * height
+    pieces: list[list[str]] = [[words[0][0]]]
+    for before, word in zip(words, words[1:]):
+        if (word[1] - before[3]) * width > 3 * line_height:
+            pieces.append([])
+        pieces[-1].append(word[0])
+    # OCR gives no font size (0.0: unknown), so a scanned first page has no title from it.
+    return [(y, " ".join(piece) + (" " if k < len(pieces) - 1 else "\n"), 0.0) for k, piece in enumerate(pieces)]
 
 
 class _Problems(logging.Handler):
@@ -436,20 +562,34 @@ class _Problems(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _font_size(font_size: Any, cm: Any, tm: Any) -> float:
+    """The size a fragment is printed in: the font size scaled by the text matrix and
+    the current transformation matrix (Chromium, for one, sets its 32 pt headings as
+    size 32 in a half-scale matrix); 0.0 when unknown."""
+    try:
+        scale = math.hypot(float(tm[2]), float(tm[3])) * math.hypot(float(cm[2]), float(cm[3]))
+        return abs(float(font_size)) * scale
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+
+
 def _drop_positional_furniture(
-    fragments: list[list[tuple[float, str]]], heights: list[float]
-) -> tuple[list[list[str]], list[int | None]]:
+    fragments: list[list[tuple[float, str, float]]], heights: list[float]
+) -> tuple[list[list[str]], list[int | None], list[tuple[str, float]]]:
     """Remove text in head/foot bands that recur across pages with repeating content.
 
     A band (a y position in the top or bottom 12 % of the page) is furniture when it
     carries text on at least half the pages (and 3 or more) and its texts mostly repeat
     (running title, chapter name, page number), unlike the first body line, which sits
     at the same height on every page but says something new each time.
+
+    Returns the lines per page, the printed page numbers, and the first page's lines with
+    the largest font size on each (for its title).
     """
     band_pages: dict[int, set[int]] = defaultdict(set)
     band_texts: dict[int, list[str]] = defaultdict(list)
     for pno, (frags, height) in enumerate(zip(fragments, heights)):
-        for y, text in frags:
+        for y, text, _ in frags:
             if not text.strip() or y < 0:
                 continue
             if y > 0.88 * height or y < 0.12 * height:
@@ -465,20 +605,39 @@ def _drop_positional_furniture(
             furniture.add(band)
     pages: list[list[str]] = []
     numbers: list[int | None] = []
-    for frags in fragments:
-        kept: list[str] = []
+    first_page: list[tuple[str, float]] = []
+    for pno, frags in enumerate(fragments):
+        kept: list[tuple[str, float]] = []
         number: int | None = None
-        for y, text in frags:
+        for y, text, size in frags:
             if y >= 0 and round(y / 2) in furniture:
                 if is_page_number(text) and text.strip().isdigit():
                     number = int(text.strip())
-                kept.append("\n")
+                kept.append(("\n", 0.0))
             else:
-                kept.append(text)
-        lines = [normalize_line(s) for s in "".join(kept).splitlines()]
+                kept.append((text, size))
+        if pno == 0:
+            first_page = _sized_lines(kept)
+        lines = [normalize_line(s) for s in "".join(text for text, _ in kept).splitlines()]
         pages.append([s for s in lines if s])
         numbers.append(number)
-    return pages, numbers
+    return pages, numbers, first_page
+
+
+def _sized_lines(kept: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The page's lines, as the text joins them, each with the largest size of the
+    visible characters on it."""
+    sizes: list[float] = []
+    for text, size in kept:
+        sizes.extend(size if not ch.isspace() else 0.0 for ch in text)
+    out: list[tuple[str, float]] = []
+    pos = 0
+    for raw in "".join(text for text, _ in kept).splitlines(keepends=True):
+        line = normalize_line(raw)
+        if line:
+            out.append((line, max(sizes[pos : pos + len(raw)], default=0.0)))
+        pos += len(raw)
+    return out
 
 
 def _page_labels(reader: Any, count: int, notes: list[str]) -> list[str] | None:

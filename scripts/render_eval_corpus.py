@@ -174,7 +174,13 @@ def main(argv: list[str]) -> int:
     deck = OUT / "ulm4clevercity-ueberblick.pdf"
     deck.write_bytes(
         subprocess.run(
-            ["git", "--git-dir", str(mirrors / ULM_DECK), "show", "HEAD:00_Hintergrundmaterialien/Überblick_Ulm4CleverCity.pdf"],
+            [
+                "git",
+                "--git-dir",
+                str(mirrors / ULM_DECK),
+                "show",
+                "HEAD:00_Hintergrundmaterialien/Überblick_Ulm4CleverCity.pdf",
+            ],
             capture_output=True,
             check=True,
         ).stdout

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages into .venv, Debian's chromium for the
-# browser test, axe-core from npm), check lint and types, and run the whole suite. Extra
-# arguments go to pytest.
+# browser test and Tesseract with its German data for OCR, axe-core from npm), check lint
+# and types, and run the whole suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,10 +10,14 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 
-if ! command -v chromium >/dev/null 2>&1; then
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# OCR of scanned pages (ingest/ocr.py): the tesseract command and its German data.
+tesseract --list-langs 2>/dev/null | grep -x deu >/dev/null || missing+=(tesseract-ocr tesseract-ocr-deu)
+if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ -f package-lock.json ]; then
   npm ci --silent --no-audit --no-fund

@@ -110,6 +110,7 @@ _SLOW_MODULES = {
     "test_app_api",
     "test_pipeline",
     "test_bad_input",
+    "test_ocr",
 }
 
 

@@ -137,3 +137,77 @@ def text_file_named_pdf(path: Path) -> Path:
 def empty_file(path: Path) -> Path:
     path.write_bytes(b"")
     return path
+
+
+def image_bomb(path: Path, width: int = 100_000, height: int = 100_000) -> Path:
+    """An A4 page showing one grey image that claims ``width`` × ``height`` pixels (10
+    gigapixels by default) and carries a few bytes of compressed zeros: decoded whole, it
+    would need gigabytes."""
+    import zlib
+
+    data = zlib.compress(b"\0" * 4096, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >>"
+        b" /Contents 5 0 R >>",
+        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray"
+        f" /BitsPerComponent 8 /Filter /FlateDecode /Length {len(data)} >>\nstream\n".encode()
+        + data
+        + b"\nendstream",
+        b"<< /Length 32 >>\nstream\nq 595 0 0 842 0 0 cm /Im1 Do Q\n\nendstream",
+    ]
+    path.write_bytes(_assemble(objects, root=1))
+    return path
+
+
+def outlined_text(path: Path, lines: list[str], font: Path, size: float = 16) -> Path:
+    """An A4 page showing ``lines`` as filled glyph outlines, one vector path per line and
+    no text layer: what a print shop gets from fonts "converted to curves". Drawn with
+    fpdf2 from the TrueType outlines fontTools reads."""
+    from fontTools.pens.basePen import BasePen
+    from fontTools.ttLib import TTFont
+    from fpdf import FPDF
+    from fpdf.enums import PathPaintRule
+
+    tt = TTFont(str(font))
+    glyphs, cmap, widths = tt.getGlyphSet(), tt.getBestCmap(), tt["hmtx"]
+    scale = size / tt["head"].unitsPerEm
+
+    class Pen(BasePen):
+        def __init__(self, drawing, x: float, y: float) -> None:
+            super().__init__(glyphs)
+            self.drawing, self.x, self.y = drawing, x, y
+
+        def at(self, p):  # font units, y up -> points, y down
+            return self.x + p[0] * scale, self.y - p[1] * scale
+
+        def _moveTo(self, p):
+            self.drawing.move_to(*self.at(p))
+
+        def _lineTo(self, p):
+            self.drawing.line_to(*self.at(p))
+
+        def _curveToOne(self, p1, p2, p3):
+            self.drawing.curve_to(*self.at(p1), *self.at(p2), *self.at(p3))
+
+        def _qCurveToOne(self, p1, p2):
+            self.drawing.quadratic_curve_to(*self.at(p1), *self.at(p2))
+
+        def _closePath(self):
+            self.drawing.close()
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_page()
+    y = 90.0
+    for line in lines:
+        x = 56.0
+        with pdf.new_path(paint_rule=PathPaintRule.FILL_NONZERO) as drawing:
+            drawing.style.fill_color = "#000000"
+            for ch in line:
+                name = cmap.get(ord(ch), ".notdef")
+                glyphs[name].draw(Pen(drawing, x, y))
+                x += widths[name][0] * scale
+        y += size * 1.6
+    pdf.output(str(path))
+    return path

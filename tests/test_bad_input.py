@@ -148,7 +148,9 @@ def test_no_extractable_text_is_reported_and_others_indexed(tmp_path):
     assert by_file[GOOD].status == "new"
     bad = by_file["imagemagick-images.pdf"]
     assert bad.status == "failed"
-    assert "no extractable text" in bad.reason and "OCR" in bad.reason
+    # Six pages of 16 × 16 pixels: read by OCR, which finds nothing in them.
+    assert bad.reason == "no extractable text in 6 page(s): no text layer, and OCR found none in their images"
+    assert bad.why is not None and (bad.why.code, bad.why.details) == ("no_text_ocr", {"pages": 6})
     line = bad.line()
     assert line.startswith("✗ imagemagick-images.pdf: ") and "\n" not in line
     assert report.written and report.documents == 1
@@ -187,17 +189,18 @@ def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_p
     assert "= teilweise.pdf: 5 pages (3 of 5 pages unreadable), " in capsys.readouterr().out
 
 
-def test_corrupt_pages_are_named_corrupt_and_pages_without_text_need_ocr(tmp_path):
+def test_corrupt_pages_are_named_corrupt_and_blank_pages_blank(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     five = [[f"Abschnitt {w}: Die Stadt teilt ihre Daten mit allen Ämtern."] for w in "abcde"]
     pf.text_pdf(corpus / "kaputt.pdf", five, broken=frozenset(range(5)))
     pf.text_pdf(corpus / "zyklus.pdf", five, cyclic=frozenset(range(5)))
     pf.text_pdf(corpus / "gemischt.pdf", [*five[:2], [], [], []], broken=frozenset({0, 1}))
-    pf.blank_pages(corpus / "scan.pdf", 4)
+    pf.blank_pages(corpus / "leer-4.pdf", 4)
     pf.text_pdf(corpus / "gut.pdf", [five[0] + ["Jeder Satz hier ist lesbar und lang genug."]])
     report = build_index([corpus], _settings(tmp_path))
     reasons = {r.file: r.reason for r in report.results}
+    codes = {r.file: r.why.code for r in report.results if r.why is not None}
     for name in ("kaputt.pdf", "zyklus.pdf"):
         assert reasons[name].startswith("corrupt PDF: 5 of 5 pages unreadable (page 1: "), reasons[name]
     assert reasons["gemischt.pdf"].startswith(
@@ -205,7 +208,10 @@ def test_corrupt_pages_are_named_corrupt_and_pages_without_text_need_ocr(tmp_pat
     )
     for name in ("kaputt.pdf", "zyklus.pdf", "gemischt.pdf"):
         assert "OCR" not in reasons[name]
-    assert reasons["scan.pdf"] == "no extractable text in 4 page(s) (scanned images? run OCR first)"
+    assert (
+        reasons["leer-4.pdf"] == "no extractable text in 4 page(s): no text layer, and nothing on them for OCR to read"
+    )
+    assert (codes["kaputt.pdf"], codes["leer-4.pdf"]) == ("corrupt", "no_text")
     assert report.documents == 1 and {r.file: r.status for r in report.results}["gut.pdf"] == "new"
 
 

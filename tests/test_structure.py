@@ -10,10 +10,11 @@ import pytest
 from ingest.catalog import resolve_meta
 from ingest.document import PATH_SEP, build_document, sha256_file
 from ingest.pdf import read_pdf
-from ingest.structure import detect_numbered, heading_label, heading_number, locate_outline
+from ingest.structure import detect_numbered, heading_label, heading_number, list_items, locate_outline
 from tests.pdf_factory import text_pdf
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT_CHARTER = Path(__file__).resolve().parent.parent / "corpus" / "smart-city-charta-2021.pdf"
 CHARTER_ID = "smart-city-charta-2021"
 
 
@@ -265,3 +266,127 @@ def test_pdf_page_labels_are_kept_apart_from_page_indices(tmp_path, embedder):
     assert (ziele.pdf_page, ziele.page) == (3, "2")
     vorwort = next(p for p in passages if "Wir danken" in p.text)
     assert (vorwort.pdf_page, vorwort.page) == (1, "i")
+
+
+# --- numbered lists and wrapped slide titles (real deck: tests/fixtures/ulm4clevercity-auszug.pdf) ---
+
+DECK = FIXTURES / "ulm4clevercity-auszug.pdf"
+# Slide 23 of the deck, as the parser reads it.
+GUIDELINES = [
+    "17 Prämissen und Leitplanken",
+    "1. So digital wie möglich, so analog wie nötig",
+    "2. Mut zur Veränderung und Agilität",
+    "3. Nutzerorientierung",
+    "4. Daten sind Grundwasser",
+    "5. Nachhaltigkeit im Fokus",
+    "6. Schwerpunkte setzen",
+    "7. Standards nutzen und auf 80/20 setzen",
+    "8. Querschnittsorientiert und kooperativ",
+    "9. Dezentrale Stärken entfalten – kreative Lösungen in jeder",
+    "Fachabteilung",
+    "10. Zentrale Stärken entfalten – Fachabteilungen unterstützen",
+    "11. Fortbildung und aktive Beteiligung",
+    "12. Handwerkszeug bereitstellen und nutzen",
+    "13. Kooperativer Konzern",
+    "14. Über Stadtgrenzen hinweg",
+    "15. Digitale Community",
+    "16. Open Data und Open Source",
+    "17. Datenschutz, Datensicherheit und Datensouveränität",
+]
+
+
+def test_a_run_of_consecutive_numbers_on_a_page_is_a_list():
+    assert list_items(GUIDELINES) == set(range(len(GUIDELINES))) - {10}
+    assert detect_numbered([list(GUIDELINES)]) == []
+    # The charter's four guidelines, announced on page 5 before their chapters.
+    four = [
+        "sind die folgenden vier Leitlinien zentral:",
+        "1. Digitale Transformation braucht",
+        "Ziele, Strategien und Strukturen",
+        "2. Digitale Transformation braucht",
+        "Transparenz, Teilhabe und",
+        "Mitgestaltung",
+        "3. Digitale Transformation braucht",
+        "Infrastrukturen, Daten und",
+        "Dienstleistungen",
+        "4. Digitale Transformation braucht",
+        "Ressourcen, Kompetenzen und",
+        "Kooperationen",
+    ]
+    assert list_items(four) == {1, 3, 6, 9}
+    assert detect_numbered([four]) == []
+
+
+def test_numbered_headings_with_their_text_between_are_no_list():
+    body = ["Kommunen sollten die Digitalisierung nutzen, um Entscheidungen transparent zu machen."] * 5
+    page = ["2.1 Transparenz und Demokratie stärken", *body, "2.2 Digitale Teilhabe sichern", *body]
+    page += ["2.3 Mitgestaltung fördern", *body]
+    assert list_items(page) == set()
+    assert [h.title for h in detect_numbered([page])] == [
+        "2.1 Transparenz und Demokratie stärken",
+        "2.2 Digitale Teilhabe sichern",
+        "2.3 Mitgestaltung fördern",
+    ]
+
+
+def test_dates_in_a_timeline_are_no_headings():
+    page = ["Rahmentermine in 2020.", "11. Februar", "Erste Tagung Fachbeirat.", "1. Halbjahr", "Start."]
+    assert detect_numbered([page]) == []
+
+
+def test_a_slide_title_wrapped_before_its_question_mark_is_one_heading():
+    page = ["6. Worauf basiert die Ulmer Smart City", "Strategie?", "Bausteine der Strategie"]
+    assert [h.title for h in detect_numbered([page])] == ["6. Worauf basiert die Ulmer Smart City Strategie?"]
+    assert page == ["6. Worauf basiert die Ulmer Smart City Strategie?", "Bausteine der Strategie"]
+    # A subtitle that is not the rest of a question stays apart.
+    page = ["1. Was ist Ulm4CleverCity?", "Projektvorstellung"]
+    assert [h.title for h in detect_numbered([page])] == ["1. Was ist Ulm4CleverCity?"]
+
+
+@pytest.fixture(scope="module")
+def deck():
+    return _document(DECK)
+
+
+def test_deck_sections_are_its_slide_titles(deck):
+    assert deck.meta.title == "Ulm4CleverCity – Smart City Modellstadt"
+    assert deck.structure == "headings"
+    assert [(s.level, s.title, s.pdf_page) for s in deck.sections] == [
+        (1, "Ulm4CleverCity – Smart City Modellstadt", 1),
+        (1, "1. Was ist Ulm4CleverCity?", 2),
+        (1, "6. Worauf basiert die Ulmer Smart City Strategie?", 4),
+        (2, "6.2 Normativer Rahmen", 6),
+        (2, "6.3 Ulmer Besonderheiten", 9),
+    ]
+    # The 17 guidelines are the text of 6.2, not 17 sections.
+    rahmen = deck.sections[3]
+    body = deck.flow[rahmen.body_start : rahmen.end]
+    assert "9. Dezentrale Stärken entfalten – kreative Lösungen in jeder Fachabteilung" in body
+    assert "17. Datenschutz, Datensicherheit und Datensouveränität" in body
+    items = {line.split(" ", 1)[1] for line in GUIDELINES[1:] if " " in line}
+    assert not any(s.title.split(" ", 1)[-1] in items for s in deck.sections)
+
+
+def test_deck_passages_start_with_words_not_a_stray_question_end(deck, embedder):
+    from common.settings import PassageSettings
+    from ingest.passages import make_passages
+
+    passages, _ = make_passages(deck, embedder.count_tokens, PassageSettings())
+    for p in passages:
+        first = p.text.split(maxsplit=1)[0]
+        assert not first.endswith("?"), p.text[:80]
+    strategy = [p for p in passages if p.section_path[-1].startswith("6. Worauf")]
+    assert strategy and strategy[0].text.startswith("Bausteine der Strategie")
+
+
+def test_charter_without_its_outline_keeps_its_numbered_headings():
+    """The list rule on a long real text: the charter's numbered headings, found without
+    the outline, are all still headings; its announced list of four guidelines is not."""
+    raw = read_pdf(ROOT_CHARTER, max_pages=100, timeout_s=60)
+    raw.outline = []
+    doc = build_document(raw, ROOT_CHARTER, resolve_meta(ROOT_CHARTER, {}, raw.metadata), sha256_file(ROOT_CHARTER))
+    labels = [heading_label(s.title) for s in doc.sections]
+    for want in ["I.", "II.", "1.", "1.1", "2.1", "2.2", "2.3", "3.1", "3.2", "4.2", "III.", "a)", "e)", "l)", "IV."]:
+        assert want in labels
+    assert labels.count("1.") == 1  # the chapter, not also the item of the list on page 5
+    assert "1. Digitale Transformation braucht" not in [s.title for s in doc.sections]

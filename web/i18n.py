@@ -201,8 +201,24 @@ REASONS: dict[str, tuple[str, str]] = {
         "corrupt PDF: {failed} of {pages} pages unreadable ({detail})",
     ),
     "reason_no_text": (
-        "kein lesbarer Text auf {pages} Seite(n) (eingescannte Bilder? Zuerst Texterkennung (OCR) ausführen)",
-        "no extractable text in {pages} page(s) (scanned images? run OCR first)",
+        "kein lesbarer Text auf {pages} Seite(n): keine Textebene, und nichts darauf, was die Texterkennung (OCR) "
+        "lesen könnte",
+        "no extractable text in {pages} page(s): no text layer, and nothing on them for OCR to read",
+    ),
+    "reason_no_text_ocr": (
+        "kein lesbarer Text auf {pages} Seite(n): keine Textebene, und die Texterkennung (OCR) fand in ihren "
+        "Bildern keinen",
+        "no extractable text in {pages} page(s): no text layer, and OCR found none in their images",
+    ),
+    "reason_no_text_layer": (
+        "{pages} Seite(n) ohne Textebene; {problem}",
+        "{pages} page(s) without text layer; {problem}",
+    ),
+    "reason_ocr_timeout": (
+        "die Texterkennung (OCR) von {pages} Seiten ohne Textebene wurde nicht in {seconds} s fertig "
+        "({done} gelesen); CHARTA_PARSE_TIMEOUT erhöhen",
+        "OCR of {pages} pages without text layer did not finish within {seconds} s ({done} read); "
+        "raise CHARTA_PARSE_TIMEOUT",
     ),
     "reason_no_passages": (
         "aus seinem Text ließen sich keine Passagen bilden",
@@ -294,6 +310,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "reason_pages_unreadable": (
         "{unreadable} von {pages} Seiten nicht lesbar (ihr Text ist nicht durchsuchbar)",
         "{unreadable} of {pages} pages unreadable (their text is not searchable)",
+    ),
+    "reason_pages_unreadable_why": (
+        "{unreadable} von {pages} Seiten nicht lesbar: {problem} (ihr Text ist nicht durchsuchbar)",
+        "{unreadable} of {pages} pages unreadable: {problem} (their text is not searchable)",
+    ),
+    "reason_ocr_now": (
+        "Seiten ohne Textebene lassen sich jetzt per Texterkennung (OCR) lesen",
+        "pages without text layer can be read by OCR now",
     ),
     "reason_superseded_by_unknown": (
         "ersetzt durch das unbekannte Dokument „{doc_id}“",

@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 
 from answer import llm
 from answer.answer import Answer, CitedPassage
-from answer.cite import citation
+from answer.cite import citation, citation_in
 from answer.pipeline import ask
 from common.errors import ChartaError, FeedbackFullError, FeedbackWriteError
 from common.settings import Settings
@@ -351,8 +351,8 @@ class LotseBlocks(gr.Blocks):
         return super().launch(*args, **kwargs)
 
 
-def _choice(item: CitedPassage) -> tuple[str, str]:
-    return (f"[{item.marker}] {item.citation}", item.hit.passage_id)
+def _choice(item: CitedPassage, lang: str) -> tuple[str, str]:
+    return (f"[{item.marker}] {citation_in(item.citation, lang)}", item.hit.passage_id)
 
 
 # --------------------------------------------------------------------------- actions
@@ -631,8 +631,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             except ChartaError as exc:
                 raise shown(str(exc)) from None
             data = answer.to_json()
-            cites = "\n".join(f"[{p.marker}] {p.citation}" for p in answer.passages)
-            choices = [_choice(p) for p in answer.passages]
+            cites = "\n".join(f"[{p.marker}] {citation_in(p.citation, lg)}" for p in answer.passages)
+            choices = [_choice(p, lg) for p in answer.passages]
             # The previous answer joins the thread above; a new conversation has none.
             earlier = ([*earlier, last] if last and prev else [])[-MAX_THREAD:]
             return (
@@ -728,7 +728,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         def collection_view(coll: list[dict], lg: str, chosen: int | None = None) -> tuple[Any, ...]:
             """Everything on screen that shows the collection."""
             items = _collected(coll)
-            choices = [(f"[{i.marker}] {i.citation}", n) for n, i in enumerate(items)]
+            choices = [(f"[{i.marker}] {citation_in(i.citation, lg)}", n) for n, i in enumerate(items)]
             value = chosen if chosen is not None and 0 <= chosen < len(coll) else None
             return (
                 coll,
@@ -801,7 +801,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             items = [CitedPassage(h.rank, h, citation(h)) for h in hits]
             body = "".join(render_card(i, lg) for i in items) or f"<p>{t('no_results', lg)}</p>"
             data = [i.to_json() for i in items]
-            return (body, data, gr.update(choices=[_choice(i) for i in items], value=[]), data)
+            return (body, data, gr.update(choices=[_choice(i, lg) for i in items], value=[]), data)
 
         # Raw inputs: a wrong number of results through the API gets our clear message
         # instead of Gradio's generic preprocessing error.

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, CitedPassage
-from answer.cite import page_label
+from answer.cite import citation_in, page_label
 from web.i18n import t
 
 PDF_ROUTE = "/dokumente"
@@ -60,12 +60,12 @@ def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
     return (
         f'<article class="lotse-card" id="quelle-{item.marker}" lang="de">'
         f"<h3>{esc(head + hit.title)}</h3>"
-        f'<p class="meta">{esc(section)} · {esc(page_label(hit))}</p>'
+        f'<p class="meta">{esc(section)} · {esc(page_label(hit, lang))}</p>'
         f"<blockquote>{highlighted(hit.text, item.highlights)}</blockquote>"
         f'<p><a href="{esc(pdf_url(hit.file, hit.pdf_page))}" target="_blank" '
         f'rel="noopener">{esc(link)}</a> · <a href="{esc(view)}" target="_blank" '
         f'rel="noopener">{esc(t("show_in_pdf", lang))}</a></p>'
-        f"<p>{esc(t('citation', lang))}: <code>{esc(item.citation)}</code></p>"
+        f"<p>{esc(t('citation', lang))}: <code>{esc(citation_in(item.citation, lang))}</code></p>"
         "</article>"
     )
 
@@ -95,7 +95,7 @@ def render_answer(answer: Answer, lang: str) -> str:
         text = esc(answer.generated_text)
         text = re.sub(
             r"\[(\d+(?:, \d+)*)\]",
-            lambda m: " ".join(_marker(int(n), answer) for n in m.group(1).split(", ")),
+            lambda m: " ".join(_marker(int(n), answer, lang) for n in m.group(1).split(", ")),
             text,
         )
         # Said before the text and as the region's name, so that neither a reader nor a
@@ -116,7 +116,7 @@ def render_answer(answer: Answer, lang: str) -> str:
         if notes:
             parts.append(f'<p class="lotse-note" role="status">{esc(" ".join(notes))}</p>')
         return "".join(parts)
-    sentences = " ".join(f"{esc(' '.join(s.text.split()))} {_marker(s.marker, answer)}" for s in answer.sentences)
+    sentences = " ".join(f"{esc(' '.join(s.text.split()))} {_marker(s.marker, answer, lang)}" for s in answer.sentences)
     parts.append(f'<div class="lotse-answer" lang="de"><p>{sentences}</p></div>')
     parts.append(f'<p class="lotse-note">{esc(t("extractive_note", lang))}</p>')
     if answer.llm_error:
@@ -124,7 +124,7 @@ def render_answer(answer: Answer, lang: str) -> str:
     return "".join(parts)
 
 
-def _marker(n: int, answer: Answer) -> str:
+def _marker(n: int, answer: Answer, lang: str = "de") -> str:
     """``[n]`` as a link to its card, with the citation as a preview on hover and focus
     (and as part of the link's name for a screen reader).
 
@@ -133,7 +133,8 @@ def _marker(n: int, answer: Answer) -> str:
     '<a class="marker" href="#quelle-2">[2]</a>'
     """
     item = next((p for p in answer.passages if p.marker == n), None)
-    preview = f'<span class="lotse-preview" role="tooltip"> {esc(item.citation)}</span>' if item else ""
+    cited = citation_in(item.citation, lang) if item else ""
+    preview = f'<span class="lotse-preview" role="tooltip"> {esc(cited)}</span>' if item else ""
     return f'<a class="marker" href="#quelle-{n}">[{n}]{preview}</a>'
 
 
@@ -156,7 +157,7 @@ def render_thread(answers: list[Answer], lang: str) -> str:
         if a.status == ANSWERED and a.mode == "llm":
             body = f"<p>{esc(_MARKERS.sub('', a.generated_text))}</p>"
         elif a.status == ANSWERED:
-            cites = {p.marker: p.citation for p in a.passages}
+            cites = {p.marker: citation_in(p.citation, lang) for p in a.passages}
             body = "".join(
                 f'<p lang="de">{esc(" ".join(s.text.split()))} '
                 f'<span class="lotse-source">({esc(cites.get(s.marker, ""))})</span></p>'

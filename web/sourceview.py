@@ -13,7 +13,9 @@ boxes. Both are reduced to lowercase letters and digits (:func:`normalise`) and 
 sentence's part on that page is looked up in the page's characters; it counts as found
 only where exactly one place fits, with as much of the surrounding text as it takes to
 tell places apart (:func:`locate`). Otherwise the page is shown without a mark and the
-view says so: a mark in the wrong place would be worse than none.
+view says so: a mark in the wrong place would be worse than none. A page without text
+layer, read by OCR at ingest, has no characters in the PDF: its words and their boxes are
+in the index (:func:`ocr_chars`), and the sentence is looked up in them the same way.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from urllib.parse import quote
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from answer.cite import citation
+from answer.cite import citation, citation_in
 from index.search import Searcher
 from text.sentences import trim_span
 from web.i18n import t
@@ -294,6 +296,35 @@ def _page_chars(key: tuple[str, int, int], pdf_page: int) -> PageChars:
             pdf.close()
 
 
+def ocr_chars(lines: list[list[list[Any]]]) -> PageChars:
+    """The characters of a page read by OCR, from its words in the index (lines of
+    ``[text, left, top, right, bottom]``, fractions of the page): each character gets an
+    equal share of its word's box, so a mark can begin or end inside a word.
+
+    >>> chars = ocr_chars([[["Daten", 0.1, 0.2, 0.2, 0.22], ["teilen", 0.21, 0.2, 0.3, 0.22]]])
+    >>> chars.text, chars.boxes[1], chars.boxes[5]
+    ('Daten teilen\\n', Box(left=0.12, top=0.2, right=0.14, bottom=0.22), None)
+    """
+    text: list[str] = []
+    boxes: list[Box | None] = []
+    for line in lines:
+        for k, word in enumerate(line):
+            try:
+                token, left, top, right, bottom = str(word[0]), *(float(v) for v in word[1:5])
+            except (TypeError, ValueError, IndexError):
+                continue
+            if k:
+                text.append(" ")
+                boxes.append(None)
+            step = (right - left) / max(len(token), 1)
+            for j, ch in enumerate(token):
+                text.append(ch)
+                boxes.append(Box(round(left + j * step, 6), top, round(left + (j + 1) * step, 6), bottom))
+        text.append("\n")
+        boxes.append(None)
+    return PageChars("".join(text), tuple(boxes))
+
+
 def scale_for(width_pt: float, height_pt: float) -> float:
     """The rendering scale: 1.5 pixels per point, less for pages that would get too big.
 
@@ -428,13 +459,16 @@ def build_view(searcher: Searcher, passage_id: str, spans: list[tuple[int, int]]
                 if len(marks) >= MAX_PAGES:
                     continue
                 marks[pdf_page] = PageMark(pdf_page, str(pages[pdf_page].get("label", pdf_page)))
-            _mark(marks[pdf_page], pages[pdf_page]["text"], a, b, page_chars(path, pdf_page))
+            words = pages[pdf_page].get("words")
+            chars = ocr_chars(words) if isinstance(words, list) else page_chars(path, pdf_page)
+            _mark(marks[pdf_page], pages[pdf_page]["text"], a, b, chars)
     first, last = searcher.sentences[chosen[0][0]], searcher.sentences[chosen[-1][0]]
     cited = f"S. {first.page}" if first.page == last.page_end else f"S. {first.page}–{last.page_end}"
+    ocr = searcher.read_by_ocr(hit.doc_id, first.pdf_page, last.pdf_page_end)
     return SourceView(
         file=hit.file,
         title=hit.title,
-        citation=citation(hit, cited),
+        citation=citation(hit, cited, ocr),
         sentences=[searcher.sentences[r].text for r, _ in chosen],
         pages=[marks[p] for p in sorted(marks)],
     )
@@ -501,9 +535,9 @@ def render_view(view: SourceView, lang: str) -> tuple[str, str]:
     doc = (
         f'<!doctype html><html lang="{"en" if lang == "en" else "de"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(t('source_title', lang))} – {esc(view.citation)}</title>"
+        f"<title>{esc(t('source_title', lang))} – {esc(citation_in(view.citation, lang))}</title>"
         f"<style>{style}</style></head><body><main>"
-        f"<h1>{esc(view.citation)}</h1>"
+        f"<h1>{esc(citation_in(view.citation, lang))}</h1>"
         f"<h2>{esc(t('source_marked', lang))}</h2>"
         f'<blockquote lang="de">{quotes}</blockquote>' + "".join(figures) + "</main></body></html>"
     )
