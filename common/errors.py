@@ -7,6 +7,24 @@ or setting and the reason.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something was refused or noted: the English line (``text``), and a code with
+    its details for an interface that words it in another language (the app's texts
+    ``reason_<code>`` in web/i18n.py); ``cause`` is a reason the line quotes.
+
+    >>> DocumentError("a.pdf", "the PDF has no pages", "no_pages").why
+    Reason(code='no_pages', text='the PDF has no pages', details={}, cause=None)
+    """
+
+    code: str
+    text: str
+    details: dict[str, object] = field(default_factory=dict)
+    cause: Reason | None = None
+
 
 class ChartaError(Exception):
     """Base class for all Charta-Lotse errors."""
@@ -25,6 +43,10 @@ class DocumentError(ChartaError):
         self.code = code
         self.details = details
         super().__init__(f"{file}: {reason}")
+
+    @property
+    def why(self) -> Reason:
+        return Reason(self.code, self.reason, dict(self.details))
 
 
 class IndexError_(ChartaError):

@@ -17,8 +17,8 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,12 @@ from common.errors import (
     IndexError_,
     IndexNotFoundError,
     IndexWriteError,
+    Reason,
 )
 from common.settings import Settings
 from index import store
 from index.fusion import profile_for
+from index.progress import EMBED, READ, WRITE, BuildProgress, EmbedRate, TerminalBar, work
 from index.spool import VectorSpool
 from ingest.catalog import DocMeta, load_catalog, resolve_meta
 from ingest.document import Document, Page, build_document, sha256_file
@@ -57,6 +59,7 @@ class DocResult:
     reason: str = ""
     unreadable: int = 0  # pages whose text could not be extracted
     meta: DocMeta | None = field(default=None, repr=False)  # what the catalog says of it
+    why: Reason | None = None  # the reason as a code, for an interface in another language
     ocr: int = 0  # pages read by OCR
     why_unreadable: str = ""  # when pages without text layer could not be read by OCR
 
@@ -183,7 +186,7 @@ class PlannedDoc:
     catalog: dict[str, Any]  # the catalog of its folder
     meta_changed: bool = False  # unchanged file whose catalog entry differs
     moved_from: str = ""  # unchanged file the index knows at another place (an older index)
-    reread: str = ""  # why an unchanged file is read again ("changed")
+    reread: Reason | None = None  # why an unchanged file is read again ("changed")
 
 
 @dataclass
@@ -254,7 +257,8 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
             plan.rejected.append(_failed(path, meta, exc, prev))
             continue
         except OSError as exc:
-            plan.rejected.append(_failed(path, meta, DocumentError(path.name, f"unreadable ({exc.strerror})"), prev))
+            unreadable = DocumentError(path.name, f"unreadable ({exc.strerror})", "unreadable", detail=exc.strerror)
+            plan.rejected.append(_failed(path, meta, unreadable, prev))
             continue
         old = prev.get(meta.doc_id)
         if old and old["sha256"] == sha:
@@ -267,27 +271,31 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
     seen_ids: dict[str, str] = {}
     for path, meta, sha, catalog in found:
         if sha in seen_sha:
+            same = f"same content as {seen_sha[sha]}, not indexed twice"
             plan.rejected.append(
                 DocResult(
                     path.name,
                     "duplicate",
                     meta.doc_id,
-                    reason=(f"same content as {seen_sha[sha]}, not indexed twice"),
+                    reason=same,
                     meta=meta,
+                    why=Reason("duplicate", same, {"other": seen_sha[sha]}),
                 )
             )
             continue
         if meta.doc_id in seen_ids:
+            taken = (
+                f"document id {meta.doc_id!r} is already used by {seen_ids[meta.doc_id]}; "
+                "give one of them another 'id' in catalog.toml"
+            )
             plan.rejected.append(
                 DocResult(
                     path.name,
                     "failed",
                     meta.doc_id,
-                    reason=(
-                        f"document id {meta.doc_id!r} is already used by {seen_ids[meta.doc_id]}; "
-                        "give one of them another 'id' in catalog.toml"
-                    ),
+                    reason=taken,
                     meta=meta,
+                    why=Reason("id_in_catalog", taken, {"doc_id": meta.doc_id, "other": seen_ids[meta.doc_id]}),
                 )
             )
             continue
@@ -296,7 +304,7 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
         old = prev.get(meta.doc_id)
         if old and old["sha256"] == sha and old.get("ocr_waiting") and ocr_unavailable() is None:
             # Indexed without its scanned pages for want of Tesseract, which is here now.
-            reread = "pages without text layer can be read by OCR now"
+            reread = Reason("ocr_now", "pages without text layer can be read by OCR now")
             plan.docs.append(PlannedDoc(path, meta, sha, "changed", catalog, reread=reread))
         elif old and old["sha256"] == sha:
             known_at = store.source_path(old, settings.corpus_dir)
@@ -328,11 +336,14 @@ def build_index(
     dry_run: bool = False,
     lock_wait_s: float = 0.0,
     bar: bool | None = None,
+    on_event: Callable[[DocResult | BuildProgress], None] | None = None,
 ) -> BuildReport:
     """Make the index reflect exactly the PDFs under ``paths``.
 
-    ``bar``: progress bars on stderr over documents and embedding batches (None: when
-    stderr is a terminal). ``progress`` gets one line per document either way.
+    ``progress`` gets one line per document (English). ``on_event`` gets the same
+    results as :class:`DocResult`, and a :class:`~index.progress.BuildProgress` after
+    each page read and each batch embedded (an interface words them itself). ``bar``:
+    a progress bar on stderr (None: when stderr is a terminal).
     """
     with store.build_lock(settings.index_dir, wait_s=lock_wait_s):
         started = time.perf_counter()
@@ -341,7 +352,8 @@ def build_index(
         manifest = _previous_manifest(settings)
         plan = plan_build(paths, settings, manifest, rebuild_reason(settings, manifest, rebuild))
         show_bar = sys.stderr.isatty() if bar is None else bar
-        report = _apply(plan, settings, progress or (lambda _: None), dry_run, show_bar)
+        reporter = _Reporter(progress, on_event, show_bar)
+        report = _apply(plan, settings, reporter, dry_run)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -404,9 +416,7 @@ class _Generation:
         )
 
 
-def _apply(
-    plan: BuildPlan, settings: Settings, progress: Callable[[str], None], dry_run: bool, bar: bool = False
-) -> BuildReport:
+def _apply(plan: BuildPlan, settings: Settings, reporter: _Reporter, dry_run: bool) -> BuildReport:
     report = BuildReport(results=list(plan.rejected))
     for d in plan.docs:
         if d.status == "unchanged":
@@ -436,17 +446,17 @@ def _apply(
             report.pages = sum(e.get("pages", 0) for e in manifest.documents)
             report.generation = store.current_generation(settings.index_dir).name
         for r in report.results:
-            progress(r.line())
+            reporter.result(r)
         return report
     for r in report.results:
-        progress(r.line())
+        reporter.result(r)
 
     # What to parse: all but the unchanged documents, which the previous index holds
     # (it is loaded below exactly when plan.indexed is not empty).
     todo = [d for d in plan.docs if not (d.status == "unchanged" and plan.indexed)]
     out = _Generation(settings.index_dir)
     try:
-        return _collect_and_write(plan, settings, report, out, todo, progress, bar)
+        return _collect_and_write(plan, settings, report, out, todo, reporter)
     finally:
         out.close()  # after the write: it reads the spooled vectors
 
@@ -457,8 +467,7 @@ def _collect_and_write(
     report: BuildReport,
     out: _Generation,
     todo: list[PlannedDoc],
-    progress: Callable[[str], None],
-    bar: bool,
+    reporter: _Reporter,
 ) -> BuildReport:
     """Parse, cut and embed ``todo``, carry the rest over from the live generation, and
     write the new one."""
@@ -466,13 +475,15 @@ def _collect_and_write(
         # Parses start first: they run while the previous index and the model load, and
         # later while the documents before them are cut and embedded.
         parses = stack.enter_context(_ParseAhead(todo, settings, look_ahead()))
-        shown = stack.enter_context(_Progress(progress, len(todo), bar))
+        stack.enter_context(reporter.showing(bool(todo)))
+        rate = EmbedRate()  # of this build: the time left of each document is estimated from it
         # Vectors of the previous generation are read only when something is carried over.
         prev = store.load_stored(settings.index_dir, scattered=False) if plan.indexed else None
         model = _LazyModel(settings.model or plan.previous_model)
         for doc_id in sorted(plan.kept):
             if prev is not None and doc_id in plan.indexed:
                 out.keep(prev, plan.indexed[doc_id])
+        number = 0  # of the document among those read and embedded (todo, in this order)
         for d in plan.docs:
             if d.status == "unchanged" and prev is not None:
                 entry = out.keep(prev, plan.indexed[d.meta.doc_id])
@@ -480,10 +491,11 @@ def _collect_and_write(
                 if d.meta_changed:
                     _apply_meta(entry, out.passages, d.meta)
                 continue
-            shown.start(d.path.name)
+            number += 1
+            work_of = _DocWork(reporter, d.path.name, number, len(todo), rate)
             budget: _Budget | None = None
             try:
-                raw, parse_seconds = parses.next()
+                raw, parse_seconds = parses.next(work_of.read)
                 # The document's clock counts its own parse, cutting and embedding, not
                 # the time its parse result waited for the documents before it.
                 t0 = time.perf_counter() - parse_seconds
@@ -492,26 +504,32 @@ def _collect_and_write(
                 embedder = model.get()
                 passages, sentences = make_passages(doc, embedder.count_tokens, settings.passages)
                 if not passages:
-                    raise DocumentError(d.path.name, "no passages could be made from its text")
+                    raise DocumentError(d.path.name, "no passages could be made from its text", "no_passages")
                 if len(passages) > settings.max_passages:
                     raise DocumentError(
                         d.path.name,
                         f"too many passages ({len(passages)} > limit {settings.max_passages}, CHARTA_MAX_PASSAGES)",
                         "too_many_passages",
+                        passages=len(passages),
+                        limit=settings.max_passages,
                     )
-                budget = _Budget(d.path.name, t0, settings.doc_timeout_s, bar)
-                vectors = budget.embed(embedder, [embed_text(p) for p in passages])
-                sentence_vectors = budget.embed(embedder, [sentence_embed_text(s) for s in sentences])
+                texts = [embed_text(p) for p in passages]
+                sentence_texts = [sentence_embed_text(s) for s in sentences]
+                work_of.cut(texts, sentence_texts, len(raw.pages))
+                budget = _Budget(d.path.name, t0, settings.doc_timeout_s)
+                # A first small batch: the rate, and with it the time left, is known sooner.
+                first = _Budget.BATCH if rate.measured else _Budget.FIRST_BATCH
+                vectors = budget.embed(embedder, texts, work_of.passages_embedded, first)
+                sentence_vectors = budget.embed(embedder, sentence_texts, work_of.sentences_embedded)
             except DocumentError as exc:
                 result = _failed(d.path, d.meta, exc, plan.indexed)
                 report.results.append(result)
-                shown.line(result.line())
+                reporter.result(result)
                 if result.status == "kept" and prev is not None:
                     out.keep(prev, plan.indexed[d.meta.doc_id])
                 continue
             finally:
                 report.embed_seconds += budget.spent if budget else 0.0
-                shown.done()
             for note in raw.notes:
                 log.warning("%s: %s", d.path.name, note)
             out.add(
@@ -550,7 +568,7 @@ def _collect_and_write(
                 why_unreadable=raw.ocr_problem if raw.ocr_unread else "",
             )
             report.results.append(result)
-            shown.line(result.line())
+            reporter.result(result)
 
     # Only removals or catalog edits: the previous index's model facts still hold, and
     # no model needs loading.
@@ -569,6 +587,7 @@ def _collect_and_write(
         fusion=profile_for(spec.backend, spec.model),
         documents=out.manifest_docs,
     )
+    reporter.progress(BuildProgress(WRITE, docs=len(todo)))
     gen = _write_generation(
         settings,
         manifest,
@@ -607,7 +626,7 @@ def _same_model(setting: str, manifest: store.Manifest) -> bool | None:
 
 def _failed(path: Path, meta: DocMeta, exc: DocumentError, prev_docs: dict) -> DocResult:
     status = "kept" if meta.doc_id in prev_docs else "failed"
-    return DocResult(path.name, status, meta.doc_id, reason=exc.reason, meta=meta)
+    return DocResult(path.name, status, meta.doc_id, reason=exc.reason, meta=meta, why=exc.why)
 
 
 def _meta_of(entry: dict[str, Any]) -> dict[str, str]:
@@ -672,28 +691,38 @@ class _Budget:
     """
 
     BATCH = 64  # texts per call: the engine's own batch size, as fast as one big call
+    FIRST_BATCH = 16  # the build's first call: a first measure of the model's rate, soon
 
-    def __init__(self, file: str, started: float, seconds: float, bar: bool = False) -> None:
-        self.file, self.deadline, self.seconds, self.bar = file, started + seconds, seconds, bar
+    def __init__(self, file: str, started: float, seconds: float) -> None:
+        self.file, self.deadline, self.seconds = file, started + seconds, seconds
         self.spent = 0.0
 
-    def embed(self, embedder: Any, texts: list[str]) -> np.ndarray:
-        starts: Iterable[int] = range(0, len(texts), self.BATCH)
-        if self.bar and len(texts) > 200:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, unit="batch", desc="embedding", leave=False)
+    def embed(
+        self,
+        embedder: Any,
+        texts: list[str],
+        done: Callable[[list[str], float], None] | None = None,
+        first: int = BATCH,
+    ) -> np.ndarray:
+        """The texts' vectors; ``done(batch, seconds)`` after each batch."""
         parts = []
-        for i in starts:
+        i = 0
+        while i < len(texts):
             if time.perf_counter() > self.deadline:
                 raise DocumentError(
                     self.file,
                     f"indexing took longer than {self.seconds:g} s (CHARTA_DOC_TIMEOUT); raise it or split the PDF",
                     "too_slow",
+                    seconds=f"{self.seconds:g}",
                 )
+            batch = texts[i : i + (first if i == 0 else self.BATCH)]
             began = time.perf_counter()
-            parts.append(embedder.encode_passages(texts[i : i + self.BATCH]))
-            self.spent += time.perf_counter() - began
+            parts.append(embedder.encode_passages(batch))
+            took = time.perf_counter() - began
+            self.spent += took
+            i += len(batch)
+            if done is not None:
+                done(batch, took)
         return np.concatenate(parts) if parts else embedder.encode_passages([])
 
 
@@ -718,6 +747,8 @@ class _ParseAhead:
     On leaving (an error, an interrupt), children whose result nobody took are killed.
     """
 
+    POLL_S = 0.2  # how often the pages read are looked at while a parse is awaited
+
     def __init__(self, docs: list[PlannedDoc], settings: Settings, depth: int) -> None:
         self._waiting: Iterator[PlannedDoc] = iter(docs)
         self._running: deque[PdfParse | DocumentError] = deque()
@@ -733,11 +764,20 @@ class _ParseAhead:
                 job.cancel()
         self._running.clear()
 
-    def next(self) -> tuple[RawPdf, float]:
-        """The next document's parse and its duration; :class:`DocumentError` if it failed."""
+    def next(self, read: Callable[[int, int], None] | None = None) -> tuple[RawPdf, float]:
+        """The next document's parse and its duration; :class:`DocumentError` if it failed.
+
+        While it waits, ``read(pages read, page count)`` hears of each page the parser reads.
+        """
         job = self._running[0]  # stays listed while awaited: an interrupt then kills it too
         outcome: tuple[RawPdf, float] | DocumentError
         try:
+            if isinstance(job, PdfParse) and read is not None:
+                told = (0, 0)  # what the first report (of the document's start) said
+                while not job.wait(self.POLL_S):
+                    if (now := job.pages_read()) != told:
+                        read(*now)
+                        told = now
             outcome = (job.result(), job.seconds) if isinstance(job, PdfParse) else job
         except DocumentError as exc:
             outcome = exc
@@ -767,45 +807,97 @@ class _ParseAhead:
                 max_doc_chars=s.max_doc_chars,
             )
         except OSError as exc:  # no process to be had (EAGAIN, ENOMEM): this document fails, not the build
-            return DocumentError(d.path.name, f"the PDF parser could not be started ({exc.strerror or exc})")
+            detail = str(exc.strerror or exc)
+            return DocumentError(
+                d.path.name, f"the PDF parser could not be started ({detail})", "parser_not_started", detail=detail
+            )
 
 
-class _Progress:
-    """One line per document through ``say``; with ``bar``, a bar over the documents to
-    index on stderr as well, which the lines and log messages are written around."""
+class _Reporter:
+    """Where a build's news goes: one English line per document through ``say``, every
+    result and progress to ``on_event``, and with ``bar`` a progress bar on stderr, which
+    the lines and log messages are written around."""
 
-    def __init__(self, say: Callable[[str], None], total: int, bar: bool) -> None:
-        self._say = say
-        self._bar: Any = None
-        self._stack = ExitStack()
-        if bar and total > 1:
-            from tqdm import tqdm
-            from tqdm.contrib.logging import logging_redirect_tqdm
+    def __init__(
+        self,
+        say: Callable[[str], None] | None,
+        on_event: Callable[[DocResult | BuildProgress], None] | None,
+        bar: bool,
+    ) -> None:
+        self._say = say or (lambda _line: None)
+        self._on_event = on_event or (lambda _event: None)
+        self._want_bar = bar
+        self._bar: TerminalBar | None = None
 
-            self._bar = tqdm(total=total, unit="doc", desc="indexing", leave=False, file=sys.stderr)
-            self._stack.enter_context(logging_redirect_tqdm())
-            self._stack.callback(self._bar.close)
+    @contextmanager
+    def showing(self, work_to_do: bool) -> Iterator[None]:
+        """The bar, while documents are read and embedded (when there are any)."""
+        if self._want_bar and work_to_do:
+            self._bar = TerminalBar()
+        try:
+            yield
+        finally:
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
 
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stack.close()
-
-    def start(self, name: str) -> None:
-        if self._bar is not None:
-            self._bar.set_postfix_str(name)
-
-    def done(self) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def line(self, text: str) -> None:
+    def result(self, result: DocResult) -> None:
         if self._bar is None:
-            self._say(text)
-            return
-        with self._bar.external_write_mode():
-            self._say(text)
+            self._say(result.line())
+        else:
+            with self._bar.writing():
+                self._say(result.line())
+        self._on_event(result)
+
+    def progress(self, progress: BuildProgress) -> None:
+        if self._bar is not None:
+            self._bar.show(progress)
+        self._on_event(progress)
+
+
+class _DocWork:
+    """The progress of one document, reported as its pages are read and its passages and
+    sentences embedded; the time left comes from the build's measured ``rate``."""
+
+    def __init__(self, reporter: _Reporter, file: str, doc: int, docs: int, rate: EmbedRate) -> None:
+        self._reporter, self._rate = reporter, rate
+        self._now = BuildProgress(READ, file, doc, docs)
+        self._work = self._done = 0
+        reporter.progress(self._now)
+
+    def _tell(self, **changes: Any) -> None:
+        self._now = replace(self._now, **changes)
+        self._reporter.progress(self._now)
+
+    def read(self, pages_read: int, pages: int) -> None:
+        self._tell(pages_read=pages_read, pages=pages)
+
+    def cut(self, passages: list[str], sentences: list[str], pages: int) -> None:
+        self._work = work(passages) + work(sentences)
+        self._tell(
+            stage=EMBED,
+            pages_read=pages,
+            pages=pages,
+            passages=len(passages),
+            sentences=len(sentences),
+            seconds_left=self._rate.seconds_for(self._work),
+        )
+
+    def _embedded(self, batch: list[str], seconds: float, **counts: int) -> None:
+        chars = work(batch)
+        self._rate.add(chars, seconds)
+        self._done += chars
+        self._tell(
+            embedded=min(1.0, self._done / self._work) if self._work else 1.0,
+            seconds_left=self._rate.seconds_for(max(0, self._work - self._done)),
+            **counts,
+        )
+
+    def passages_embedded(self, batch: list[str], seconds: float) -> None:
+        self._embedded(batch, seconds, passages_done=self._now.passages_done + len(batch))
+
+    def sentences_embedded(self, batch: list[str], seconds: float) -> None:
+        self._embedded(batch, seconds, sentences_done=self._now.sentences_done + len(batch))
 
 
 class _LazyModel:

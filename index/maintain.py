@@ -16,15 +16,16 @@ import shutil
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from common.errors import ChartaError, DocumentError, IndexError_
+from common.errors import ChartaError, DocumentError, IndexError_, Reason
 from common.settings import Settings
 from index import store
-from index.build import BuildReport, build_index, find_pdfs, plan_build, rebuild_reason
+from index.build import BuildReport, DocResult, build_index, find_pdfs, plan_build, rebuild_reason
 from index.embed import ModelSpec, parse_spec
+from index.progress import BuildProgress
 from ingest.catalog import load_catalog, resolve_meta
 from ingest.document import sha256_file
 from ingest.pdf import check_file
@@ -51,12 +52,20 @@ class StatusRow:
     sha256: str = ""  # of the indexed version, else of the file on disk
     indexed_at: str = ""
     superseded_by: str = ""
-    note: str = ""
+    note: str = ""  # the notes, in English
     unreadable_pages: int = 0  # pages of the indexed version whose text could not be read
     unreadable_why: str = ""  # why, when OCR could not read them (e.g. Tesseract missing)
+    notes: list[Reason] = field(default_factory=list)  # the note's parts, as codes (web/i18n.py)
+
+    def add_note(self, why: Reason, first: bool = False) -> None:
+        """Add a part to the note (at its start with ``first``)."""
+        self.notes.insert(0 if first else len(self.notes), why)
+        self.note = "; ".join(n.text for n in self.notes)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["notes"]  # ``note`` says it in words
+        return out
 
     def cells(self) -> list[str]:
         """The row as shown by ``ingest status`` and the admin tab: state, document,
@@ -117,6 +126,11 @@ class FileChange:
     action: str  # "added", "replaced", "removed", "duplicate", "rejected" (dry run: "would …")
     file: str = ""  # its name in the corpus
     reason: str = ""
+    why: Reason | None = None  # the reason as a code, for an interface in another language
+
+    @classmethod
+    def because(cls, source: str, action: str, file: str, why: Reason) -> FileChange:
+        return cls(source, action, file, why.text, why)
 
     def line(self) -> str:
         if self.action in ("duplicate", "rejected"):
@@ -124,6 +138,9 @@ class FileChange:
         arrow = f" → {self.file}" if self.file and self.file != self.source else ""
         extra = f" ({self.reason})" if self.reason else ""
         return f"{'-' if 'removed' in self.action else '+'} {self.source}{arrow}: {self.action}{extra}"
+
+
+Event = FileChange | DocResult | BuildProgress  # what ``on_event`` of add and remove hears
 
 
 @dataclass
@@ -278,7 +295,7 @@ def status(settings: Settings) -> Status:
         )
     for doc_id in plan.removed:
         rows[doc_id].state = "missing"
-        rows[doc_id].note = "not in the corpus folder; the next build drops it"
+        rows[doc_id].add_note(Reason("not_in_corpus", "not in the corpus folder; the next build drops it"))
     fresh: list[StatusRow] = []
     for d in plan.docs:
         if d.status == "new":
@@ -296,48 +313,67 @@ def status(settings: Settings) -> Status:
             )
         elif d.status == "changed":
             rows[d.meta.doc_id].state = "changed"
-            rows[d.meta.doc_id].note = d.reread or "file on disk differs from the indexed version"
+            rows[d.meta.doc_id].add_note(
+                d.reread or Reason("file_changed", "file on disk differs from the indexed version")
+            )
         elif d.meta_changed:
             rows[d.meta.doc_id].state = "changed"
-            rows[d.meta.doc_id].note = "catalog entry differs from the indexed metadata"
+            rows[d.meta.doc_id].add_note(Reason("catalog_changed", "catalog entry differs from the indexed metadata"))
         elif d.moved_from:
             rows[d.meta.doc_id].state = "changed"
-            rows[
-                d.meta.doc_id
-            ].note = f"indexed from {d.moved_from}; the next build records where it is now (nothing is re-embedded)"
+            rows[d.meta.doc_id].add_note(
+                Reason(
+                    "moved",
+                    f"indexed from {d.moved_from}; the next build records where it is now (nothing is re-embedded)",
+                    {"path": d.moved_from},
+                )
+            )
     for r in plan.rejected:
+        why = r.why or Reason("", r.reason)
         if r.status == "kept":
             rows[r.doc_id].state = "changed"
-            rows[r.doc_id].note = f"file on disk cannot be indexed: {r.reason} (indexed version stays)"
+            text = f"file on disk cannot be indexed: {r.reason} (indexed version stays)"
+            rows[r.doc_id].add_note(Reason("unindexable_kept", text, cause=why))
             continue
         if r.doc_id in rows and r.file == rows[r.doc_id].file:
             rows[r.doc_id].state = "changed"
-            rows[r.doc_id].note = f"file on disk differs from the indexed version ({r.reason})"
+            text = f"file on disk differs from the indexed version ({r.reason})"
+            rows[r.doc_id].add_note(Reason("file_changed_unindexable", text, cause=why))
             continue
         meta = r.meta
-        fresh.append(
-            StatusRow(
-                "duplicate" if r.status == "duplicate" else "invalid",
-                r.doc_id,
-                r.file,
-                meta.title if meta else "",
-                meta.edition if meta else "",
-                meta.year if meta else "",
-                note=r.reason.replace(", not indexed twice", "; not indexed twice"),
-                superseded_by=meta.superseded_by if meta else "",
-            )
+        row = StatusRow(
+            "duplicate" if r.status == "duplicate" else "invalid",
+            r.doc_id,
+            r.file,
+            meta.title if meta else "",
+            meta.edition if meta else "",
+            meta.year if meta else "",
+            superseded_by=meta.superseded_by if meta else "",
         )
+        row.add_note(replace(why, text=r.reason.replace(", not indexed twice", "; not indexed twice")))
+        fresh.append(row)
     result.rows = [*rows.values(), *fresh]
     for row in result.rows:
         if row.unreadable_pages:
-            why = f": {row.unreadable_why}" if row.unreadable_why else ""
-            lost = f"{row.unreadable_pages} of {row.pages} pages unreadable{why} (their text is not searchable)"
-            row.note = f"{lost}; {row.note}" if row.note else lost
+            if row.unreadable_why:
+                lost = (
+                    f"{row.unreadable_pages} of {row.pages} pages unreadable: {row.unreadable_why} "
+                    "(their text is not searchable)"
+                )
+                why = Reason(
+                    "pages_unreadable_why",
+                    lost,
+                    {"unreadable": row.unreadable_pages, "pages": row.pages, "problem": row.unreadable_why},
+                )
+            else:
+                lost = f"{row.unreadable_pages} of {row.pages} pages unreadable (their text is not searchable)"
+                why = Reason("pages_unreadable", lost, {"unreadable": row.unreadable_pages, "pages": row.pages})
+            row.add_note(why, first=True)
     known = {row.doc_id for row in result.rows}
     for row in result.rows:
         if row.superseded_by and row.superseded_by not in known:
             extra = f"superseded by unknown document {row.superseded_by!r}"
-            row.note = f"{row.note}; {extra}" if row.note else extra
+            row.add_note(Reason("superseded_by_unknown", extra, {"doc_id": row.superseded_by}))
     return result
 
 
@@ -390,9 +426,12 @@ def add(
     progress: Progress | None = None,
     lock_wait_s: float = 0.0,
     bar: bool = False,
+    on_event: Callable[[Event], None] | None = None,
 ) -> MaintainReport:
-    """Copy PDFs into the corpus folder and index the corpus (``bar``: progress bars on
-    stderr, for a terminal; off for the app and logs).
+    """Copy PDFs into the corpus folder and index the corpus (``bar``: a progress bar on
+    stderr, for a terminal; off for the app and logs). ``progress`` gets English lines,
+    ``on_event`` each :class:`FileChange` and what the build reports (for the admin tab,
+    which words them itself); a file taken back out after a failed build is told again.
 
     ``files`` are paths, or ``(path, name)`` pairs when the name to use differs from
     the path (uploads). Each file is checked before anything is written (exists, size
@@ -403,6 +442,7 @@ def add(
     a replaced one is put back, so the corpus keeps matching the index.
     """
     say = progress or (lambda _line: None)
+    tell = on_event or (lambda _event: None)
     corpus = settings.corpus_dir
     items = [(Path(f), Path(f).name) if not isinstance(f, tuple) else (Path(f[0]), f[1]) for f in files]
     report = MaintainReport()
@@ -422,13 +462,14 @@ def add(
             )
             report.changes.append(change)
             say(change.line())
+            tell(change)
         if dry_run or not placed:
             if not dry_run:
                 # Nothing new, but the corpus may still hold unindexed changes.
-                report.build = build_index([corpus], settings, progress=say, bar=bar)
+                report.build = build_index([corpus], settings, progress=say, bar=bar, on_event=tell)
             return report
         try:
-            report.build = build_index([corpus], settings, progress=say, bar=bar)
+            report.build = build_index([corpus], settings, progress=say, bar=bar, on_event=tell)
         except ChartaError:
             _undo(corpus, placed)
             raise
@@ -437,13 +478,18 @@ def add(
             _undo(corpus, {name: placed[name]})
             for c in report.changes:
                 if c.file == name and c.action in ("added", "replaced"):
-                    c.action, c.reason = (
-                        "rejected",
-                        (
-                            "could not be indexed (see above); taken back out of the corpus"
-                            + ("; the previous version is back" if placed[name][1] else "")
-                        ),
+                    c.action = "rejected"
+                    c.why = (
+                        Reason(
+                            "not_indexed_old_back",
+                            "could not be indexed (see above); taken back out of the corpus; "
+                            "the previous version is back",
+                        )
+                        if placed[name][1]
+                        else Reason("not_indexed", "could not be indexed (see above); taken back out of the corpus")
                     )
+                    c.reason = c.why.text
+                    tell(c)
     return report
 
 
@@ -466,34 +512,31 @@ def _add_one(
         check_file(source, settings.max_file_mb)
         sha = sha256_file(source)
     except DocumentError as exc:
-        return FileChange(label, "rejected", reason=exc.reason)
+        return FileChange.because(label, "rejected", "", exc.why)
     except OSError as exc:
-        return FileChange(label, "rejected", reason=f"unreadable ({exc.strerror})")
+        why = Reason("unreadable", f"unreadable ({exc.strerror})", {"detail": exc.strerror})
+        return FileChange.because(label, "rejected", "", why)
     if sha in known:
-        return FileChange(
-            label, "duplicate", known[sha], (f"same content as {known[sha]} (already in the corpus); not added")
-        )
+        text = f"same content as {known[sha]} (already in the corpus); not added"
+        return FileChange.because(label, "duplicate", known[sha], Reason("in_corpus", text, {"other": known[sha]}))
     if sha in indexed:
-        return FileChange(label, "duplicate", indexed[sha], (f"same content as the indexed {indexed[sha]}; not added"))
+        text = f"same content as the indexed {indexed[sha]}; not added"
+        return FileChange.because(label, "duplicate", indexed[sha], Reason("indexed", text, {"other": indexed[sha]}))
     target = corpus / name
     if not _inside(corpus, target):  # defence in depth: safe_filename already ensures it
-        return FileChange(label, "rejected", reason="file name leaves the corpus folder")
+        return FileChange.because(label, "rejected", "", Reason("outside", "file name leaves the corpus folder"))
     taken = target.exists() or target.is_symlink()
     if taken and not replace:
-        return FileChange(
-            label,
-            "rejected",
-            name,
-            (
-                f"the corpus already has a different {name}; use --replace to replace it "
-                f"(the old file is kept in {REMOVED_DIR}/) or give the file another name"
-            ),
+        text = (
+            f"the corpus already has a different {name}; use --replace to replace it "
+            f"(the old file is kept in {REMOVED_DIR}/) or give the file another name"
         )
+        return FileChange.because(label, "rejected", name, Reason("name_taken", text, {"name": name}))
     doc_id = resolve_meta(target, catalog).doc_id
     if not taken and doc_id in known_ids:
-        return FileChange(
-            label, "rejected", name, (f"document id {doc_id!r} is already used by {known_ids[doc_id]}; rename the file")
-        )
+        text = f"document id {doc_id!r} is already used by {known_ids[doc_id]}; rename the file"
+        why = Reason("id_taken", text, {"doc_id": doc_id, "other": known_ids[doc_id]})
+        return FileChange.because(label, "rejected", name, why)
     action = "replaced" if taken else "added"
     known[sha] = name
     known_ids[doc_id] = name
@@ -507,9 +550,16 @@ def _add_one(
     except OSError as exc:
         if retired is not None and not target.exists():
             os.replace(retired, target)
-        return FileChange(label, "rejected", name, f"could not copy into {corpus}: {exc.strerror or exc}")
+        detail = str(exc.strerror or exc)
+        text = f"could not copy into {corpus}: {detail}"
+        why = Reason("copy_failed", text, {"folder": str(corpus), "detail": detail})
+        return FileChange.because(label, "rejected", name, why)
     placed[name] = (label, retired)
-    return FileChange(label, action, name, f"old version moved to {REMOVED_DIR}/{retired.name}" if retired else "")
+    if retired is None:
+        return FileChange(label, action, name)
+    moved = f"{REMOVED_DIR}/{retired.name}"
+    why = Reason("old_moved", f"old version moved to {moved}", {"path": moved})
+    return FileChange.because(label, action, name, why)
 
 
 def _undo(corpus: Path, placed: dict[str, tuple[str, Path | None]]) -> None:
@@ -540,14 +590,17 @@ def remove(
     progress: Progress | None = None,
     lock_wait_s: float = 0.0,
     bar: bool = False,
+    on_event: Callable[[Event], None] | None = None,
 ) -> MaintainReport:
-    """Retire documents (by doc id or file name) and reindex the corpus.
+    """Retire documents (by doc id or file name) and reindex the corpus (``progress``,
+    ``on_event`` and ``bar`` as for :func:`add`).
 
     The PDF is moved to ``corpus/.removed/`` (restore it by moving it back). If the
     build fails the files are moved back. Raises DocumentError for a name that is
     neither in the corpus nor in the index.
     """
     say = progress or (lambda _line: None)
+    tell = on_event or (lambda _event: None)
     corpus = settings.corpus_dir
     report = MaintainReport()
     lock = contextlib.nullcontext() if dry_run else store.build_lock(settings.index_dir, wait_s=lock_wait_s)
@@ -557,15 +610,14 @@ def remove(
             paths, ids = _find(doc, settings)
             if not paths and not ids:
                 known = sorted({d.doc_id for d in _scan_corpus(settings)} | set(_indexed_ids(settings)))
+                names = ", ".join(known) or "none"
                 raise DocumentError(
-                    doc, f"no such document in the corpus or the index; known: {', '.join(known) or 'none'}"
+                    doc, f"no such document in the corpus or the index; known: {names}", "unknown_document", known=names
                 )
             if len(paths) > 1:
+                files = ", ".join(str(p.relative_to(corpus)) for p in paths)
                 raise DocumentError(
-                    doc,
-                    "names several files: "
-                    + ", ".join(str(p.relative_to(corpus)) for p in paths)
-                    + "; give the document id",
+                    doc, f"names several files: {files}; give the document id", "ambiguous", files=files
                 )
             targets.append((doc, paths, ids))
         moved: list[tuple[Path, Path]] = []
@@ -574,12 +626,14 @@ def remove(
                 report.changes.append(FileChange(doc, "would be removed", paths[0].name if paths else ""))
             elif paths:
                 moved.append((paths[0], _retire(corpus, paths[0])))
-                report.changes.append(
-                    FileChange(doc, "removed", paths[0].name, f"moved to {REMOVED_DIR}/{moved[-1][1].name}")
-                )
+                where = f"{REMOVED_DIR}/{moved[-1][1].name}"
+                why = Reason("moved_away", f"moved to {where}", {"path": where})
+                report.changes.append(FileChange.because(doc, "removed", paths[0].name, why))
             else:
-                report.changes.append(FileChange(doc, "removed", reason=("was indexed but no longer in the corpus")))
+                why = Reason("gone", "was indexed but no longer in the corpus")
+                report.changes.append(FileChange.because(doc, "removed", "", why))
             say(report.changes[-1].line())
+            tell(report.changes[-1])
             for sid, title in _superseded_by(settings, ids):
                 say(
                     f"  note: {sid} ({title}) is marked superseded_by {ids[0]!r} in the "
@@ -588,7 +642,7 @@ def remove(
         if dry_run:
             return report
         try:
-            report.build = build_index([corpus], settings, progress=say, bar=bar)
+            report.build = build_index([corpus], settings, progress=say, bar=bar, on_event=tell)
         except ChartaError:
             for original, retired in reversed(moved):
                 os.replace(retired, original)

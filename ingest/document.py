@@ -120,18 +120,36 @@ def build_document(raw: RawPdf, path: Path, meta: DocMeta, sha256: str) -> Docum
         first = next((m for n in raw.notes if (m := _PAGE_NOTE.match(n))), None)
         cause = f" ({first[1]}: {first[2]})" if first else ""
         raise DocumentError(
-            path.name, f"corrupt PDF: {raw.failed_pages} of {raw.page_count} pages unreadable{others}{cause}", "corrupt"
+            path.name,
+            f"corrupt PDF: {raw.failed_pages} of {raw.page_count} pages unreadable{others}{cause}",
+            "corrupt",
+            failed=raw.failed_pages,
+            pages=raw.page_count,
+            detail=f"{first[1]}: {first[2]}" if first else "",
         )
     if total < _MIN_TEXT_CHARS and raw.ocr_unread:
         # Scanned pages that OCR could not read: say why, and how to fix it.
         n = raw.ocr_unread
         raise DocumentError(
-            path.name, f"{n} page{'s' if n != 1 else ''} without text layer; {raw.ocr_problem}", "no_text_layer"
+            path.name,
+            f"{n} page{'s' if n != 1 else ''} without text layer; {raw.ocr_problem}",
+            "no_text_layer",
+            pages=n,
+            problem=raw.ocr_problem,
+        )
+    if total < _MIN_TEXT_CHARS and raw.ocr_read:
+        raise DocumentError(
+            path.name,
+            f"no extractable text in {raw.page_count} page(s): no text layer, and OCR found none in their images",
+            "no_text_ocr",
+            pages=raw.page_count,
         )
     if total < _MIN_TEXT_CHARS:
-        why = "OCR found none in their images" if raw.ocr_read else "nothing on them for OCR to read"
         raise DocumentError(
-            path.name, f"no extractable text in {raw.page_count} page(s): no text layer, and {why}", "no_text"
+            path.name,
+            f"no extractable text in {raw.page_count} page(s): no text layer, and nothing on them for OCR to read",
+            "no_text",
+            pages=raw.page_count,
         )
     in_flow = _content_pages(lines)
     _join_across_pages(lines, in_flow, _known_hyphenated(raw, lines))

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,9 +148,16 @@ def _tidy(words: list[Word]) -> list[Word]:
     return words
 
 
-def read_pages(path: Path, indexes: list[int], password: str | None, deadline: float) -> OcrResult:
+def read_pages(
+    path: Path,
+    indexes: list[int],
+    password: str | None,
+    deadline: float,
+    read: Callable[[int], None] | None = None,
+) -> OcrResult:
     """OCR of the pages ``indexes`` (0-based) of the PDF; blank ones are skipped. Raises
-    :class:`OcrTimeout` when ``deadline`` (``time.monotonic()``) comes first."""
+    :class:`OcrTimeout` when ``deadline`` (``time.monotonic()``) comes first.
+    ``read(pages read so far)`` is told after each page Tesseract has read (for progress)."""
     import pypdfium2 as pdfium
 
     result = OcrResult()
@@ -192,9 +200,10 @@ def read_pages(path: Path, indexes: list[int], password: str | None, deadline: f
                 running[pool.submit(_tesseract, pgm, dpi, deadline)] = (i, w, h)
                 del pgm  # the worker holds it until Tesseract has read it
                 while len(running) >= workers:
-                    _collect(running, wait(running, return_when=FIRST_COMPLETED).done, result, started, len(scanned))
+                    done = wait(running, return_when=FIRST_COMPLETED).done
+                    _collect(running, done, result, started, len(scanned), read)
             while running:
-                _collect(running, wait(running).done, result, started, len(scanned))
+                _collect(running, wait(running).done, result, started, len(scanned), read)
     finally:
         pdf.close()
     result.seconds = time.monotonic() - started
@@ -207,6 +216,7 @@ def _collect(
     result: OcrResult,
     started: float,
     total: int,
+    read: Callable[[int], None] | None = None,
 ) -> None:
     for future in done:
         i, w, h = running.pop(future)
@@ -222,6 +232,8 @@ def _collect(
             result.notes.append(f"page {i + 1}: OCR failed ({exc})")
             continue
         result.read += 1
+        if read is not None:
+            read(result.read)
         lines = parse_tsv(tsv, w, h)
         if lines:
             result.pages[i] = lines

@@ -8,6 +8,7 @@ that names the file and the reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -19,9 +20,10 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from common.errors import DocumentError
 from ingest.clean import furniture_key, is_page_number, normalize_line
@@ -126,7 +128,9 @@ class PdfParse:
     Several can run side by side, and beside the embedding in the parent: each child is
     its own interpreter, and a reader thread per child drains its output (a large result
     must not block it on a full pipe) and kills it when ``timeout_s`` has passed since
-    its start. Arguments as for :func:`read_pdf`.
+    its start. The child counts the pages it has read on a pipe of their own
+    (:meth:`pages_read`), so that a long parse shows progress. Arguments as for
+    :func:`read_pdf`.
     """
 
     def __init__(
@@ -141,35 +145,64 @@ class PdfParse:
     ) -> None:
         self.path, self.timeout_s = path, timeout_s
         self.seconds = 0.0  # from the start of the child to its end, once it has ended
-        request = json.dumps(
-            {
-                "path": str(path),
-                "max_pages": max_pages,
-                "timeout_s": timeout_s,
-                "deadline": time.time() + timeout_s,  # the wall clock: the child starts later
-                "passwords": list(passwords),
-                "max_page_chars": max_page_chars,
-                "max_doc_chars": max_doc_chars,
-            }
-        )
+        self._pages = (0, 0)  # pages read, page count (0 until the child has counted them)
         self._out = self._err = ""
         self._timed_out = False
         self._failure: BaseException | None = None
         self._started = time.perf_counter()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest.pdf"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=str(_PROJECT_ROOT),
-            encoding="utf-8",
-            # A group of its own: a timeout or a cancel ends the Tesseract runs it started too.
-            start_new_session=True,
-        )
-        # A daemon: an interrupted build must not wait at exit for a parse nobody reads.
+        counts, counted = os.pipe()
+        try:
+            request = json.dumps(
+                {
+                    "path": str(path),
+                    "max_pages": max_pages,
+                    "timeout_s": timeout_s,
+                    "deadline": time.time() + timeout_s,  # the wall clock: the child starts later
+                    "passwords": list(passwords),
+                    "max_page_chars": max_page_chars,
+                    "max_doc_chars": max_doc_chars,
+                    "progress_fd": counted,
+                }
+            )
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "ingest.pdf"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=str(_PROJECT_ROOT),
+                encoding="utf-8",
+                pass_fds=(counted,),
+                # A group of its own: a timeout or a cancel ends the Tesseract runs it started too.
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(counts)
+            raise
+        finally:
+            os.close(counted)  # the child holds its own copy; EOF comes when it ends
+        # Daemons: an interrupted build must not wait at exit for a parse nobody reads.
+        threading.Thread(
+            target=self._count, args=(os.fdopen(counts, encoding="ascii"),), name=f"pages {path.name}", daemon=True
+        ).start()
         self._reader = threading.Thread(target=self._wait, args=(request,), name=f"parse {path.name}", daemon=True)
         self._reader.start()
+
+    def _count(self, pipe: IO[str]) -> None:
+        with pipe:
+            for line in pipe:
+                read, _, count = line.partition(" ")
+                with contextlib.suppress(ValueError):
+                    self._pages = (int(read), int(count))
+
+    def pages_read(self) -> tuple[int, int]:
+        """Pages the child has read so far and the PDF's page count (0 while not yet known)."""
+        return self._pages
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait at most ``timeout_s`` for the child to end; whether it has."""
+        self._reader.join(timeout_s)
+        return not self._reader.is_alive()
 
     def _wait(self, request: str) -> None:
         try:
@@ -190,16 +223,25 @@ class PdfParse:
         if self._failure is not None:
             raise self._failure
         if self._timed_out:
-            raise DocumentError(self.path.name, f"parsing took longer than {self.timeout_s:g} s (CHARTA_PARSE_TIMEOUT)")
+            raise DocumentError(
+                self.path.name,
+                f"parsing took longer than {self.timeout_s:g} s (CHARTA_PARSE_TIMEOUT)",
+                "parse_timeout",
+                seconds=f"{self.timeout_s:g}",
+            )
         try:
             status, payload = json.loads(self._out)
         except (ValueError, TypeError):
             tail = (self._err or "").strip().splitlines()[-1:] or ["no output"]
             raise DocumentError(
-                self.path.name, f"the PDF parser crashed (exit {self._proc.returncode}: {tail[0][:120]})"
+                self.path.name,
+                f"the PDF parser crashed (exit {self._proc.returncode}: {tail[0][:120]})",
+                "parser_crashed",
+                exit=self._proc.returncode,
+                detail=tail[0][:120],
             ) from None
         if status == "error":
-            raise DocumentError(self.path.name, payload)
+            raise DocumentError(self.path.name, payload["reason"], payload["code"], **payload["details"])
         payload["outline"] = [tuple(e) for e in payload["outline"]]
         payload["ocr_words"] = {int(k): v for k, v in payload["ocr_words"].items()}
         return RawPdf(**payload)
@@ -229,6 +271,14 @@ def _child_main() -> None:
     sys.setrecursionlimit(5_000)
     req = json.loads(sys.stdin.read())
     path = Path(req["path"])
+    fd = req.get("progress_fd")
+    counts = os.fdopen(fd, "w", buffering=1, encoding="ascii") if fd is not None else None
+
+    def read(page: int, count: int) -> None:
+        if counts is not None:
+            with contextlib.suppress(OSError):  # a parent that stopped listening
+                counts.write(f"{page} {count}\n")
+
     timeout_s = float(req.get("timeout_s") or 3600)
     # OCR stops a little before the parent's limit, so that it can say how far it got.
     left = float(req.get("deadline") or time.time() + timeout_s) - time.time()
@@ -239,26 +289,37 @@ def _child_main() -> None:
             int(req["max_pages"]),
             tuple(req["passwords"]),
             _Budget(req.get("max_page_chars"), req.get("max_doc_chars")),
+            read,
             deadline,
         )
         result: tuple[str, Any] = ("ok", raw.__dict__)
     except DocumentError as exc:
-        result = ("error", exc.reason)
+        result = _error(exc.reason, exc.code, **exc.details)
     except OcrTimeout as exc:
         per_page = f", {exc.seconds / exc.done:.1f} s per page" if exc.done else ""
-        result = (
-            "error",
+        result = _error(
             f"OCR of {exc.total} pages without text layer did not finish within {timeout_s:g} s "
             f"({exc.done} read{per_page}); raise CHARTA_PARSE_TIMEOUT",
+            "ocr_timeout",
+            pages=exc.total,
+            seconds=f"{timeout_s:g}",
+            done=exc.done,
         )
     except RecursionError:
-        result = ("error", "corrupt PDF (object graph loops or nests too deeply)")
+        result = _error("corrupt PDF (object graph loops or nests too deeply)", "corrupt_loop")
     except MemoryError:
-        result = ("error", "PDF needs too much memory to parse")
+        result = _error("PDF needs too much memory to parse", "too_much_memory")
     except Exception as exc:  # pypdf raises many types on broken files
-        result = ("error", f"corrupt or unreadable PDF ({type(exc).__name__}: {_short(exc)})")
+        detail = f"{type(exc).__name__}: {_short(exc)}"
+        result = _error(f"corrupt or unreadable PDF ({detail})", "unreadable_pdf", detail=detail)
     sys.stdout.write(json.dumps(result, ensure_ascii=False))
     sys.stdout.flush()
+
+
+def _error(reason: str, code: str, **details: object) -> tuple[str, dict[str, Any]]:
+    """A failure as the child hands it back: the English line, and its code and details
+    for an interface that words it in another language."""
+    return ("error", {"reason": reason, "code": code, "details": details})
 
 
 def _short(exc: BaseException) -> str:
@@ -299,12 +360,16 @@ class _Budget:
             return DocumentError(
                 name,
                 f"too much text on page {page} (more than {self.page_limit} characters, limit CHARTA_MAX_PAGE_CHARS)",
-                "too_much_text",
+                "too_much_page_text",
+                page=page,
+                limit=self.page_limit,
             )
         return DocumentError(
             name,
             f"too much text (more than {self.doc_limit} characters by page {page}, limit CHARTA_MAX_DOC_CHARS)",
             "too_much_text",
+            page=page,
+            limit=self.doc_limit,
         )
 
 
@@ -313,8 +378,11 @@ def _parse(
     max_pages: int,
     passwords: tuple[str, ...],
     budget: _Budget | None = None,
+    read: Callable[[int, int], None] | None = None,
     deadline: float | None = None,
 ) -> RawPdf:
+    """The PDF's pages, outline, labels and metadata; ``read(pages read, page count)``
+    is told after each page, a page without text layer once OCR has read it."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
@@ -331,16 +399,24 @@ def _parse(
                 continue
         if not ok:
             raise DocumentError(
-                path.name, "encrypted and no known password opens it (add 'password' to its catalog entry)"
+                path.name, "encrypted and no known password opens it (add 'password' to its catalog entry)", "encrypted"
             )
     try:
         count = len(reader.pages)
     except FileNotDecryptedError:
-        raise DocumentError(path.name, "encrypted and no known password opens it") from None
+        raise DocumentError(path.name, "encrypted and no known password opens it", "encrypted") from None
     if count == 0:
-        raise DocumentError(path.name, "the PDF has no pages")
+        raise DocumentError(path.name, "the PDF has no pages", "no_pages")
     if count > max_pages:
-        raise DocumentError(path.name, f"too many pages ({count} > limit {max_pages}, CHARTA_MAX_PAGES)")
+        raise DocumentError(
+            path.name,
+            f"too many pages ({count} > limit {max_pages}, CHARTA_MAX_PAGES)",
+            "too_many_pages",
+            pages=count,
+            limit=max_pages,
+        )
+    told = read or (lambda _page, _count: None)
+    told(0, count)
     fragments: list[list[tuple[float, str, float]]] = []  # (y, text, font size) per page
     heights: list[float] = []
     widths: list[float] = []
@@ -392,8 +468,17 @@ def _parse(
         fragments.append(frags)
         heights.append(height)
         widths.append(width)
+        # A page without text layer counts as read once OCR has read it.
+        told(len(fragments) - len(no_layer), count)
     sizes = list(zip(widths, heights))
-    ocr = _ocr(path, no_layer, password, deadline, budget, fragments, sizes) if no_layer else OcrResult()
+    layer_pages = count - len(no_layer)
+    ocr = (
+        _ocr(path, no_layer, password, deadline, budget, fragments, sizes, lambda n: told(layer_pages + n, count))
+        if no_layer
+        else OcrResult()
+    )
+    if no_layer:
+        told(count, count)  # blank pages and those OCR could not read are done too
     notes.extend(ocr.notes[:3])
     pages, numbers, first_page = _drop_positional_furniture(fragments, heights)
     metadata = _metadata(reader, notes)
@@ -425,10 +510,11 @@ def _ocr(
     budget: _Budget,
     fragments: list[list[tuple[float, str, float]]],
     sizes: list[tuple[float, float]],
+    read: Callable[[int], None] | None = None,
 ) -> OcrResult:
     """Read the pages ``indexes`` by OCR and put their lines into ``fragments``, counted
-    against the text budget."""
-    ocr = read_pages(path, indexes, password, deadline if deadline is not None else time.monotonic() + 3600)
+    against the text budget; ``read(pages read so far)`` is told after each page."""
+    ocr = read_pages(path, indexes, password, deadline if deadline is not None else time.monotonic() + 3600, read)
     for i in sorted(ocr.pages):
         budget.next_page()
         frags: list[tuple[float, str, float]] = []

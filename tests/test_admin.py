@@ -5,6 +5,7 @@ up the new index."""
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import time
 from pathlib import Path
@@ -158,15 +159,19 @@ def test_upload_rejects_before_parsing_and_indexes_the_rest(admin, tmp_path):
     job = client.submit(
         TOKEN, [handle_file(str(p)) for p in (good, too_big, fake, empty)], False, api_name="/admin_upload"
     )
-    log, table = job.result(timeout=300)
+    log, progress, table = job.result(timeout=300)
     outputs = job.outputs()
     assert len(outputs) >= 3  # progress arrives while indexing, not only at the end
+    # While it ran: the pages read and the passages embedded, of their totals.
+    shown = [o[1] for o in outputs]
+    assert any("Seiten gelesen: 3 von 3" in html and "Passagen eingebettet:" in html for html in shown), shown
+    assert re.search(r"Fertig nach [\d,]+ s: 3 Seiten und \d+ Passagen indexiert", progress), progress
     assert "✗ grosse-charta.pdf: abgelehnt – zu groß (0.1 MB; erlaubt sind höchstens 0.07 MB)" in log
-    assert "= smart-city-charta-2021.pdf: 21 pages" in log  # untouched, not re-embedded
+    assert "= smart-city-charta-2021.pdf: 21 Seiten, 120 Passagen (unverändert)" in log  # not re-embedded
     assert "✗ rechnung.pdf: abgelehnt – keine PDF-Datei" in log
     assert "✗ leer.pdf: abgelehnt – leere Datei (0 Bytes)" in log
-    assert "+ Leitfaden Datenhoheit.pdf: added" in log
-    assert "✓ Leitfaden Datenhoheit.pdf: 3 pages" in log
+    assert "+ Leitfaden Datenhoheit.pdf: hinzugefügt" in log
+    assert "✓ Leitfaden Datenhoheit.pdf: 3 Seiten" in log
     assert "jetzt durchsuchbar" in log
     assert sorted(p.name for p in corpus.glob("*.pdf")) == ["Leitfaden Datenhoheit.pdf", "smart-city-charta-2021.pdf"]
 
@@ -182,8 +187,8 @@ def test_upload_rejects_before_parsing_and_indexes_the_rest(admin, tmp_path):
     again = tmp_path / "kopie.pdf"
     shutil.copy(good, again)
     generation = live.get().generation
-    log, _ = client.predict(TOKEN, [handle_file(str(again))], False, api_name="/admin_upload")
-    assert "= kopie.pdf: same content as Leitfaden Datenhoheit.pdf" in log
+    log, _, _ = client.predict(TOKEN, [handle_file(str(again))], False, api_name="/admin_upload")
+    assert "= kopie.pdf: gleicher Inhalt wie Leitfaden Datenhoheit.pdf (schon im Korpus); nicht hinzugefügt" in log
     assert not (corpus / "kopie.pdf").exists()
     assert live.get().generation == generation
 
@@ -202,7 +207,7 @@ def test_hostile_file_names_stay_inside_the_corpus(admin, tmp_path):
         write_excerpt(tmp_path / "src" / str(i) / name, range(page, page + 1), f"T{i}")
         for i, (name, page) in enumerate(zip(names, (12, 14, 15, 16, 18)))
     ]
-    log, table = client.predict(TOKEN, [handle_file(str(f)) for f in files], False, api_name="/admin_upload")
+    log, _, table = client.predict(TOKEN, [handle_file(str(f)) for f in files], False, api_name="/admin_upload")
     assert "✗" not in log, log
     added = {p.name for p in corpus.glob("*.pdf")} - {"smart-city-charta-2021.pdf", "Leitfaden Datenhoheit.pdf"}
     assert len(added) == len(names), log
@@ -253,7 +258,7 @@ def test_uploads_per_login_are_limited_and_removed_once_used(admin, tmp_path):
     assert over.status_code == 429 and "Höchstens 20 Dateien" in over.text
     # The tab takes a file of this login and deletes the uploaded copy afterwards.
     events = call(fresh, "admin_upload", [TOKEN, [{"path": stored[0], "meta": {"_type": "gradio.FileData"}}], False])
-    assert "Kurzleitfaden.pdf: added" in events, events
+    assert "Kurzleitfaden.pdf: hinzugef" in events, events
     assert (settings.corpus_dir / "Kurzleitfaden.pdf").is_file()
     assert not Path(stored[0]).exists()
 
@@ -289,7 +294,7 @@ def test_pdf_links_work_for_names_with_dashes_euro_emoji_and_line_breaks(admin, 
     names = ["Leitfaden – Teilhabe €.pdf", "Radverkehr 🚲.pdf", "Zeile\r\nUmbruch.pdf", "a#b?c%.pdf"]
     files = [write_excerpt(tmp_path / str(i) / name, range(i, i + 1), f"Name {i}") for i, name in enumerate(names, 2)]
     before = {d["file"] for d in live.get().documents.values()}
-    log, _ = client.predict(TOKEN, [handle_file(str(f)) for f in files], False, api_name="/admin_upload")
+    log, _, _ = client.predict(TOKEN, [handle_file(str(f)) for f in files], False, api_name="/admin_upload")
     assert "jetzt durchsuchbar" in log, log
     added = {d["file"] for d in live.get().documents.values()} - before
     assert {"Leitfaden – Teilhabe €.pdf", "Radverkehr 🚲.pdf"} < added and len(added) == 4, added

@@ -150,6 +150,7 @@ def test_no_extractable_text_is_reported_and_others_indexed(tmp_path):
     assert bad.status == "failed"
     # Six pages of 16 × 16 pixels: read by OCR, which finds nothing in them.
     assert bad.reason == "no extractable text in 6 page(s): no text layer, and OCR found none in their images"
+    assert bad.why is not None and (bad.why.code, bad.why.details) == ("no_text_ocr", {"pages": 6})
     line = bad.line()
     assert line.startswith("✗ imagemagick-images.pdf: ") and "\n" not in line
     assert report.written and report.documents == 1
@@ -199,6 +200,7 @@ def test_corrupt_pages_are_named_corrupt_and_blank_pages_blank(tmp_path):
     pf.text_pdf(corpus / "gut.pdf", [five[0] + ["Jeder Satz hier ist lesbar und lang genug."]])
     report = build_index([corpus], _settings(tmp_path))
     reasons = {r.file: r.reason for r in report.results}
+    codes = {r.file: r.why.code for r in report.results if r.why is not None}
     for name in ("kaputt.pdf", "zyklus.pdf"):
         assert reasons[name].startswith("corrupt PDF: 5 of 5 pages unreadable (page 1: "), reasons[name]
     assert reasons["gemischt.pdf"].startswith(
@@ -209,6 +211,7 @@ def test_corrupt_pages_are_named_corrupt_and_blank_pages_blank(tmp_path):
     assert (
         reasons["leer-4.pdf"] == "no extractable text in 4 page(s): no text layer, and nothing on them for OCR to read"
     )
+    assert (codes["kaputt.pdf"], codes["leer-4.pdf"]) == ("corrupt", "no_text")
     assert report.documents == 1 and {r.file: r.status for r in report.results}["gut.pdf"] == "new"
 
 

@@ -2,8 +2,8 @@
 
 What a user must not notice: the index holds exactly what indexing the documents one by
 one gives, in the same order; a bad PDF still fails alone, in one line. What they do
-notice: the summary line says how fast it went, and a terminal gets a progress bar
-(a log file only plain lines).
+notice: the summary line says how fast it went, and a terminal gets a progress bar with
+pages, passages and the time left (a log file only plain lines).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ import pytest
 
 from index import build, store
 from index.build import build_index
+from index.progress import EMBED, READ, WRITE, BuildProgress
 from ingest.__main__ import main
+from ingest.pdf import PdfParse
 from tests import pdf_factory as pf
 from tests.conftest import CHARTER, FIXTURES, ROOT, charter_corpus, make_settings
 
@@ -87,12 +89,14 @@ def test_parsing_ahead_indexes_what_one_document_at_a_time_gives(tmp_path, chart
     shutil.copy(FIXTURES / "pdflatex-4-pages.pdf", corpus)  # sorts before the charter
     _small_pdf(corpus / "zukunft.pdf", "Mobilität", pages=2)  # and this one after it
     settings = make_settings(tmp_path)
-    report = build_index([corpus], settings)
+    events: list = []
+    report = build_index([corpus], settings, on_event=events.append)
     assert [(r.file, r.status) for r in report.results] == [
         ("pdflatex-4-pages.pdf", "new"),
         ("smart-city-charta-2021.pdf", "new"),
         ("zukunft.pdf", "new"),
     ]
+    _progress_is_told_in_order(events, report)
     together = _rows(settings.index_dir)
     assert list(together) == ["pdflatex-4-pages", "smart-city-charta-2021", "zukunft"]
 
@@ -115,6 +119,42 @@ def test_parsing_ahead_indexes_what_one_document_at_a_time_gives(tmp_path, chart
             rows["sentence_vectors"], alone[doc_id]["sentence_vectors"], atol=1e-5, err_msg=doc_id
         )
     assert len(together["smart-city-charta-2021"]["passages"]) > 50  # the charter, not an excerpt
+
+
+def _progress_is_told_in_order(events: list, report: build.BuildReport) -> None:
+    """What an interface hears of a build: per document, in order, its pages read, then
+    its passages and sentences embedded up to their totals with the time left, then its
+    result; at the end the writing of the index."""
+    assert [e for e in events if isinstance(e, build.DocResult)] == report.results
+    progress = [e for e in events if isinstance(e, BuildProgress)]
+    assert progress[-1].stage == WRITE
+    for number, result in enumerate(report.results, 1):
+        told = [p for p in progress if p.doc == number]
+        assert {(p.file, p.docs) for p in told} == {(result.file, 3)}
+        stages = [p.stage for p in told]
+        assert stages[0] == READ and stages[-1] == EMBED and stages == sorted(stages, key=[READ, EMBED].index)
+        embedding = [p for p in told if p.stage == EMBED]
+        assert all(p.pages == result.pages for p in embedding)
+        assert (embedding[-1].passages_done, embedding[-1].passages) == (result.passages, result.passages)
+        assert embedding[-1].sentences_done == embedding[-1].sentences > 0
+        assert embedding[-1].embedded == 1.0 and embedding[-1].seconds_left == 0.0
+        shares = [p.embedded for p in embedding]
+        assert shares == sorted(shares)
+        # The time left: from the build's first measured batch on, always.
+        assert all(p.seconds_left is not None for p in embedding[1:])
+
+
+def test_a_long_parse_tells_the_pages_it_has_read(tmp_path):
+    pdf = pf.text_pdf(
+        tmp_path / "lang.pdf", [[f"Seite {n}: Die Stadt plant {n} neue Radwege im Quartier."] for n in range(400)]
+    )
+    job = PdfParse(pdf, max_pages=2000, timeout_s=120)
+    seen = {job.pages_read()}
+    while not job.wait(0.005):
+        seen.add(job.pages_read())
+    assert len(job.result().pages) == 400
+    assert job.pages_read() == (400, 400)
+    assert any(0 < read < 400 and count == 400 for read, count in seen), sorted(seen)
 
 
 def test_bad_pdfs_among_good_ones_fail_alone_and_an_indexed_version_stays(tmp_path, capsys, three_ahead):
@@ -242,8 +282,11 @@ def test_a_terminal_gets_a_progress_bar_and_a_log_plain_lines(tmp_path, three_ah
     index_dir = tmp_path / "index"
 
     out, err = _run_ingest(corpus, index_dir, terminal=True)
-    assert re.search(r"indexing: +\d+%\|.*\| [0-3]/3 ", err), err
-    assert "3/3" in err
+    # One line that follows the build: which document of how many, its pages read, its
+    # passages and sentences embedded of their totals, and the time left once measured.
+    assert re.search(r"indexing 1/3 a-bauen\.pdf +\d+%\|", err), err
+    assert "indexing 3/3 c-energie.pdf" in err, err
+    assert re.search(r"\| about \d+ (s|min) left; 1 pages, passages \d+/[1-9]\d*, sentences \d+/[1-9]\d* ", err), err
     lines = out.splitlines()
     assert [line.split(":")[0] for line in lines[:3]] == ["✓ a-bauen.pdf", "✓ b-daten.pdf", "✓ c-energie.pdf"]
     assert "\r" not in out and "pages/s" in lines[3]

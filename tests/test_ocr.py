@@ -27,6 +27,7 @@ from ingest.ocr import INSTALL
 from ingest.pdf import PdfParse, read_pdf
 from tests import pdf_factory as pf
 from tests.test_source_view import found_box, overlap
+from web.admin import reason_text
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -135,11 +136,18 @@ def test_without_tesseract_the_line_says_how_to_install_it_and_the_rest_is_index
     assert len(lines) == 2 and report.documents == 1
     row = next(r for r in maintain.status(settings).rows if r.file == "gemischt.pdf")
     assert row.state == "ok" and f"1 of 2 pages unreadable: OCR needs Tesseract: {INSTALL}" in row.note
+    [note] = row.notes
+    assert reason_text(note, note.text, "de") == (
+        f"1 von 2 Seiten nicht lesbar: OCR needs Tesseract: {INSTALL} (ihr Text ist nicht durchsuchbar)"
+    )
 
     # Installed (here: back on the PATH), the next build reads what waited for it.
     monkeypatch.setenv("PATH", path)
     row = next(r for r in maintain.status(settings).rows if r.file == "gemischt.pdf")
     assert row.state == "changed" and "pages without text layer can be read by OCR now" in row.note
+    assert "Seiten ohne Textebene lassen sich jetzt per Texterkennung (OCR) lesen" in [
+        reason_text(n, n.text, "de") for n in row.notes
+    ]
     report = build_index([corpus], settings)
     by_file = {r.file: r for r in report.results}
     assert by_file["scan.pdf"].status == "new" and by_file["scan.pdf"].ocr == 1
@@ -173,8 +181,29 @@ def test_ocr_stops_at_the_parse_time_limit_and_leaves_no_tesseract_behind(tmp_pa
     message = str(err.value)
     assert message.startswith("scan.pdf: OCR of 4 pages without text layer did not finish within 4 s ("), message
     assert message.endswith("); raise CHARTA_PARSE_TIMEOUT")
+    # The admin tab words it in German from its code.
+    assert err.value.code == "ocr_timeout" and err.value.details["pages"] == 4
+    assert reason_text(err.value.why, err.value.reason, "de").startswith(
+        "die Texterkennung (OCR) von 4 Seiten ohne Textebene wurde nicht in 4 s fertig ("
+    )
     with pytest.raises(ProcessLookupError):  # the parser's process group is empty: no Tesseract left running
         os.killpg(parse._proc.pid, 0)
+
+
+def test_a_scanned_page_counts_as_read_once_ocr_has_read_it(tmp_path):
+    """The progress pipe: the text layer's page at once, the scanned one after Tesseract."""
+    mixed = _mixed(tmp_path / "gemischt.pdf", scan_copy(CHARTER, tmp_path / "page.pdf", [10]))
+    job = PdfParse(mixed, max_pages=10, timeout_s=120)
+    told = [job.pages_read()]
+    while not job.wait(0.005):
+        if job.pages_read() != told[-1]:
+            told.append(job.pages_read())
+    raw = job.result()
+    told.append(job.pages_read())
+    assert raw.ocr_read == 1 and 1 in raw.ocr_words
+    # (1, 2) for as long as OCR reads the second page, then (2, 2); never more, never back.
+    assert (1, 2) in told and told[-1] == (2, 2) and told.index((1, 2)) < told.index((2, 2))
+    assert told == sorted(told)
 
 
 def test_an_image_that_claims_gigapixels_is_not_rendered(tmp_path):

@@ -6,27 +6,39 @@ action asks for it. Uploads are checked before anything is written or parsed (si
 indexed in a background thread with the normal build, which publishes the new index
 atomically: nothing is searchable before it is indexed completely. The running app
 switches to the new index on its next request (:class:`index.live.LiveSearcher`).
+
+While it indexes, the tab shows the document, its pages read and passages and sentences
+embedded of their totals, and the time left (:mod:`index.progress`). Everything it says
+is worded here from the library's results and reason codes, in the interface's language
+(web/i18n.py); the library's English lines are the command line's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hmac
+import json
 import logging
 import math
 import queue
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html import escape as esc
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from common.errors import ChartaError, DocumentError, IndexLockedError
+from common.errors import ChartaError, DocumentError, IndexLockedError, Reason
 from common.settings import Settings
 from index import maintain
+from index.build import BuildReport, DocResult
 from index.live import LiveSearcher
+from index.maintain import FileChange, StatusRow
+from index.progress import EMBED, READ, WRITE, BuildProgress, rounded
 from ingest.pdf import check_file
 from web.errors import shown
 from web.guard import UPLOAD_COOKIE, LoginThrottle, UploadGate
@@ -34,62 +46,301 @@ from web.i18n import STRINGS, t
 
 log = logging.getLogger(__name__)
 
-STATUS_HEADERS = [
-    "Zustand",
-    "Dokument",
-    "Titel",
-    "Ausgabe",
-    "Seiten",
-    "Passagen",
-    "SHA-256",
-    "Indexiert",
-    "Hinweis",
+COLUMNS = [
+    "col_state",
+    "col_doc",
+    "col_title",
+    "col_edition",
+    "col_pages",
+    "col_passages",
+    "col_sha",
+    "col_indexed",
+    "col_note",
 ]
-_STATE_DE = {
-    "ok": "aktuell",
-    "new": "neu",
-    "changed": "geändert",
-    "missing": "fehlt",
-    "duplicate": "Duplikat",
-    "invalid": "ungültig",
-}
 _WRONG_TOKEN_DELAY_S = 1.0  # slows down guessing
+_REDRAW_S = 0.5  # the progress on screen is redrawn at most this often
 
 
-def check_upload(path: Path, settings: Settings) -> str | None:
-    """Why an uploaded file is refused (German, one line), or None.
+# --------------------------------------------------------------------------- words
 
-    The checks are ingest's own (:func:`ingest.pdf.check_file`, 1 KB read at most); only
-    the wording is the tab's.
+
+def number(value: float, lang: str, digits: int = 1) -> str:
+    """A decimal number as the language writes it.
+
+    >>> number(0.25, "de"), number(0.25, "en"), number(1234.5, "de", 0)
+    ('0,2', '0.2', '1234')
+    """
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "de" else text
+
+
+def duration(seconds: float, lang: str) -> str:
+    """How long something took.
+
+    >>> duration(12.34, "de"), duration(329.2, "de"), duration(4000, "en")
+    ('12,3 s', '5 min 29 s', '66 min 40 s')
+    """
+    if seconds < 60:
+        return f"{number(seconds, lang)} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def time_left(seconds: float | None, lang: str) -> str:
+    """The estimated time left, in words.
+
+    >>> time_left(None, "de"), time_left(42, "de"), time_left(250, "en")
+    ('Restzeit: wird gemessen …', 'Restzeit: noch etwa 45 s', 'Time left: about 5 min')
+    """
+    if seconds is None:
+        return t("progress_measuring", lang)
+    h, m, s = rounded(seconds)
+    if h:
+        return t("progress_left_h", lang, h=h, m=m)
+    return t("progress_left_min", lang, m=m) if m else t("progress_left_s", lang, s=s)
+
+
+def reason_text(why: Reason | None, english: str, lang: str) -> str:
+    """A reason in the interface's language: worded from its code (``reason_<code>``),
+    else the library's English line. An empty detail leaves no empty brackets.
+
+    >>> reason_text(Reason("too_many_pages", "…", {"pages": 3000, "limit": 2000}), "…", "de")
+    'zu viele Seiten (3000, Grenze 2000, CHARTA_MAX_PAGES)'
+    >>> reason_text(Reason("corrupt", "…", {"failed": 2, "pages": 2, "detail": ""}), "…", "de")
+    'beschädigtes PDF: 2 von 2 Seiten nicht lesbar'
+    """
+    if why is None or f"reason_{why.code}" not in STRINGS:
+        return english
+    values: dict[str, object] = dict(why.details)
+    if why.cause is not None:
+        values["cause"] = reason_text(why.cause, why.cause.text, lang)
+    return re.sub(r" \(\)", "", t(f"reason_{why.code}", lang, **values))
+
+
+@dataclass(frozen=True)
+class Said:
+    """A line of the tab's own (a text key and its values)."""
+
+    key: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+Entry = FileChange | DocResult | BuildReport | Said  # a line of the log
+
+
+def change_line(c: FileChange, lang: str) -> str:
+    """What happened to an uploaded file."""
+    why = reason_text(c.why, c.reason, lang)
+    if c.action == "duplicate":
+        return t("admin_duplicate", lang, file=c.source, reason=why)
+    if c.action == "rejected":
+        return t("admin_rejected", lang, file=c.source, reason=why)
+    if c.action == "replaced":
+        return t("admin_replaced", lang, file=c.source, reason=why)
+    if c.file and c.file != c.source:
+        return t("admin_added_as", lang, source=c.source, file=c.file)
+    return t("admin_added", lang, file=c.source)
+
+
+def result_line(r: DocResult, lang: str) -> str:
+    """What the build did with a document."""
+    why = reason_text(r.why, r.reason, lang)
+    if r.status in ("failed", "duplicate"):
+        return t("admin_doc_failed", lang, file=r.file, reason=why)
+    if r.status == "kept":
+        return t("admin_doc_kept", lang, file=r.file, reason=why)
+    if r.status == "removed":
+        return t("admin_doc_removed", lang, file=r.file)
+    counts = {"file": r.file, "pages": r.pages, "passages": r.passages, "seconds": number(r.seconds, lang)}
+    if r.status == "unchanged":
+        return t("admin_doc_unchanged", lang, **counts)
+    if r.unreadable:
+        return t("admin_doc_lost_pages", lang, unreadable=r.unreadable, **counts)
+    return t("admin_doc_changed" if r.status == "changed" else "admin_doc_new", lang, **counts)
+
+
+def summary_line(b: BuildReport, lang: str) -> str:
+    """The index after the build, and how fast this build indexed.
+
+    >>> print(summary_line(BuildReport(documents=2, pages=138, passages=837, seconds=329.2, written=True,
+    ...                                pages_done=117, passages_done=717, embed_seconds=300.0), "de"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Im Index: 2 Dokument(e), 138 Seiten, 837 Passagen; Index aktualisiert; 5 min 29 s
+    (0,4 Seiten/s, 2,2 Passagen/s, davon 91 % Einbetten)
+    """
+    text = t(
+        "admin_summary",
+        lang,
+        documents=b.documents,
+        pages=b.pages,
+        passages=b.passages,
+        state=t("admin_index_updated" if b.written else "admin_index_unchanged", lang),
+        seconds=duration(b.seconds, lang),
+    )
+    if b.pages_done and b.seconds > 0:
+        text += t(
+            "admin_speed",
+            lang,
+            pages_s=number(b.pages_done / b.seconds, lang),
+            passages_s=number(b.passages_done / b.seconds, lang),
+            share=round(100 * b.embed_seconds / b.seconds),
+        )
+    return text
+
+
+def entry_line(e: Entry, lang: str) -> str:
+    if isinstance(e, FileChange):
+        return change_line(e, lang)
+    if isinstance(e, DocResult):
+        return result_line(e, lang)
+    if isinstance(e, BuildReport):
+        return summary_line(e, lang)
+    return t(e.key, lang, **e.values)
+
+
+def _bar(label: str, done: int, total: int) -> str:
+    return (
+        f'<p>{esc(label)}</p><progress max="{max(total, 1)}" value="{min(done, total)}" '
+        f'aria-label="{esc(label)}"></progress>'
+    )
+
+
+def progress_html(p: BuildProgress | None, lang: str, finished: BuildReport | None = None) -> str:
+    """The running indexing: document, pages read, passages and sentences embedded of
+    their totals, and the time left; once it is over, how long it took.
+
+    >>> html = progress_html(BuildProgress(EMBED, "GeoTopo.pdf", 1, 1, 117, 117, 300, 717, 0, 1207, 0.2, 250), "de")
+    >>> [s for s in ("Seiten gelesen: 117 von 117", "Passagen eingebettet: 300 von 717",
+    ...              "Sätze eingebettet: 0 von 1207", "Restzeit: noch etwa 5 min") if s not in html]
+    []
+    """
+    if p is None:
+        if finished is None:
+            return ""
+        if not finished.pages_done:
+            return f'<div class="lotse-progress"><p>{esc(t("progress_nothing", lang))}</p></div>'
+        done = t(
+            "progress_done",
+            lang,
+            seconds=duration(finished.seconds, lang),
+            pages=finished.pages_done,
+            passages=finished.passages_done,
+        )
+        return f'<div class="lotse-progress"><p>{esc(done)}</p></div>'
+    if p.stage == WRITE:
+        return f'<div class="lotse-progress"><p>{esc(t("progress_writing", lang))}</p></div>'
+    parts = [f"<h3>{esc(t('progress_doc', lang, file=p.file, doc=p.doc, docs=p.docs))}</h3>"]
+    if p.stage == READ and not p.pages:
+        parts.append(f"<p>{esc(t('progress_opening', lang))}</p>")
+    else:
+        parts.append(_bar(t("progress_pages", lang, done=p.pages_read, total=p.pages), p.pages_read, p.pages))
+    if p.stage == EMBED:
+        parts.append(
+            _bar(t("progress_passages", lang, done=p.passages_done, total=p.passages), p.passages_done, p.passages)
+        )
+        parts.append(
+            _bar(t("progress_sentences", lang, done=p.sentences_done, total=p.sentences), p.sentences_done, p.sentences)
+        )
+        parts.append(f"<p><strong>{esc(time_left(p.seconds_left, lang))}</strong></p>")
+    else:
+        parts.append(f"<p>{esc(time_left(None, lang))}</p>")
+    if p.docs > p.doc:
+        parts.append(f"<p>{esc(t('progress_more_docs', lang, n=p.docs - p.doc))}</p>")
+    return f'<div class="lotse-progress">{"".join(parts)}</div>'
+
+
+def status_table(rows: list[StatusRow] | None, lang: str) -> dict[str, Any]:
+    """The status of ``ingest status`` as the tab's table: headers and rows, worded in
+    ``lang`` (states, notes)."""
+    out = []
+    for r in rows or []:
+        notes = [reason_text(n, n.text, lang) for n in r.notes] or ([r.note] if r.note else [])
+        if r.superseded_by:
+            notes.insert(0, t("superseded_by", lang, doc_id=r.superseded_by))
+        state, *rest = r.cells()
+        key = f"state_{state}"
+        out.append([t(key, lang) if key in STRINGS else state, *rest, "; ".join(notes)])
+    return {"headers": [t(c, lang) for c in COLUMNS], "data": out}
+
+
+def check_upload(path: Path, settings: Settings) -> Reason | None:
+    """Why an uploaded file is refused, or None.
+
+    The checks are ingest's own (:func:`ingest.pdf.check_file`, 1 KB read at most).
     """
     try:
         check_file(path, settings.max_file_mb)
     except DocumentError as exc:
-        key = f"upload_{exc.code}"
-        return t(key, "de", **exc.details) if key in STRINGS else exc.reason
+        return exc.why
     except OSError as exc:
-        return f"nicht lesbar ({exc.strerror})"
+        return Reason("unreadable", f"unreadable ({exc.strerror})", {"detail": exc.strerror})
     return None
 
 
-def status_rows(settings: Settings) -> list[list[str]]:
-    """The status table of ``ingest status``, with German states and notes."""
-    rows = []
-    for r in maintain.status(settings).rows:
-        note = r.note
-        if r.superseded_by:
-            note = f"ersetzt durch {r.superseded_by}" + (f"; {note}" if note else "")
-        state, *rest = r.cells()
-        rows.append([_STATE_DE.get(state, state), *rest, note])
-    return rows
+# --------------------------------------------------------------------------- state
 
 
-SET_COOKIE_JS = f"""(ticket) => {{
+@dataclass
+class AdminView:
+    """What one session's tab shows, kept so that the language switch can word it again."""
+
+    logged_in: bool = False
+    entries: list[Entry] = field(default_factory=list)
+    progress: BuildProgress | None = None
+    finished: BuildReport | None = None
+    rows: list[StatusRow] | None = None
+
+    def log(self, lang: str) -> str:
+        return "\n".join(entry_line(e, lang) for e in self.entries)
+
+
+class _Running:
+    """The indexing under way, if any (one at a time): what a login or "Status anzeigen"
+    in another session shows of it."""
+
+    def __init__(self) -> None:
+        self.progress: BuildProgress | None = None
+        self.active = False
+
+
+@dataclass
+class AdminTab:
+    """What the page needs of the tab: its session state and the views the language
+    switch words again."""
+
+    view: gr.State
+    components: list[Any]
+    limits: dict[str, object]  # the values of the introduction
+
+    def rerender(self, view: AdminView | None, lang: str) -> list[Any]:
+        view = view or AdminView()
+        return [
+            t("admin_intro", lang, **self.limits),
+            t("admin_logged_in", lang) if view.logged_in else "",
+            gr.update(value=view.log(lang), label=t("admin_log", lang)),
+            progress_html(view.progress, lang, view.finished),
+            gr.update(value=status_table(view.rows, lang), label=t("admin_table", lang)),
+        ]
+
+
+SET_COOKIE_JS = """(ticket) => {{
   if (ticket) {{
-    document.cookie = "{UPLOAD_COOKIE}=" + ticket + "; path=/; max-age=3600; SameSite=Strict";
+    document.cookie = "{cookie}=" + ticket + "; path=/; max-age=3600; SameSite=Strict";
+    // A warning about an earlier wrong token is stale once a login has succeeded.
+    const stale = {warnings};
+    for (const toast of document.querySelectorAll("[data-testid=toast-body]")) {{
+      const close = toast.querySelector(".toast-close");
+      if (close && stale.some((w) => toast.textContent.includes(w))) close.click();
+    }}
   }}
   return [];
 }}"""
+
+
+def _set_cookie_js() -> str:
+    # The login warnings in both languages, up to their first value (the wait varies).
+    warnings = [text.split("{")[0].strip() for key in ("admin_wrong_token", "admin_wait") for text in STRINGS[key]]
+    return SET_COOKIE_JS.format(cookie=UPLOAD_COOKIE, warnings=json.dumps(warnings, ensure_ascii=False))
 
 
 def _discard(paths: list[str]) -> None:
@@ -99,152 +350,240 @@ def _discard(paths: list[str]) -> None:
             Path(p).unlink()
 
 
+# --------------------------------------------------------------------------- the tab
+
+
 def build_admin_tab(
     live: LiveSearcher,
     settings: Settings,
     token: str,
     gate: UploadGate,
     throttle: LoginThrottle | None = None,
-) -> None:
+    lang: gr.State | None = None,
+    tr: Callable[[Any, str, str], Any] | None = None,
+) -> AdminTab:
     """Add the tab "Verwaltung" to the caller's ``gr.Tabs`` (call inside its context).
 
     ``gate`` must be the one the app's :class:`web.guard.GuardMiddleware` checks:
-    a login issues its ticket, and only files uploaded with it are taken.
+    a login issues its ticket, and only files uploaded with it are taken. ``lang`` is the
+    page's language state and ``tr`` its way to register a label for the language switch
+    (without them, the tab speaks German).
     """
     if not token or not token.strip():
         raise ValueError("the admin token must not be empty (CHARTA_ADMIN_TOKEN)")
     expected = token.strip().encode("utf-8")
     throttle = throttle or LoginThrottle()
+    running = _Running()
+    label = tr or (lambda component, _attr, _key: component)
 
-    def authorised(given: str | None, request: gr.Request | None) -> None:
+    def authorised(given: str | None, request: gr.Request | None, lg: str) -> None:
         client = str(getattr(getattr(request, "client", None), "host", "") or "")
         wait = throttle.wait_s(client)
         if wait > 0:
             log.warning("admin: attempt from %s refused unchecked, %d s after repeated wrong tokens", client, wait)
-            raise shown(f"Zu viele falsche Anmeldungen. Bitte in {math.ceil(wait)} s erneut versuchen.")
+            raise shown(t("admin_wait", lg, seconds=math.ceil(wait)), lg)
         if not hmac.compare_digest((given or "").strip().encode("utf-8"), expected):
             wait = throttle.failed(client)
             log.warning("admin: wrong token from %s%s", client, f"; next attempt in {wait:.0f} s" if wait else "")
             time.sleep(_WRONG_TOKEN_DELAY_S)
-            raise shown("Falsches oder fehlendes Admin-Token.")
+            raise shown(t("admin_wrong_token", lg), lg)
         throttle.succeeded(client)
 
-    def login(given: str | None, request: gr.Request) -> tuple[str, Any, str]:
-        authorised(given, request)
-        return "Angemeldet. Sie können jetzt PDF-Dateien hochladen.", gr.Column(visible=True), gate.issue()
-
-    def show_status(given: str | None, request: gr.Request) -> list[list[str]]:
-        authorised(given, request)
+    def rows() -> list[StatusRow]:
         try:
-            return status_rows(settings)
+            return maintain.status(settings).rows
         except ChartaError as exc:
             raise shown(str(exc)) from None
 
+    def running_view(view: AdminView) -> AdminView:
+        """The session's view with the progress of the indexing under way, if any (this
+        session's upload, after a reload, or another session's)."""
+        view.progress = running.progress if running.active else None
+        if view.progress is not None:
+            view.finished = None
+        return view
+
+    def login(given: str | None, lg: str, view: AdminView | None, request: gr.Request) -> tuple[Any, ...]:
+        authorised(given, request, lg)
+        view = running_view(view or AdminView())
+        view.logged_in = True
+        return (
+            t("admin_logged_in", lg),
+            gr.Column(visible=True),
+            progress_html(view.progress, lg, view.finished),
+            gate.issue(),
+            view,
+        )
+
+    def show_status(given: str | None, lg: str, view: AdminView | None, request: gr.Request) -> tuple[Any, ...]:
+        authorised(given, request, lg)
+        view = running_view(view or AdminView())
+        view.rows = rows()
+        return status_table(view.rows, lg), progress_html(view.progress, lg, view.finished), view
+
     def upload(
-        given: str | None, files: list[str] | None, replace: bool, request: gr.Request
-    ) -> Iterator[tuple[str, list[list[str]]]]:
-        authorised(given, request)
+        given: str | None,
+        files: list[str] | None,
+        replace: bool,
+        lg: str,
+        view: AdminView | None,
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, ...]]:
+        authorised(given, request, lg)
         if not files:
-            raise shown("Bitte zuerst PDF-Dateien auswählen.")
+            raise shown(t("admin_choose_files", lg), lg)
         ticket = (getattr(request, "cookies", None) or {}).get(UPLOAD_COOKIE)
+        fresh = AdminView(logged_in=True, rows=(view or AdminView()).rows)  # a new log for each upload
         try:
-            yield from _index_uploads(files, replace, ticket)
+            yield from _index_uploads(files, replace, ticket, lg, fresh)
         finally:
             _discard([f for f in files if gate.owns(ticket, f)])
 
-    def _index_uploads(files: list[str], replace: bool, ticket: str | None) -> Iterator[tuple[str, list[list[str]]]]:
-        lines: list[str] = []
+    def _index_uploads(
+        files: list[str], replace: bool, ticket: str | None, lg: str, view: AdminView
+    ) -> Iterator[tuple[Any, ...]]:
+        def shown_now(table: Any = None) -> tuple[Any, ...]:
+            return (
+                view.log(lg),
+                progress_html(view.progress, lg, view.finished),
+                gr.skip() if table is None else table,  # hashing the corpus for each line is waste
+                view,
+            )
+
         accepted: list[tuple[Path, str]] = []
         for f in files:
             path = Path(f)
             if not gate.owns(ticket, f):
                 # Only what this login uploaded: never a path named by the caller.
-                lines.append(f"✗ {path.name}: abgelehnt – nicht mit dieser Anmeldung hochgeladen")
+                why = Reason("not_this_login", "not uploaded with this login")  # worded by web/i18n.py
+                view.entries.append(FileChange.because(path.name, "rejected", "", why))
                 continue
             reason = check_upload(path, settings)
             if reason:
-                lines.append(f"✗ {path.name}: abgelehnt – {reason}")
+                view.entries.append(FileChange.because(path.name, "rejected", "", reason))
             else:
                 accepted.append((path, path.name))
         if not accepted:
-            yield "\n".join(lines), status_rows(settings)
+            view.rows = rows()
+            yield shown_now(status_table(view.rows, lg))
             return
-        lines.append(f"Indexiere {len(accepted)} Datei(en) …")
-        yield "\n".join(lines), gr.skip()
+        view.entries.append(Said("admin_indexing", {"n": len(accepted)}))
+        yield shown_now()
 
-        progress: queue.Queue[str] = queue.Queue()
+        events: queue.Queue[maintain.Event] = queue.Queue()
         outcome: dict[str, Any] = {}
 
         def work() -> None:
+            running.active, running.progress = True, None
             try:
-                outcome["report"] = maintain.add(accepted, settings, replace=replace, progress=progress.put)
+                outcome["report"] = maintain.add(accepted, settings, replace=replace, on_event=events.put)
             except IndexLockedError as exc:
-                outcome["error"] = f"Der Index wird gerade aufgebaut; bitte später erneut versuchen ({exc})."
+                outcome["error"] = Said("admin_locked", {"detail": str(exc)})
             except ChartaError as exc:
-                outcome["error"] = str(exc)
+                outcome["error"] = Said("admin_failed", {"detail": str(exc)})
             except Exception as exc:  # the thread must report, not die silently
                 log.exception("indexing uploads failed")
-                outcome["error"] = f"unerwarteter Fehler: {type(exc).__name__}: {exc}"
+                unexpected = t("admin_unexpected", lg, detail=f"{type(exc).__name__}: {exc}")
+                outcome["error"] = Said("admin_failed", {"detail": unexpected})
+            finally:
+                running.active = False
 
         # The build keeps running if the browser goes away; it publishes atomically.
         worker = threading.Thread(target=work, name="charta-admin-index", daemon=True)
         worker.start()
-        while worker.is_alive() or not progress.empty():
+        drawn = 0.0
+        while worker.is_alive() or not events.empty():
             try:
-                lines.append(progress.get(timeout=0.3))
+                event = events.get(timeout=0.3)
             except queue.Empty:
                 continue
-            while not progress.empty():
-                lines.append(progress.get_nowait())
-            yield "\n".join(lines), gr.skip()  # hashing the corpus for each line is waste
+            changed = False
+            while True:
+                if isinstance(event, BuildProgress):
+                    view.progress = running.progress = event
+                else:
+                    # A file taken back out after a failed build is told again: its line
+                    # is worded anew, not repeated.
+                    if not any(event is e for e in view.entries):
+                        view.entries.append(event)
+                    changed = True
+                try:
+                    event = events.get_nowait()
+                except queue.Empty:
+                    break
+            if changed or time.monotonic() - drawn >= _REDRAW_S:
+                drawn = time.monotonic()
+                yield shown_now()
         worker.join()
+        view.progress = None
         if "error" in outcome:
-            lines.append(f"✗ Fehler: {outcome['error']} Der bisherige Index bleibt in Betrieb.")
+            view.entries.append(outcome["error"])
         else:
             report = outcome["report"]
             if report.build is not None:
-                lines.append(report.build.summary())
-            if report.build is not None and report.build.written:
-                try:
-                    # Switch now, so that "searchable" is true when it is said.
-                    serving = live.switch().generation
-                except ChartaError as exc:
-                    lines.append(f"✗ Der neue Index lässt sich nicht laden: {exc}")
-                else:
-                    if serving == report.build.generation:
-                        lines.append("Fertig: die neuen Dokumente sind jetzt durchsuchbar.")
-                    else:
-                        lines.append(f"✗ Der neue Index ist nicht in Betrieb: {live.last_error or serving}")
-            else:
-                lines.append("Fertig: der Index ist unverändert.")
-        yield "\n".join(lines), status_rows(settings)
+                view.entries.append(report.build)
+                view.finished = report.build
+            view.entries.append(_switched(report.build))
+        view.rows = rows()
+        yield shown_now(status_table(view.rows, lg))
 
-    with gr.Tab("Verwaltung", id="verwaltung"):
-        gr.Markdown(
-            "### Dokumente verwalten\n"
-            f"PDF-Dateien (höchstens {settings.max_file_mb:g} MB, {gate.max_files} je Anmeldung) werden in "
-            "den Korpus kopiert und indexiert. Durchsuchbar sind sie erst, wenn die Indexierung "
-            "vollständig abgeschlossen ist. Dateien mit gleichem Inhalt werden nicht doppelt "
-            "aufgenommen."
-        )
-        token_box = gr.Textbox(label="Admin-Token", type="password", max_lines=1)
+    def _switched(build: BuildReport | None) -> Said:
+        if build is None or not build.written:
+            return Said("admin_unchanged")
+        try:
+            # Switch now, so that "searchable" is true when it is said.
+            serving = live.switch().generation
+        except ChartaError as exc:
+            return Said("admin_not_loaded", {"detail": str(exc)})
+        if serving == build.generation:
+            return Said("admin_searchable")
+        return Said("admin_not_serving", {"detail": live.last_error or serving})
+
+    limits: dict[str, object] = {"mb": f"{settings.max_file_mb:g}", "files": gate.max_files}
+    with label(gr.Tab(t("tab_admin"), id="verwaltung"), "label", "tab_admin"):
+        # Inside the tab: a state among the tabs would make Gradio show the tab twice.
+        lang_state = lang if lang is not None else gr.State("de")
+        view_state = gr.State(None)
+        intro = gr.Markdown(t("admin_intro", "de", **limits))
+        token_box = label(gr.Textbox(label=t("admin_token"), type="password", max_lines=1), "label", "admin_token")
         with gr.Row():
-            login_btn = gr.Button("Anmelden", variant="primary")
-            refresh = gr.Button("Status anzeigen")
+            login_btn = label(gr.Button(t("admin_login"), variant="primary"), "value", "admin_login")
+            refresh = label(gr.Button(t("admin_show_status")), "value", "admin_show_status")
         login_msg = gr.Markdown()
         ticket_box = gr.Textbox(visible=False)
         # The upload control exists for a session only after its login: Gradio's upload
         # route takes files only with that login's ticket (web/guard.py).
-        with gr.Column(visible=False) as upload_area:
-            files = gr.File(label="PDF-Dateien", file_count="multiple", file_types=[".pdf"], type="filepath")
-            replace = gr.Checkbox(
-                label="Gleichnamige Datei ersetzen (die alte wird nach corpus/.removed/ verschoben)", value=False
+        with gr.Column(visible=False, elem_classes=["lotse-admin"]) as upload_area:
+            files = label(
+                gr.File(label=t("admin_files"), file_count="multiple", file_types=[".pdf"], type="filepath"),
+                "label",
+                "admin_files",
             )
-            start = gr.Button("Hochladen und indexieren", variant="primary")
-            log_box = gr.Textbox(label="Fortschritt", lines=10, max_lines=30, interactive=False, autoscroll=True)
-        table = gr.Dataframe(headers=STATUS_HEADERS, value=[], label="Dokumente im Index", interactive=False, wrap=True)
-    login_btn.click(login, [token_box], [login_msg, upload_area, ticket_box], api_name="admin_login").then(
-        None, [ticket_box], None, js=SET_COOKIE_JS
+            replace = label(gr.Checkbox(label=t("admin_replace"), value=False), "label", "admin_replace")
+            start = label(gr.Button(t("admin_start"), variant="primary"), "value", "admin_start")
+            progress = gr.HTML(elem_id="indexierung")
+            log_box = gr.Textbox(label=t("admin_log"), lines=8, max_lines=30, interactive=False, autoscroll=True)
+        table = gr.Dataframe(
+            value=status_table(None, "de"),
+            label=t("admin_table"),
+            interactive=False,
+            wrap=True,
+            elem_id="dokumente-status",
+        )
+    login_btn.click(
+        login,
+        [token_box, lang_state, view_state],
+        [login_msg, upload_area, progress, ticket_box, view_state],
+        api_name="admin_login",
+    ).success(None, [ticket_box], None, js=_set_cookie_js())
+    start.click(
+        upload,
+        [token_box, files, replace, lang_state, view_state],
+        [log_box, progress, table, view_state],
+        api_name="admin_upload",
+        concurrency_limit=1,
+    ).success(lambda: None, None, [files], api_name=False)  # the uploaded copies are gone: choose anew
+    refresh.click(
+        show_status, [token_box, lang_state, view_state], [table, progress, view_state], api_name="admin_status"
     )
-    start.click(upload, [token_box, files, replace], [log_box, table], api_name="admin_upload", concurrency_limit=1)
-    refresh.click(show_status, [token_box], [table], api_name="admin_status")
+    return AdminTab(view_state, [intro, login_msg, log_box, progress, table], limits)

@@ -7,9 +7,323 @@
 from __future__ import annotations
 
 from answer.answer import LACKS_NOTE
-from answer.cite import OCR_NOTE
 
 LANGS = ("de", "en")
+
+# The tab "Verwaltung" (web/admin.py).
+ADMIN: dict[str, tuple[str, str]] = {
+    "tab_admin": ("Verwaltung", "Administration"),
+    "admin_intro": (
+        (
+            "### Dokumente verwalten\nPDF-Dateien (höchstens {mb} MB, {files} je Anmeldung) werden in den "
+            "Korpus kopiert und indexiert. Durchsuchbar sind sie erst, wenn die Indexierung vollständig "
+            "abgeschlossen ist. Dateien mit gleichem Inhalt werden nicht doppelt aufgenommen."
+        ),
+        (
+            "### Manage documents\nPDF files (at most {mb} MB, {files} per login) are copied into the corpus "
+            "and indexed. They can be searched once indexing has finished completely. Files with the same "
+            "content are not taken twice."
+        ),
+    ),
+    "admin_token": ("Admin-Token", "Admin token"),
+    "admin_login": ("Anmelden", "Log in"),
+    "admin_show_status": ("Status anzeigen", "Show status"),
+    "admin_logged_in": (
+        "Angemeldet. Sie können jetzt PDF-Dateien hochladen.",
+        "Logged in. You can upload PDF files now.",
+    ),
+    "admin_wrong_token": ("Falsches oder fehlendes Admin-Token.", "Wrong or missing admin token."),
+    "admin_wait": (
+        "Zu viele falsche Anmeldungen. Bitte in {seconds} s erneut versuchen.",
+        "Too many wrong logins. Please try again in {seconds} s.",
+    ),
+    "admin_files": ("PDF-Dateien", "PDF files"),
+    "admin_replace": (
+        "Gleichnamige Datei ersetzen (die alte wird nach corpus/.removed/ verschoben)",
+        "Replace a file of the same name (the old one is moved to corpus/.removed/)",
+    ),
+    "admin_start": ("Hochladen und indexieren", "Upload and index"),
+    "admin_log": ("Protokoll", "Log"),
+    "admin_table": ("Dokumente im Index", "Documents in the index"),
+    "admin_choose_files": ("Bitte zuerst PDF-Dateien auswählen.", "Please choose PDF files first."),
+    "admin_indexing": ("Indexiere {n} Datei(en) …", "Indexing {n} file(s) …"),
+    "admin_locked": (
+        "Der Index wird gerade aufgebaut; bitte später erneut versuchen ({detail}).",
+        "The index is being built right now; please try again later ({detail}).",
+    ),
+    "admin_failed": (
+        "✗ Fehler: {detail} Der bisherige Index bleibt in Betrieb.",
+        "✗ Error: {detail} The previous index stays in service.",
+    ),
+    "admin_unexpected": ("unerwarteter Fehler: {detail}", "unexpected error: {detail}"),
+    "admin_not_loaded": (
+        "✗ Der neue Index lässt sich nicht laden: {detail}",
+        "✗ The new index cannot be loaded: {detail}",
+    ),
+    "admin_not_serving": (
+        "✗ Der neue Index ist nicht in Betrieb: {detail}",
+        "✗ The new index is not in service: {detail}",
+    ),
+    "admin_searchable": (
+        "Fertig: die neuen Dokumente sind jetzt durchsuchbar.",
+        "Done: the new documents can be searched now.",
+    ),
+    "admin_unchanged": ("Fertig: der Index ist unverändert.", "Done: the index is unchanged."),
+    # Lines of the log: a file taken (or not), a document indexed (or not), the summary.
+    "admin_added": ("+ {file}: hinzugefügt", "+ {file}: added"),
+    "admin_added_as": ("+ {source} → {file}: hinzugefügt", "+ {source} → {file}: added"),
+    "admin_replaced": ("+ {file}: ersetzt ({reason})", "+ {file}: replaced ({reason})"),
+    "admin_duplicate": ("= {file}: {reason}", "= {file}: {reason}"),
+    "admin_rejected": ("✗ {file}: abgelehnt – {reason}", "✗ {file}: refused – {reason}"),
+    "admin_doc_new": (
+        "✓ {file}: {pages} Seiten, {passages} Passagen, {seconds} s (neu)",
+        "✓ {file}: {pages} pages, {passages} passages, {seconds} s (new)",
+    ),
+    "admin_doc_changed": (
+        "✓ {file}: {pages} Seiten, {passages} Passagen, {seconds} s (geändert)",
+        "✓ {file}: {pages} pages, {passages} passages, {seconds} s (changed)",
+    ),
+    "admin_doc_lost_pages": (
+        "! {file}: {pages} Seiten ({unreadable} davon nicht lesbar), {passages} Passagen, {seconds} s",
+        "! {file}: {pages} pages ({unreadable} of them unreadable), {passages} passages, {seconds} s",
+    ),
+    "admin_doc_unchanged": (
+        "= {file}: {pages} Seiten, {passages} Passagen (unverändert)",
+        "= {file}: {pages} pages, {passages} passages (unchanged)",
+    ),
+    "admin_doc_failed": ("✗ {file}: {reason}", "✗ {file}: {reason}"),
+    "admin_doc_kept": (
+        "✗ {file}: {reason} (die bisherige Fassung bleibt im Index)",
+        "✗ {file}: {reason} (the previous version stays in the index)",
+    ),
+    "admin_doc_removed": ("- {file}: aus dem Index genommen", "- {file}: removed from the index"),
+    "admin_summary": (
+        "Im Index: {documents} Dokument(e), {pages} Seiten, {passages} Passagen; {state}; {seconds}",
+        "In the index: {documents} document(s), {pages} pages, {passages} passages; {state}; {seconds}",
+    ),
+    "admin_speed": (
+        " ({pages_s} Seiten/s, {passages_s} Passagen/s, davon {share} % Einbetten)",
+        " ({pages_s} pages/s, {passages_s} passages/s, {share} % of it embedding)",
+    ),
+    "admin_index_updated": ("Index aktualisiert", "index updated"),
+    "admin_index_unchanged": ("Index unverändert", "index unchanged"),
+    # The progress of a running indexing.
+    "progress_doc": ("{file} – Dokument {doc} von {docs}", "{file} – document {doc} of {docs}"),
+    "progress_opening": ("Das PDF wird geöffnet …", "Opening the PDF …"),
+    "progress_pages": ("Seiten gelesen: {done} von {total}", "Pages read: {done} of {total}"),
+    "progress_passages": ("Passagen eingebettet: {done} von {total}", "Passages embedded: {done} of {total}"),
+    "progress_sentences": ("Sätze eingebettet: {done} von {total}", "Sentences embedded: {done} of {total}"),
+    "progress_measuring": ("Restzeit: wird gemessen …", "Time left: being measured …"),
+    "progress_left_s": ("Restzeit: noch etwa {s} s", "Time left: about {s} s"),
+    "progress_left_min": ("Restzeit: noch etwa {m} min", "Time left: about {m} min"),
+    "progress_left_h": ("Restzeit: noch etwa {h} h {m} min", "Time left: about {h} h {m} min"),
+    "progress_more_docs": ("Danach: {n} weitere(s) Dokument(e).", "Then: {n} more document(s)."),
+    "progress_writing": ("Der neue Index wird geschrieben …", "Writing the new index …"),
+    "progress_done": (
+        "Fertig nach {seconds}: {pages} Seiten und {passages} Passagen indexiert.",
+        "Done after {seconds}: {pages} pages and {passages} passages indexed.",
+    ),
+    "progress_nothing": ("Fertig: nichts neu zu indexieren.", "Done: nothing new to index."),
+    # The status table.
+    "col_state": ("Zustand", "State"),
+    "col_doc": ("Dokument", "Document"),
+    "col_title": ("Titel", "Title"),
+    "col_edition": ("Ausgabe", "Edition"),
+    "col_pages": ("Seiten", "Pages"),
+    "col_passages": ("Passagen", "Passages"),
+    "col_sha": ("SHA-256", "SHA-256"),
+    "col_indexed": ("Indexiert", "Indexed"),
+    "col_note": ("Hinweis", "Note"),
+    "state_ok": ("aktuell", "ok"),
+    "state_new": ("neu", "new"),
+    "state_changed": ("geändert", "changed"),
+    "state_missing": ("fehlt", "missing"),
+    "state_duplicate": ("Duplikat", "duplicate"),
+    "state_invalid": ("ungültig", "invalid"),
+    "superseded_by": ("ersetzt durch {doc_id}", "superseded by {doc_id}"),
+}
+
+# Why a file or document was refused, or what the status table notes about it: the
+# library's reason codes (common.errors.Reason), worded here; the English follows the
+# command line's words. ``{cause}`` is a reason quoted inside another.
+REASONS: dict[str, tuple[str, str]] = {
+    "reason_missing": ("nicht gefunden", "not found"),
+    "reason_empty": ("leere Datei (0 Bytes)", "empty file (0 bytes)"),
+    "reason_too_large": (
+        "zu groß ({mb} MB; erlaubt sind höchstens {limit} MB)",
+        "too large ({mb} MB; at most {limit} MB allowed)",
+    ),
+    "reason_not_pdf": (
+        "keine PDF-Datei (die PDF-Kennung %PDF fehlt am Dateianfang)",
+        "not a PDF (the %PDF marker is missing at the start of the file)",
+    ),
+    "reason_unreadable": ("nicht lesbar ({detail})", "unreadable ({detail})"),
+    "reason_parse_timeout": (
+        "das Lesen dauerte länger als {seconds} s (CHARTA_PARSE_TIMEOUT)",
+        "parsing took longer than {seconds} s (CHARTA_PARSE_TIMEOUT)",
+    ),
+    "reason_parser_crashed": (
+        "das Leseprogramm für PDFs ist abgestürzt (Code {exit}: {detail})",
+        "the PDF parser crashed (exit {exit}: {detail})",
+    ),
+    "reason_parser_not_started": (
+        "das Leseprogramm für PDFs ließ sich nicht starten ({detail})",
+        "the PDF parser could not be started ({detail})",
+    ),
+    "reason_too_much_page_text": (
+        "zu viel Text auf Seite {page} (mehr als {limit} Zeichen, Grenze CHARTA_MAX_PAGE_CHARS)",
+        "too much text on page {page} (more than {limit} characters, limit CHARTA_MAX_PAGE_CHARS)",
+    ),
+    "reason_too_much_text": (
+        "zu viel Text (mehr als {limit} Zeichen bis Seite {page}, Grenze CHARTA_MAX_DOC_CHARS)",
+        "too much text (more than {limit} characters by page {page}, limit CHARTA_MAX_DOC_CHARS)",
+    ),
+    "reason_encrypted": (
+        "verschlüsselt, und kein bekanntes Passwort öffnet es (Passwort im Katalog als 'password' eintragen)",
+        "encrypted and no known password opens it (add 'password' to its catalog entry)",
+    ),
+    "reason_no_pages": ("das PDF hat keine Seiten", "the PDF has no pages"),
+    "reason_too_many_pages": (
+        "zu viele Seiten ({pages}, Grenze {limit}, CHARTA_MAX_PAGES)",
+        "too many pages ({pages} > limit {limit}, CHARTA_MAX_PAGES)",
+    ),
+    "reason_corrupt_loop": (
+        "beschädigtes PDF (seine Objekte verweisen im Kreis oder sind zu tief verschachtelt)",
+        "corrupt PDF (object graph loops or nests too deeply)",
+    ),
+    "reason_too_much_memory": (
+        "das PDF braucht zum Lesen zu viel Speicher",
+        "PDF needs too much memory to parse",
+    ),
+    "reason_unreadable_pdf": ("beschädigtes oder unlesbares PDF ({detail})", "corrupt or unreadable PDF ({detail})"),
+    "reason_corrupt": (
+        "beschädigtes PDF: {failed} von {pages} Seiten nicht lesbar ({detail})",
+        "corrupt PDF: {failed} of {pages} pages unreadable ({detail})",
+    ),
+    "reason_no_text": (
+        "kein lesbarer Text auf {pages} Seite(n): keine Textebene, und nichts darauf, was die Texterkennung (OCR) "
+        "lesen könnte",
+        "no extractable text in {pages} page(s): no text layer, and nothing on them for OCR to read",
+    ),
+    "reason_no_text_ocr": (
+        "kein lesbarer Text auf {pages} Seite(n): keine Textebene, und die Texterkennung (OCR) fand in ihren "
+        "Bildern keinen",
+        "no extractable text in {pages} page(s): no text layer, and OCR found none in their images",
+    ),
+    "reason_no_text_layer": (
+        "{pages} Seite(n) ohne Textebene; {problem}",
+        "{pages} page(s) without text layer; {problem}",
+    ),
+    "reason_ocr_timeout": (
+        "die Texterkennung (OCR) von {pages} Seiten ohne Textebene wurde nicht in {seconds} s fertig "
+        "({done} gelesen); CHARTA_PARSE_TIMEOUT erhöhen",
+        "OCR of {pages} pages without text layer did not finish within {seconds} s ({done} read); "
+        "raise CHARTA_PARSE_TIMEOUT",
+    ),
+    "reason_no_passages": (
+        "aus seinem Text ließen sich keine Passagen bilden",
+        "no passages could be made from its text",
+    ),
+    "reason_too_many_passages": (
+        "zu viele Passagen ({passages}, Grenze {limit}, CHARTA_MAX_PASSAGES)",
+        "too many passages ({passages} > limit {limit}, CHARTA_MAX_PASSAGES)",
+    ),
+    "reason_too_slow": (
+        "die Indexierung dauerte länger als {seconds} s (CHARTA_DOC_TIMEOUT); Grenze erhöhen oder PDF teilen",
+        "indexing took longer than {seconds} s (CHARTA_DOC_TIMEOUT); raise it or split the PDF",
+    ),
+    "reason_duplicate": (
+        "gleicher Inhalt wie {other}, wird nicht doppelt indexiert",
+        "same content as {other}, not indexed twice",
+    ),
+    "reason_id_in_catalog": (
+        "die Dokument-ID „{doc_id}“ hat schon {other}; einem der beiden in catalog.toml eine andere 'id' geben",
+        "document id '{doc_id}' is already used by {other}; give one of them another 'id' in catalog.toml",
+    ),
+    "reason_in_corpus": (
+        "gleicher Inhalt wie {other} (schon im Korpus); nicht hinzugefügt",
+        "same content as {other} (already in the corpus); not added",
+    ),
+    "reason_indexed": (
+        "gleicher Inhalt wie das indexierte {other}; nicht hinzugefügt",
+        "same content as the indexed {other}; not added",
+    ),
+    "reason_outside": ("der Dateiname führt aus dem Korpusordner heraus", "file name leaves the corpus folder"),
+    "reason_name_taken": (
+        "im Korpus liegt schon eine andere Datei {name}; zum Ersetzen das Häkchen „Gleichnamige Datei ersetzen“ "
+        "setzen (die alte kommt nach .removed/) oder die Datei umbenennen",
+        "the corpus already has a different {name}; tick “Replace a file of the same name” to replace it "
+        "(the old file is kept in .removed/) or give the file another name",
+    ),
+    "reason_id_taken": (
+        "die Dokument-ID „{doc_id}“ hat schon {other}; bitte die Datei umbenennen",
+        "document id '{doc_id}' is already used by {other}; rename the file",
+    ),
+    "reason_copy_failed": (
+        "ließ sich nicht nach {folder} kopieren: {detail}",
+        "could not copy into {folder}: {detail}",
+    ),
+    "reason_old_moved": ("die alte Fassung liegt jetzt in {path}", "old version moved to {path}"),
+    "reason_not_indexed": (
+        "ließ sich nicht indexieren (siehe oben); wieder aus dem Korpus genommen",
+        "could not be indexed (see above); taken back out of the corpus",
+    ),
+    "reason_not_indexed_old_back": (
+        "ließ sich nicht indexieren (siehe oben); wieder aus dem Korpus genommen, die vorige Fassung ist zurück",
+        "could not be indexed (see above); taken back out of the corpus; the previous version is back",
+    ),
+    "reason_unknown_document": (
+        "kein solches Dokument im Korpus oder im Index; bekannt sind: {known}",
+        "no such document in the corpus or the index; known: {known}",
+    ),
+    "reason_ambiguous": (
+        "meint mehrere Dateien: {files}; bitte die Dokument-ID angeben",
+        "names several files: {files}; give the document id",
+    ),
+    "reason_not_this_login": ("nicht mit dieser Anmeldung hochgeladen", "not uploaded with this login"),
+    "reason_moved_away": ("verschoben nach {path}", "moved to {path}"),
+    "reason_gone": ("war indexiert, liegt aber nicht mehr im Korpus", "was indexed but no longer in the corpus"),
+    "reason_not_in_corpus": (
+        "nicht im Korpusordner; die nächste Indexierung nimmt es heraus",
+        "not in the corpus folder; the next build drops it",
+    ),
+    "reason_file_changed": (
+        "die Datei im Korpus unterscheidet sich von der indexierten Fassung",
+        "file on disk differs from the indexed version",
+    ),
+    "reason_catalog_changed": (
+        "der Katalogeintrag unterscheidet sich von den indexierten Angaben",
+        "catalog entry differs from the indexed metadata",
+    ),
+    "reason_moved": (
+        "indexiert aus {path}; die nächste Indexierung vermerkt den neuen Ort (ohne neu einzubetten)",
+        "indexed from {path}; the next build records where it is now (nothing is re-embedded)",
+    ),
+    "reason_unindexable_kept": (
+        "die Datei im Korpus lässt sich nicht indexieren: {cause} (die indexierte Fassung bleibt)",
+        "file on disk cannot be indexed: {cause} (indexed version stays)",
+    ),
+    "reason_file_changed_unindexable": (
+        "die Datei im Korpus unterscheidet sich von der indexierten Fassung ({cause})",
+        "file on disk differs from the indexed version ({cause})",
+    ),
+    "reason_pages_unreadable": (
+        "{unreadable} von {pages} Seiten nicht lesbar (ihr Text ist nicht durchsuchbar)",
+        "{unreadable} of {pages} pages unreadable (their text is not searchable)",
+    ),
+    "reason_pages_unreadable_why": (
+        "{unreadable} von {pages} Seiten nicht lesbar: {problem} (ihr Text ist nicht durchsuchbar)",
+        "{unreadable} of {pages} pages unreadable: {problem} (their text is not searchable)",
+    ),
+    "reason_ocr_now": (
+        "Seiten ohne Textebene lassen sich jetzt per Texterkennung (OCR) lesen",
+        "pages without text layer can be read by OCR now",
+    ),
+    "reason_superseded_by_unknown": (
+        "ersetzt durch das unbekannte Dokument „{doc_id}“",
+        "superseded by unknown document '{doc_id}'",
+    ),
+}
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("Charta-Lotse", "Charta-Lotse"),
@@ -162,16 +476,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Text given as a quote that is in no passage is not shown as a quote.",
     ),
     "empty_question": ("Bitte geben Sie eine Frage ein.", "Please enter a question."),
-    "upload_missing": ("nicht gefunden", "not found"),
-    "upload_empty": ("leere Datei (0 Bytes)", "empty file (0 bytes)"),
-    "upload_too_large": (
-        "zu groß ({mb} MB; erlaubt sind höchstens {limit} MB)",
-        "too large ({mb} MB; at most {limit} MB allowed)",
-    ),
-    "upload_not_pdf": (
-        "keine PDF-Datei (die PDF-Kennung %PDF fehlt am Dateianfang)",
-        "not a PDF (the %PDF marker is missing at the start of the file)",
-    ),
     "question_too_long": (
         "Die Frage ist zu lang (höchstens {limit} Zeichen).",
         "The question is too long (at most {limit} characters).",
@@ -191,7 +495,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "no_results": ("Keine passenden Textstellen gefunden.", "No matching passages found."),
     "page": ("S.", "p."),
-    "ocr_note": OCR_NOTE,  # after the page of a passage read by OCR (answer/cite.py)
     "section": ("Abschnitt", "Section"),
     "handout_title": ("Handout", "Handout"),
     "answer_title": ("Antwort mit Belegstellen", "Answer with sources"),
@@ -228,7 +531,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kit_sections": ("Abschnitte auswählen", "Choose sections"),
     "kit_add_sections": ("Abschnitte hinzufügen", "Add sections"),
     "kit_add_collection": ("Gesammelte Textstellen übernehmen", "Add collected passages"),
-    "kit_items": ("Inhalt des Kits", "Contents of the kit"),
     "kit_empty": (
         "Das Kit ist leer. Fügen Sie Abschnitte oder gesammelte Textstellen hinzu.",
         "The kit is empty. Add sections or collected passages.",
@@ -259,7 +561,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kit_made": ("Material erstellt: {files}.", "Material made: {files}."),
     "kit_bad": ("Die Kit-Datei lässt sich nicht laden: {reason}", "The kit file cannot be loaded: {reason}"),
     "kit_count": ("{n} Einträge im Kit", "{n} items in the kit"),
-    "kit_prompt": ("Diskussionsimpuls (kein Zitat)", "Discussion prompt (not a quote)"),
     "kit_err_too_large": ("größer als 1 MB", "larger than 1 MB"),
     "kit_err_encoding": ("keine UTF-8-Textdatei", "not a UTF-8 text file"),
     "kit_err_not_json": ("kein gültiges JSON", "not valid JSON"),
@@ -285,6 +586,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "ein Eintrag braucht entweder passage_id oder section",
         "an item needs either passage_id or section",
     ),
+    # Gradio's own announcements for screen readers, in the interface language (its
+    # "common.complete" has no text of its own and would be read out as the key).
+    "sr_complete": ("Fertig.", "Done."),
+    "sr_loading": ("Wird geladen …", "Loading …"),
+    "sr_error": ("Hinweis", "Note"),
+    "sr_queue": ("In der Warteschlange: {position} von {size}", "In the queue: {position} of {size}"),
+    **ADMIN,
+    **REASONS,
 }
 
 

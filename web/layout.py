@@ -6,6 +6,7 @@ Rendering lives in web/render.py, texts in web/i18n.py, the admin tab in web/adm
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -119,6 +120,21 @@ input[role=combobox], input[role=combobox]::placeholder { color: #1f2937 !import
 .lotse-turn h3 { font-size: 1rem; margin: .75rem 0 .25rem 0; }
 .lotse-source { color: #374151; font-size: .9rem; }
 .lotse-card:target, .lotse-card:focus { outline: 3px solid #1d4ed8; }
+/* The admin tab's status table: a header is never broken inside a word; the table
+   scrolls sideways in its box instead, as data tables may (WCAG 1.4.10). */
+#dokumente-status th .header { white-space: nowrap !important; word-break: keep-all !important;
+  overflow-wrap: normal !important; hyphens: manual !important; }
+#dokumente-status th { min-width: max-content !important; }
+/* Gradio's upload box says "- or -" in light grey (WCAG 1.4.3). */
+[data-testid=upload-text], [data-testid=upload-text] .or { color: #374151 !important; }
+.lotse-progress h3 { font-size: 1rem; margin: 0 0 .5rem 0; }
+.lotse-progress p { margin: .5rem 0 .25rem 0; }
+/* The bars: blue on light grey, framed (WCAG 1.4.11: 3:1 against what surrounds them). */
+.lotse-progress progress { width: 100%; height: 1rem; appearance: none; border: 1px solid #6b7280;
+  border-radius: 4px; background: #f3f4f6; color: #1d4ed8; }
+.lotse-progress progress::-webkit-progress-bar { background: #f3f4f6; border-radius: 4px; }
+.lotse-progress progress::-webkit-progress-value { background: #1d4ed8; border-radius: 4px; }
+.lotse-progress progress::-moz-progress-bar { background: #1d4ed8; }
 /* Header: one compact line on a phone, never a word broken letter by letter (WCAG 1.4.10). */
 .lotse-header { flex-wrap: wrap !important; align-items: flex-start; gap: .25rem 1rem !important; }
 .lotse-header > * { min-width: min(100%, 16rem) !important; }
@@ -132,24 +148,92 @@ input[role=combobox], input[role=combobox]::placeholder { color: #1f2937 !import
 }
 """
 
+# Gradio's own control names and texts (they follow the browser's language, or are
+# English), as [English, German]: shown in the interface's language.
+GRADIO_TEXTS = [
+    ["More tabs", "Weitere Registerkarten"],
+    ["Copy", "Kopieren"],
+    ["Copied!", "Kopiert!"],
+    ["Clear", "Leeren"],
+    ["Download", "Herunterladen"],
+    ["Close", "Schließen"],
+    ["Remove", "Entfernen"],
+    ["Loading...", "Wird geladen …"],
+    ["Error", "Hinweis"],
+    ["Click to upload or drop files", "Zum Hochladen klicken oder Dateien hierher ziehen"],
+    ["File upload", "Datei hochladen"],
+    ["Open cell menu", "Zellenmenü öffnen"],
+    ["Table actions", "Tabellenaktionen"],
+    ["Copy table data", "Tabelle kopieren"],
+    ["Fullscreen", "Vollbild"],
+    ["Exit fullscreen", "Vollbild beenden"],
+    ["Drop File Here", "Datei hier ablegen"],
+    ["- or -", "- oder -"],
+    ["Click to Upload", "Hochladen"],
+]
+# … and what to show instead, as [English, German].
+GRADIO_KEYS = {"common.upload": ["Add files", "Dateien hinzufügen"]}
+# Gradio announces each finished event in a hidden status region with the text of its
+# key "common.complete", which it does not have: a screen reader would read out the key.
+# These are said instead, in the interface's language.
+STATUS_SAID = {
+    lang: {
+        "answer": t("answer", lang),
+        "complete": t("sr_complete", lang),
+        "loading": t("sr_loading", lang),
+        "error": t("sr_error", lang),
+        "queue": t("sr_queue", lang),
+    }
+    for lang in ("de", "en")
+}
+
 # Runs in the page: the document language follows the interface language (WCAG 3.1.1);
 # Enter asks and Shift+Enter makes a new line; the skip link moves focus into the question
 # box; the answer is a live region, so a screen reader announces it (WCAG 4.1.3); and
-# Gradio's own English control names get German ones in the German interface.
-HEAD = """<script>
+# Gradio's own control names, texts and announcements follow the interface language.
+HEAD = (
+    """<script>
 (() => {
-  const DE = {"More tabs": "Weitere Registerkarten", "Copy": "Kopieren", "Copied!": "Kopiert!",
-              "Clear": "Leeren", "Download": "Herunterladen", "Close": "Schließen",
-              "Remove": "Entfernen", "Loading...": "Wird geladen …", "Error": "Hinweis"};
+  const TEXTS = /*GRADIO_TEXTS*/[];
+  const KEYS = /*GRADIO_KEYS*/{};
+  const SAID = /*STATUS_SAID*/{};
   const uiLang = () => document.documentElement.dataset.lotseLang || "de";
-  function germanise(root) {
-    if (uiLang() !== "de" || !root.querySelectorAll) return;
+  const other = (text) => {
+    const de = uiLang() === "de";
+    if (KEYS[text]) return KEYS[text][de ? 1 : 0];
+    const pair = TEXTS.find((p) => p[de ? 0 : 1] === text) || Object.values(KEYS).find((p) => p[de ? 0 : 1] === text);
+    return pair ? pair[de ? 1 : 0] : null;
+  };
+  function localise(root) {
+    if (!root.querySelectorAll) return;
     for (const el of [root, ...root.querySelectorAll("[aria-label],[title]")]) {
       for (const attr of ["aria-label", "title"]) {
         const v = el.getAttribute && el.getAttribute(attr);
-        if (v && DE[v]) el.setAttribute(attr, DE[v]);
+        const w = v && other(v);
+        if (w) el.setAttribute(attr, w);
       }
     }
+    // The texts of Gradio's upload box.
+    for (const box of root.querySelectorAll("[data-testid=upload-text], [data-testid=upload-text] .or")) {
+      for (const node of box.childNodes) {
+        const w = node.nodeType === Node.TEXT_NODE && other(node.textContent.trim());
+        if (w) node.textContent = " " + w + " ";
+      }
+    }
+  }
+  // What Gradio's hidden status region says, in the interface's language; a text key
+  // ("common.complete") is never read out.
+  function said(text) {
+    const words = SAID[uiLang()];
+    if (/^[a-z_]+([.][a-z_]+)+$/.test(text)) {
+      const keys = {"common.complete": "complete", "common.error": "error", "common.loading": "loading"};
+      return words[keys[text]] || "";
+    }
+    if (["Loading", "Laden"].includes(text)) return words.loading;
+    if (["Error", "Fehler"].includes(text)) return words.error;
+    const queue = text.match(/^(?:In queue|In Warteschlange)\\D*(\\d+)\\D+(\\d+)/);
+    if (queue) return words.queue.replace("{position}", queue[1]).replace("{size}", queue[2]);
+    return null;
   }
   function prepare() {
     document.documentElement.lang = uiLang();
@@ -157,9 +241,15 @@ HEAD = """<script>
     if (answer && !answer.hasAttribute("aria-live")) {
       answer.setAttribute("aria-live", "polite");
       answer.setAttribute("role", "region");
-      answer.setAttribute("aria-label", uiLang() === "de" ? "Antwort" : "Answer");
+      answer.setAttribute("aria-label", SAID[uiLang()].answer);
     }
-    germanise(document.body);
+    localise(document.body);
+    for (const region of document.querySelectorAll(".sr-only[role=status]")) {
+      // The text node itself changes: Gradio keeps writing into it.
+      const node = [...region.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.nodeValue.trim());
+      const w = node && said(node.nodeValue.trim());
+      if (w !== null && w !== undefined && w !== node.nodeValue.trim()) node.nodeValue = w;
+    }
     // Gradio's message toast: its header is a role=button (it folds the message) that
     // holds the close button, which axe rejects (nested-interactive, WCAG 4.1.2); the
     // close button stays the keyboard control, and the message shows unfolded. Its
@@ -173,7 +263,8 @@ HEAD = """<script>
       if (text && text.textContent.trim() === "Error") text.textContent = uiLang() === "de" ? "Hinweis " : "Note ";
     }
   }
-  new MutationObserver(prepare).observe(document.documentElement, {childList: true, subtree: true});
+  const changes = {childList: true, subtree: true, characterData: true};
+  new MutationObserver(prepare).observe(document.documentElement, changes);
   document.addEventListener("keydown", (e) => {
     const box = e.target.closest && e.target.closest("#frage textarea");
     if (!box || e.key !== "Enter" || e.isComposing) return;
@@ -209,10 +300,14 @@ HEAD = """<script>
     document.documentElement.dataset.lotseLang = lang;
     document.documentElement.lang = lang;
     const answer = document.getElementById("antwort");
-    if (answer) answer.setAttribute("aria-label", lang === "de" ? "Antwort" : "Answer");
+    if (answer) answer.setAttribute("aria-label", SAID[lang].answer);
+    localise(document.body);
   };
 })();
-</script>"""
+</script>""".replace("/*GRADIO_TEXTS*/[]", json.dumps(GRADIO_TEXTS, ensure_ascii=False))
+    .replace("/*GRADIO_KEYS*/{}", json.dumps(GRADIO_KEYS, ensure_ascii=False))
+    .replace("/*STATUS_SAID*/{}", json.dumps(STATUS_SAID, ensure_ascii=False))
+)
 
 
 class LotseBlocks(gr.Blocks):
@@ -519,6 +614,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             )
 
             token = settings.admin_token
+            admin_tab = None
             if token:
                 try:
                     from web.admin import build_admin_tab
@@ -526,7 +622,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     log.warning("CHARTA_ADMIN_TOKEN is set but the admin tab is not available (%s)", exc)
                 else:
                     demo.gate = UploadGate(max_files=settings.max_upload_files)
-                    build_admin_tab(live, settings, token, demo.gate)
+                    admin_tab = build_admin_tab(live, settings, token, demo.gate, lang=lang, tr=tr)
 
         # ----------------------------------------------------------------- events
         def do_ask(q: str, prev: list[str], lg: str, last: dict | None, earlier: list[dict], request: gr.Request):
@@ -769,7 +865,13 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         clear_coll_btn.click(lambda lg: collection_view([], lg), lang, coll_outputs, api_name="clear_collection")
 
         def relabel(
-            lg: str, last: dict | None, earlier: list[dict], coll: list[dict], doc_id: str | None, kit: list[dict]
+            lg: str,
+            last: dict | None,
+            earlier: list[dict],
+            coll: list[dict],
+            doc_id: str | None,
+            kit: list[dict],
+            *admin_view: Any,
         ):
             updates = []
             for _comp, attr, key in texts:
@@ -790,12 +892,14 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 render_collection(_collected(coll), lg, [c.get("note", "") for c in coll]),
                 gr.update(choices=_toc_choices(lotse, doc_id, lg)),
                 *workshop_tab.rerender(kit, lg, live),
+                *(admin_tab.rerender(admin_view[0], lg) if admin_tab else []),
                 *updates,
             ]
 
+        admin_inputs = [admin_tab.view] if admin_tab else []
         lang_radio.change(
             relabel,
-            [lang_radio, last_answer, thread, collection, browse_doc, workshop_tab.items],
+            [lang_radio, last_answer, thread, collection, browse_doc, workshop_tab.items, *admin_inputs],
             [
                 lang,
                 skip,
@@ -806,6 +910,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 toc,
                 workshop_tab.kit_html,
                 workshop_tab.file_html,
+                *(admin_tab.components if admin_tab else []),
                 *[c for c, _, _ in texts],
             ],
             api_name=False,  # type: ignore[arg-type]
