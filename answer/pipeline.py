@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from answer import followup, llm
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentence, CitedPassage
-from answer.cite import citation
+from answer.cite import citation, searched_in
 from answer.compose import Span, build_span, score_candidates
 from answer.decide import Decision, Evidence, evidence, lacks, load_decision
 from index.query import Query
@@ -46,16 +46,19 @@ class Attempt:
     lacks: str = ""  # what the span lacks for this kind of question (answer.decide.lacks)
 
 
-def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, Evidence]:
-    """Search and compose for one analysed query; what the decision will look at."""
-    hits = searcher.search(query, k=RETRIEVED)
+def examine(
+    searcher: Searcher, query: Query, doc_ids: list[str] | None = None
+) -> tuple[list[Hit], Span | None, Evidence]:
+    """Search (in ``doc_ids``, all documents when None) and compose for one analysed
+    query; what the decision will look at."""
+    hits = searcher.search(query, k=RETRIEVED, doc_ids=doc_ids)
     span = build_span(searcher, score_candidates(searcher, query, hits))
     return hits, span, evidence(query, hits, span, searcher.vocab)
 
 
-def attempt(searcher: Searcher, query: Query, decision: Decision) -> Attempt:
+def attempt(searcher: Searcher, query: Query, decision: Decision, doc_ids: list[str] | None = None) -> Attempt:
     """Search, compose and decide for one analysed query."""
-    hits, span, ev = examine(searcher, query)
+    hits, span, ev = examine(searcher, query, doc_ids)
     missing = lacks(query.text, span.text) if span is not None else ""
     status, confidence = decision.outcome(ev, span is not None and not missing)
     return Attempt(query, hits, span, ev, status, confidence, lacks=missing)
@@ -72,8 +75,10 @@ def ask(
     history: Sequence[str] = (),
     llm_config: llm.LLMConfig | None = None,
     decision: Decision | None = None,
+    doc_ids: list[str] | None = None,
 ) -> Answer:
-    """Answer ``question``; ``history`` holds the earlier questions of the conversation."""
+    """Answer ``question``; ``history`` holds the earlier questions of the conversation,
+    ``doc_ids`` the documents to search (all when None or empty)."""
     question = " ".join(question.split())
     if not question:
         raise ValueError("the question is empty")
@@ -86,28 +91,31 @@ def ask(
             decision.model,
             searcher.stored.model_id,
         )
-    result = resolve(searcher, question, history, decision)
+    result = resolve(searcher, question, history, decision, doc_ids)
     answer = to_answer(searcher, question, result)
+    answer.named = searched_in(searcher, result.query, doc_ids)
     if llm_config is not None and answer.answered:
         _generate(answer, result.hits[:4], llm_config)
     return answer
 
 
-def resolve(searcher: Searcher, question: str, history: Sequence[str], decision: Decision) -> Attempt:
+def resolve(
+    searcher: Searcher, question: str, history: Sequence[str], decision: Decision, doc_ids: list[str] | None = None
+) -> Attempt:
     """The attempt that answers ``question`` in its conversation."""
     own = searcher.analyse(question)
     if not history:
-        return attempt(searcher, own, decision)
+        return attempt(searcher, own, decision, doc_ids)
 
     def with_previous() -> Attempt:
         # The follow-up keeps its own language: an English question after a German one
         # is searched and weighted as English.
         combined = searcher.analyse(followup.with_context(question, history[-1]), own.english)
-        return replace(attempt(searcher, combined, decision), followup=True)
+        return replace(attempt(searcher, combined, decision, doc_ids), followup=True)
 
     if not followup.own_content(own):
         return with_previous()
-    alone = attempt(searcher, own, decision)
+    alone = attempt(searcher, own, decision, doc_ids)
     if alone.status == ANSWERED or not followup.leans_back(question):
         return alone
     together = with_previous()
