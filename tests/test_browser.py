@@ -394,6 +394,8 @@ def test_the_ask_tab_can_be_limited_to_documents_by_keyboard(page, app_url, two_
             violations = run_axe(page)
             assert not violations, describe(violations)
             page.keyboard.type("Ulm4")
+            # Under load the list filters late: wait until the deck is offered.
+            page.get_by_role("option", name=DECK).wait_for(timeout=10_000)
             page.keyboard.press("ArrowDown")
             page.keyboard.press("Enter")
             page.keyboard.press("Escape")
