@@ -95,6 +95,7 @@ class Answer:
     llm_unquoted: bool = False  # it presented text as a quote that is in no passage
     llm_dropped: int = 0  # its sentences that the cited passages do not back, removed
     lacks: str = ""  # with passages: what they do not name that was asked ("names", "new")
+    named: list[str] = field(default_factory=list)  # the documents the question names, searched alone
 
     @property
     def answered(self) -> bool:
@@ -124,6 +125,7 @@ class Answer:
             "llm_unquoted": self.llm_unquoted,
             "llm_dropped": self.llm_dropped,
             "lacks": self.lacks,
+            "named": self.named,
             "sentences": [asdict(s) for s in self.sentences],
             "hits": [p.to_json() for p in self.passages],
         }
@@ -151,6 +153,7 @@ class Answer:
             llm_unquoted=bool(data.get("llm_unquoted")),
             llm_dropped=int(data.get("llm_dropped", 0)),
             lacks=missing,
+            named=[str(n) for n in data.get("named", [])],
         )
         if answer.mode == "llm":
             answer.generated_text = data.get("answer", "")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from index.search import Hit
+from index.query import Query
+from index.search import Hit, Searcher
 from ingest.structure import heading_label
 
 FOREWORD = "Vorwort"
@@ -82,10 +85,33 @@ def place(section_path: list[str], title: str) -> str:
     return label if label == FOREWORD else f"Abschnitt {label}"
 
 
+def document_name(doc: Hit | Mapping[str, Any]) -> str:
+    """The document as an official knows it: title, then publisher, edition and year
+    (a hit, or a document's entry in the index manifest).
+
+    >>> document_name({"title": "Smart City Strategie der Stadt Ulm", "publisher": "Stadt Ulm", "year": 2021})
+    'Smart City Strategie der Stadt Ulm (Stadt Ulm, 2021)'
+    >>> document_name({"title": "Smart City Charta", "publisher": "BBSR", "edition": "Fassung 2021", "year": "2021"})
+    'Smart City Charta (BBSR, Fassung 2021)'
+    >>> document_name({"title": "", "file": "bericht.pdf"})
+    'bericht.pdf'
+    """
+
+    def get(key: str) -> str:
+        value = doc.get(key) if isinstance(doc, Mapping) else getattr(doc, key, "")
+        return str(value or "").strip()
+
+    title = get("title") or get("file") or get("doc_id")
+    edition, year = get("edition"), get("year")
+    issue = f"{edition}, {year}" if edition and year and year not in edition else edition or year
+    source = ", ".join(x for x in (get("publisher"), issue) if x)
+    return f"{title} ({source})" if source else title
+
+
 def citation(hit: Hit, pages: str | None = None, ocr: bool | None = None) -> str:
-    """A ready-to-copy citation naming the document, its edition, section and page;
-    ``pages`` (and ``ocr``: whether those pages were read by OCR) when the quote covers
-    less than the whole passage.
+    """A ready-to-copy citation naming the document (:func:`document_name`), its
+    section and page; ``pages`` (and ``ocr``: whether those pages were read by OCR) when
+    the quote covers less than the whole passage.
 
     >>> h = Hit(1, 0, "d", "Smart City Charta", "f", "10", "10", 10, 10, "3. X › 3.2 Daten",
     ...         "", "p", section_path=["3. X", "3.2 Daten"], edition="Fassung 2021",
@@ -95,15 +121,13 @@ def citation(hit: Hit, pages: str | None = None, ocr: bool | None = None) -> str
     >>> h.ocr = True; citation(h)
     'Smart City Charta (BBSR, Fassung 2021), Abschnitt 3.2, S. 10, Text erkannt'
     """
-    source = ", ".join(x for x in (hit.publisher, _edition(hit)) if x)
-    head = f"{hit.title} ({source})" if source else hit.title
     where = place(hit.section_path or [s for s in hit.section.split(" › ") if s], hit.title)
     cited = with_ocr_note(pages, hit.ocr if ocr is None else ocr) if pages else page_label(hit)
-    return ", ".join([head] + ([where] if where else []) + [cited])
+    return ", ".join([document_name(hit)] + ([where] if where else []) + [cited])
 
 
-def _edition(hit: Hit) -> str:
-    edition, year = hit.edition.strip(), str(hit.year or "").strip()
-    if edition and year and year not in edition:
-        return f"{edition}, {year}"
-    return edition or year
+def searched_in(searcher: Searcher, query: Query, doc_ids: list[str] | None = None) -> list[str]:
+    """The names of the documents a search was limited to because the question names
+    them (empty when it names none, or none of the documents ``doc_ids`` allows)."""
+    named = [d for d in query.documents if not doc_ids or d in doc_ids]
+    return [document_name(searcher.documents[d]) for d in named if d in searcher.documents]

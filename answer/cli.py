@@ -2,10 +2,11 @@
 
     python -m index.search "FRAGE" [--k N] [--json] [--mode hybrid|bm25|dense]
     python -m index.search --queries FILE --json       # one JSON object per line
-    python -m index.search --answer [--json] "FRAGE"
+    python -m index.search --answer [--json] [--doc ID ...] "FRAGE"
     python -m index.search --answer --json --queries FILE
 
-``--answer`` runs the same function the app calls (:func:`answer.pipeline.ask`); each
+``--answer`` runs the same function the app calls (:func:`answer.pipeline.ask`), in the
+documents ``--doc`` names (all when none), and in those the question names; each
 JSON object then holds ``question``, ``status`` (answered | passages | not_covered),
 ``answer`` (the text exactly as shown), ``sentences`` and ``hits``. Lines of a
 queries file are separate questions, not a conversation; a line may also be a JSON
@@ -20,6 +21,7 @@ import json
 import logging
 import sys
 
+from answer.cite import document_name
 from common.errors import ChartaError
 from common.settings import add_help_settings, load_settings
 from index.search import MODES, Hit, Searcher
@@ -31,9 +33,8 @@ PASSAGES_TEXT = "Diese Stellen passen am ehesten:"
 def _format_hit(hit: Hit) -> str:
     pages = hit.page if hit.page == hit.page_end else f"{hit.page}–{hit.page_end}"
     text = hit.text if len(hit.text) <= 300 else hit.text[:297].rstrip() + "…"
-    title = f"{hit.title} ({hit.edition})" if hit.edition else hit.title
     return (
-        f"{hit.rank}. {title} › {hit.section}, S. {pages} "
+        f"{hit.rank}. {document_name(hit)} › {hit.section}, S. {pages} "
         f"[{hit.file}#page={hit.pdf_page}] (score {hit.score:.4f})\n   {text}"
     )
 
@@ -49,6 +50,8 @@ def _format_answer(answer) -> str:
             lines.insert(0, LACKS_NOTE[answer.lacks][0])
     else:
         lines = [NOT_COVERED_TEXT]
+    if answer.named:
+        lines.insert(0, f"Gesucht nur in: {'; '.join(answer.named)} (in der Frage genannt).")
     return "\n".join(lines)
 
 
@@ -106,11 +109,19 @@ def main(argv: list[str] | None = None) -> int:
             asked = [(args.question, [])]
         questions = [q for q, _ in asked]
         searcher = Searcher.open(settings)
+        unknown = sorted(set(args.docs or ()) - set(searcher.documents))
+        if unknown:
+            print(
+                f"error: no document {', '.join(unknown)} in {settings.index_dir}; "
+                f"the index has: {', '.join(sorted(searcher.documents))}",
+                file=sys.stderr,
+            )
+            return 2
         for q, history in asked:
             if args.answer:
                 from answer.pipeline import ask
 
-                answer = ask(searcher, q, history)
+                answer = ask(searcher, q, history, doc_ids=args.docs)
                 print(
                     json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format_answer(answer),
                     flush=True,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from answer import followup, llm
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, AnswerSentence, CitedPassage
-from answer.cite import citation
+from answer.cite import citation, searched_in
 from answer.compose import Span, build_span, score_candidates
 from answer.decide import Decision, Evidence, evidence, lacks, load_decision
 from answer.judge import JUDGED, judge_candidates
@@ -48,17 +48,20 @@ class Attempt:
     lacks: str = ""  # what the span lacks for this kind of question (answer.decide.lacks)
 
 
-def examine(searcher: Searcher, query: Query) -> tuple[list[Hit], Span | None, Evidence]:
-    """Search, judge and compose for one analysed query; what the decision will look at."""
-    hits = searcher.search(query, k=RETRIEVED)
+def examine(
+    searcher: Searcher, query: Query, doc_ids: list[str] | None = None
+) -> tuple[list[Hit], Span | None, Evidence]:
+    """Search (in ``doc_ids``, all documents when None), judge and compose for one
+    analysed query; what the decision will look at."""
+    hits = searcher.search(query, k=RETRIEVED, doc_ids=doc_ids)
     cands = score_candidates(searcher, query, hits, max_passages=JUDGED)
     span = build_span(searcher, judge_candidates(searcher, query, hits, cands))
     return hits, span, evidence(query, hits, span, searcher.vocab)
 
 
-def attempt(searcher: Searcher, query: Query, decision: Decision) -> Attempt:
+def attempt(searcher: Searcher, query: Query, decision: Decision, doc_ids: list[str] | None = None) -> Attempt:
     """Search, compose and decide for one analysed query."""
-    hits, span, ev = examine(searcher, query)
+    hits, span, ev = examine(searcher, query, doc_ids)
     missing = lacks(query.text, span.text) if span is not None else ""
     status, confidence = decision.outcome(ev, span is not None and not missing)
     return Attempt(query, hits, span, ev, status, confidence, lacks=missing)
@@ -75,8 +78,10 @@ def ask(
     history: Sequence[str] = (),
     llm_config: llm.LLMConfig | None = None,
     decision: Decision | None = None,
+    doc_ids: list[str] | None = None,
 ) -> Answer:
-    """Answer ``question``; ``history`` holds the earlier questions of the conversation."""
+    """Answer ``question``; ``history`` holds the earlier questions of the conversation,
+    ``doc_ids`` the documents to search (all when None or empty)."""
     question = " ".join(question.split())
     if not question:
         raise ValueError("the question is empty")
@@ -89,45 +94,50 @@ def ask(
             decision.model,
             searcher.stored.model_id,
         )
-    result = resolve(searcher, question, history, decision)
+    result = resolve(searcher, question, history, decision, doc_ids)
     answer = to_answer(searcher, question, result)
+    answer.named = searched_in(searcher, result.query, doc_ids)
     if llm_config is not None and answer.answered:
         _generate(answer, result.hits[:4], llm_config)
     return answer
 
 
-def resolve(searcher: Searcher, question: str, history: Sequence[str], decision: Decision) -> Attempt:
+def resolve(
+    searcher: Searcher, question: str, history: Sequence[str], decision: Decision, doc_ids: list[str] | None = None
+) -> Attempt:
     """The attempt that answers ``question`` in its conversation."""
     own = searcher.analyse(question)
     if not history:
-        return attempt(searcher, own, decision)
+        return attempt(searcher, own, decision, doc_ids)
 
     def with_previous() -> Attempt:
         # The follow-up keeps its own language: an English question after a German one
         # is searched and weighted as English.
         combined = searcher.analyse(followup.with_context(question, history[-1]), own.english)
-        return replace(attempt(searcher, combined, decision), followup=True)
+        return replace(attempt(searcher, combined, decision, doc_ids), followup=True)
 
     if not followup.own_content(own):
-        return _nothing_new(searcher, with_previous(), history, decision)
-    alone = attempt(searcher, own, decision)
+        return _nothing_new(searcher, with_previous(), history, decision, doc_ids)
+    alone = attempt(searcher, own, decision, doc_ids)
     if alone.status == ANSWERED or not followup.leans_back(question):
         return alone
     together = with_previous()
     # An answer beats passages, and passages beat "not covered": "Und München?" after a
     # question about Köln is not out of scope because München alone finds nothing.
     if _RANK[together.status] > _RANK[alone.status]:
-        return _nothing_new(searcher, together, history, decision)
+        return _nothing_new(searcher, together, history, decision, doc_ids)
     return alone
 
 
-def _nothing_new(searcher: Searcher, a: Attempt, history: Sequence[str], decision: Decision) -> Attempt:
+def _nothing_new(
+    searcher: Searcher, a: Attempt, history: Sequence[str], decision: Decision, doc_ids: list[str] | None
+) -> Attempt:
     """A follow-up searched with the question before it that would quote only what the
     previous answer quoted („Und warum?“ after an answer) is told so, with the passages,
     instead of hearing the same answer again."""
     if a.status != ANSWERED or a.span is None:
         return a
-    before = resolve(searcher, history[-1], history[:-1], decision)
+    before = resolve(searcher, history[-1], history[:-1], decision, doc_ids)
     if before.status == ANSWERED and before.span is not None and set(a.span.rows) <= set(before.span.rows):
         return replace(a, status=PASSAGES, lacks="new")
     return a

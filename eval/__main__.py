@@ -54,8 +54,11 @@ def open_searcher(settings: Settings) -> Searcher:
 def evaluate(searcher: Searcher, questions, modes=MODES) -> dict[str, Any]:
     """Retrieval metrics per language and mode over the answerable questions."""
     results: dict[str, Any] = {}
-    for lang in sorted({q.lang for q in questions}):
-        qs = [q for q in questions if q.lang == lang and q.kind == "answerable"]
+    groups = [(lang, [q for q in questions if q.lang == lang]) for lang in sorted({q.lang for q in questions})]
+    # Questions whose topic is in several documents and only one answers them, apart.
+    groups += [(f"{lang}, needs_doc", [q for q in qs if q.needs_doc]) for lang, qs in groups]
+    for lang, group in groups:
+        qs = [q for q in group if q.kind == "answerable"]
         if not qs:
             continue
         results[lang] = {"n": len(qs)}

@@ -48,6 +48,7 @@ class Row:
     correct: bool  # answered and a gold phrase is in the answer
     confidence: float
     answer: str
+    needs_doc: bool = False  # only one of several documents on its topic answers it
 
 
 def run(searcher: Searcher, questions: Sequence[Question], decision: Decision | None = None) -> list[Row]:
@@ -56,7 +57,8 @@ def run(searcher: Searcher, questions: Sequence[Question], decision: Decision | 
     for q in questions:
         history = [q.previous] if q.previous else []
         a = ask(searcher, q.question, history, decision=decision)
-        rows.append(Row(q.id, q.kind, q.lang, a.status, a.answered and contains_gold(q, a.text), a.confidence, a.text))
+        correct = a.answered and contains_gold(q, a.text)
+        rows.append(Row(q.id, q.kind, q.lang, a.status, correct, a.confidence, a.text, q.needs_doc))
     return rows
 
 
@@ -66,6 +68,7 @@ def summarize(rows: Sequence[Row]) -> dict[str, Any]:
         "de": [r for r in rows if r.kind == "answerable" and r.lang == "de"],
         "en": [r for r in rows if r.kind == "answerable" and r.lang == "en"],
         "followup": [r for r in rows if r.kind == "followup"],
+        "needs_doc": [r for r in rows if r.kind == "answerable" and r.needs_doc],
     }
     out: dict[str, Any] = {}
     for name, rs in groups.items():
@@ -94,7 +97,12 @@ def table(summary: dict[str, Any]) -> str:
         "| questions | n | answered correctly | honest (passages/not covered) | answered wrongly | told not covered |",
         "|---|---|---|---|---|---|",
     ]
-    names = {"de": "German, answerable", "en": "English, answerable", "followup": "follow-ups"}
+    names = {
+        "de": "German, answerable",
+        "en": "English, answerable",
+        "followup": "follow-ups",
+        "needs_doc": "of them needing the right document",
+    }
     for key, label in names.items():
         if key in summary:
             s = summary[key]

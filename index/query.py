@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.embed import Embedder
+from index.mentions import DocumentNames
 from text.analysis import analyze, content_words, looks_english
 from text.synonyms import synonym_stems
 
@@ -29,6 +30,7 @@ class Query:
     terms: tuple[str, ...]  # BM25 terms (stems, compound parts)
     synonyms: Mapping[str, frozenset[str]] = field(default_factory=dict)  # word → stems
     vector: np.ndarray | None = None  # the model's query vector, when a model was given
+    documents: tuple[str, ...] = ()  # ids of the documents the question names (index.mentions)
 
     def __bool__(self) -> bool:
         return bool(self.text)
@@ -55,8 +57,11 @@ class Query:
         return weights
 
 
-def analyse(text: str, embedder: Embedder | None = None, english: bool | None = None) -> Query:
-    """Analyse ``text`` once; with an ``embedder`` the query vector is computed too.
+def analyse(
+    text: str, embedder: Embedder | None = None, english: bool | None = None, names: DocumentNames | None = None
+) -> Query:
+    """Analyse ``text`` once; with an ``embedder`` the query vector is computed too, with
+    the ``names`` of an index's documents the documents it names.
 
     ``english`` overrides the language guess (a follow-up searched together with the
     question before it keeps its own language).
@@ -75,4 +80,5 @@ def analyse(text: str, embedder: Embedder | None = None, english: bool | None = 
             if stems:
                 synonyms[word] = frozenset(stems)
     vector = embedder.query_vector(text) if embedder is not None and text else None
-    return Query(text, english, content, tuple(analyze(text)), synonyms, vector)
+    documents = names.named(text) if names is not None else ()
+    return Query(text, english, content, tuple(analyze(text)), synonyms, vector, documents)

@@ -23,6 +23,7 @@ from index import store
 from index.backend import InProcessBackend, Ranked, RowFilter, SearchBackend
 from index.embed import Embedder
 from index.fusion import rrf
+from index.mentions import DocumentNames, within
 from index.query import Query, analyse
 from index.retrievers import BM25, Dense
 from index.table import RowGroups
@@ -76,6 +77,7 @@ class Searcher:
         self.sentences = stored.sentences
         self.fusion = stored.manifest.fusion
         self.documents = {d["doc_id"]: d for d in stored.manifest.documents}
+        self.names = DocumentNames.of(stored.manifest.documents)
         self.bm25 = BM25.load(stored.path / store.BM25_DIR) if self.passages else None
         manifest = stored.manifest
         self.dense = Dense.load(stored.path / store.DENSE, manifest.dense_kind, manifest.dense_params)
@@ -140,8 +142,9 @@ class Searcher:
         return self.backend.vocab
 
     def analyse(self, question: str, english: bool | None = None) -> Query:
-        """The question analysed with this index's model."""
-        return analyse(question, self.embedder, english)
+        """The question analysed with this index's model and its documents' names: a
+        question that names documents („laut Charta“) is searched in them."""
+        return analyse(question, self.embedder, english, self.names)
 
     def passage_hit(self, row: int) -> Hit:
         """The passage in ``row`` as a hit (rank 0: not from a ranking)."""
@@ -249,7 +252,9 @@ class Searcher:
         section: str | None = None,
         include_superseded: bool = False,
     ) -> list[Hit]:
-        """Top-``k`` passages for ``query``, best first."""
+        """Top-``k`` passages for ``query``, best first, from the documents ``doc_ids`` (all
+        when None). A :class:`Query` from :meth:`analyse` that names documents is searched
+        in those of them that ``doc_ids`` allows; a string is searched as it is written."""
         if mode not in MODES:
             raise ValueError(f"mode={mode!r} is not one of {list(MODES)}")
         if k < 1:
@@ -258,7 +263,7 @@ class Searcher:
             query = analyse(query, None if mode == "bm25" else self.embedder)
         if not query or not self.passages:
             return []
-        mask = self._mask(doc_ids, section, include_superseded)
+        mask = self._mask(within(query.documents, doc_ids), section, include_superseded)
         n = len(self.passages)
         # Filtered to a few rows (a document, a section): every allowed row is ranked,
         # its vectors scored exactly. Filtered to many (all but superseded documents):

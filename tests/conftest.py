@@ -23,6 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CHARTER = ROOT / "corpus" / "smart-city-charta-2021.pdf"
 CATALOG = ROOT / "corpus" / "catalog.toml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A real slide deck of another publisher (tests/fixtures/README.md), with a catalog entry
+# as a maintainer writes one: publisher and year, no title (its PDF title is the
+# producer's „PowerPoint-Präsentation“; the title printed on slide 1 names it).
+DECK = FIXTURES / "ulm4clevercity-auszug.pdf"
+DECK_ENTRY = """
+[[document]]
+file = "ulm4clevercity-auszug.pdf"
+id = "ulm4clevercity"
+publisher = "Stadt Ulm, Geschäftsstelle Digitale Agenda"
+year = 2020
+"""
 BUNDLED = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -78,6 +89,24 @@ def charter_index(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="session")
+def two_documents(tmp_path_factory, charter_index):
+    """Settings of an index of the charter and the Ulm deck: the charter's vectors are
+    taken over from the charter index, only the deck is embedded."""
+    from index.build import build_index
+
+    tmp = tmp_path_factory.mktemp("two-documents")
+    corpus = charter_corpus(tmp / "corpus")
+    shutil.copy(DECK, corpus / DECK.name)
+    with (corpus / CATALOG.name).open("a", encoding="utf-8") as fh:
+        fh.write(DECK_ENTRY)
+    shutil.copytree(charter_index.index_dir, tmp / "index")
+    settings = make_settings(tmp)
+    report = build_index([corpus], settings)
+    assert not report.failed, report.results
+    return settings
+
+
+@pytest.fixture(scope="session")
 def charter_searcher(charter_index):
     from index.search import Searcher
 
@@ -100,7 +129,7 @@ def workspace(corpus_copy, charter_index):
 
 # Tests that build an index, start the app or a browser, or run other processes are
 # "slow": `pytest -m "not slow"` is the quick loop (pure functions and doctests).
-_SLOW_FIXTURES = {"charter_index", "charter_searcher", "workspace", "corpus_copy", "embedder"}
+_SLOW_FIXTURES = {"charter_index", "charter_searcher", "two_documents", "workspace", "corpus_copy", "embedder"}
 _SLOW_MODULES = {
     "test_failure_modes",
     "test_hot_reload",

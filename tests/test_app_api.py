@@ -255,7 +255,7 @@ def call_raw(app_url: str, api: str, data: list) -> str:
 
 
 def test_text_that_is_not_valid_unicode_is_a_clear_error(app_url):
-    assert "ungültige Zeichen" in call_raw(app_url, "ask", ["Datenhoheit \ud800?"])
+    assert "ungültige Zeichen" in call_raw(app_url, "ask", ["Datenhoheit \ud800?", []])
     assert "ungültige Zeichen" in call_raw(app_url, "search", ["\udcff", [], "", 5])
 
 
@@ -281,7 +281,7 @@ def test_one_client_cannot_take_every_worker(app_url):
     def flood() -> None:
         barrier.wait()
         event = httpx.post(
-            app_url + "/gradio_api/call/ask", json={"data": [long_question]}, headers=hostile, timeout=60
+            app_url + "/gradio_api/call/ask", json={"data": [long_question, []]}, headers=hostile, timeout=60
         ).json()
         stream = httpx.get(f"{app_url}/gradio_api/call/ask/{event['event_id']}", headers=hostile, timeout=120)
         results.append(stream.text)

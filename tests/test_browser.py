@@ -373,3 +373,41 @@ def test_questions_and_answers_are_not_kept_in_the_browser(page, app_url):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(app_url + "/gradio_api/runs", timeout=10)
     assert err.value.code == 404
+
+
+ASK_DOCS = "Nur in diesen Dokumenten fragen (leer lassen: in allen)"
+DECK = "Ulm4CleverCity – Smart City Modellstadt (Stadt Ulm, Geschäftsstelle Digitale Agenda, 2020)"
+
+
+def test_the_ask_tab_can_be_limited_to_documents_by_keyboard(page, app_url, two_documents):
+    """With one document there is nothing to choose; with two, the choice sits right
+    after the question box, is labelled, works with the keyboard alone and passes axe."""
+    reload(page)
+    assert not page.get_by_label(ASK_DOCS).is_visible()
+    with running_app(two_documents) as url:
+        try:
+            open_app(page, url)
+            page.get_by_label("Ihre Frage").fill("Was wird zur Nachhaltigkeit gesagt?")
+            page.keyboard.press("Tab")
+            docs = page.get_by_label(ASK_DOCS)
+            assert docs.evaluate("el => el === document.activeElement")
+            violations = run_axe(page)
+            assert not violations, describe(violations)
+            page.keyboard.type("Ulm4")
+            # Under load the list filters late: wait until the deck is offered.
+            page.get_by_role("option", name=DECK).wait_for(timeout=10_000)
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")
+            # Chosen: shown as a token in the box.
+            page.locator("#frage-dokumente span", has_text=DECK).first.wait_for(timeout=10_000)
+            page.get_by_label("Ihre Frage").press("Enter")
+            page.locator("#belegstellen .lotse-card").first.wait_for(timeout=30_000)
+            titles = page.locator("#belegstellen .lotse-card h3").all_inner_texts()
+            assert titles and all(DECK in t for t in titles), titles
+            page.screenshot(path=str(ARTIFACTS / "ask-documents.png"), full_page=True)
+            violations = run_axe(page)
+            assert not violations, describe(violations)
+            assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
+        finally:
+            open_app(page, app_url)

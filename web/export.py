@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from answer.answer import ANSWERED, NOT_COVERED, Answer, CitedPassage
+from answer.cite import document_name
 from index.search import Hit
 
 _MD_ACTIVE = re.compile(r"[\\`*_\[\]<>&!|]")
@@ -47,6 +48,8 @@ def handout_markdown(
     lines = [f"# {md_text(title)}", ""]
     if answer is not None:
         lines += [f"**Frage:** {md_text(answer.question)}", ""]
+        if answer.named:
+            lines += [f"*Gesucht nur in: {md_text('; '.join(answer.named))} (in der Frage genannt).*", ""]
         if answer.status == ANSWERED:
             lines += [md_text(answer.text), ""]
             if answer.mode == "llm":
@@ -63,7 +66,7 @@ def handout_markdown(
     for n, item in enumerate(items):
         hit = item.hit
         heading = hit.section_path[-1] if hit.section_path else hit.section
-        lines += [f"### \\[{item.marker}\\] {md_text(hit.title)} – {md_text(heading)}", ""]
+        lines += [f"### \\[{item.marker}\\] {md_text(document_name(hit))} – {md_text(heading)}", ""]
         lines += ["> " + md_text(line) if line.strip() else ">" for line in hit.text.splitlines()]
         lines.append("")
         link = pdf_url(hit) if pdf_url else ""

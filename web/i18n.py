@@ -342,6 +342,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "e.g. Must every citizen use online services?",
     ),
     "ask_button": ("Fragen", "Ask"),
+    "ask_docs": (
+        "Nur in diesen Dokumenten fragen (leer lassen: in allen)",
+        "Ask only these documents (leave empty: all of them)",
+    ),
+    "named_docs": (
+        "Gesucht nur in: {docs} (in der Frage genannt).",
+        "Searched only in: {docs} (named in the question).",
+    ),
+    "unknown_docs": ("Diese Dokumente gibt es im Index nicht: {docs}", "These documents are not in the index: {docs}"),
     "new_conversation": ("Neue Unterhaltung", "New conversation"),
     "answer": ("Antwort", "Answer"),
     "thread": ("Bisherige Unterhaltung", "Conversation so far"),

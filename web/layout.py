@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 
 from answer import llm
 from answer.answer import Answer, CitedPassage
-from answer.cite import citation, citation_in
+from answer.cite import citation, citation_in, document_name
 from answer.pipeline import ask
 from common.errors import ChartaError, FeedbackFullError, FeedbackWriteError
 from common.settings import Settings
@@ -367,13 +367,24 @@ class Lotse:
         self.llm = llm.config_from_settings(settings)
         self.limiter = ClientLimiter(settings.max_requests_per_client)
 
-    def answer(self, question: str, previous: list[str], lang: str = "de", client: str = "") -> Answer:
+    def answer(
+        self, question: str, previous: list[str], lang: str = "de", client: str = "", doc_ids: list[str] | None = None
+    ) -> Answer:
+        """The answer to ``question`` after ``previous``, from the documents ``doc_ids``
+        (all when empty)."""
         question = _clean_text(question, lang, "empty_question")
         if len(question) > MAX_QUESTION_CHARS:
             raise shown(t("question_too_long", lang, limit=MAX_QUESTION_CHARS), lang)
+        searcher = self.live.get()  # one index generation for the check and the answer
+        chosen = [str(d) for d in doc_ids or ()]
+        unknown = [d for d in chosen if d not in searcher.documents]
+        if unknown:
+            raise shown(t("unknown_docs", lang, docs=", ".join(unknown)[:200]), lang)
         if self.settings.log_questions:
             log.info("question: %s", question)
-        return self.limited(client, lang, lambda: ask(self.live.get(), question, previous, llm_config=self.llm))
+        return self.limited(
+            client, lang, lambda: ask(searcher, question, previous, llm_config=self.llm, doc_ids=chosen or None)
+        )
 
     def limited(self, client: str, lang: str, work: Callable[[], T]) -> T:
         try:
@@ -386,10 +397,8 @@ class Lotse:
         return list(self.live.get().documents.values())
 
     def doc_choices(self) -> list[tuple[str, str]]:
-        return [
-            (f"{d.get('title') or d['file']} ({d.get('edition') or d.get('year') or d['file']})", d["doc_id"])
-            for d in self.documents()
-        ]
+        """Each document by the name an official knows (title, publisher, year), with its id."""
+        return [(document_name(d), d["doc_id"]) for d in self.documents()]
 
     def sections(self, doc_id: str) -> list[dict[str, Any]]:
         doc = self.live.get().stored.documents.get(doc_id)
@@ -500,6 +509,20 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     gr.Textbox(label=t("question"), lines=2, placeholder=t("question_placeholder"), elem_id="frage"),
                     "label",
                     "question",
+                )
+                # Shown once there is a choice to make; empty means every document.
+                all_docs = lotse.doc_choices()
+                ask_docs = tr(
+                    gr.Dropdown(
+                        all_docs,
+                        value=[],
+                        multiselect=True,
+                        label=t("ask_docs"),
+                        visible=len(all_docs) > 1,
+                        elem_id="frage-dokumente",
+                    ),
+                    "label",
+                    "ask_docs",
                 )
                 with gr.Row():
                     ask_btn = tr(gr.Button(t("ask_button"), variant="primary", elem_id="fragen"), "value", "ask_button")
@@ -625,9 +648,17 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     admin_tab = build_admin_tab(live, settings, token, demo.gate, lang=lang, tr=tr)
 
         # ----------------------------------------------------------------- events
-        def do_ask(q: str, prev: list[str], lg: str, last: dict | None, earlier: list[dict], request: gr.Request):
+        def do_ask(
+            q: str,
+            prev: list[str],
+            lg: str,
+            last: dict | None,
+            earlier: list[dict],
+            docs: list[str] | None,
+            request: gr.Request,
+        ):
             try:
-                answer = lotse.answer(q, prev, lg, _client(request))
+                answer = lotse.answer(q, prev, lg, _client(request), docs)
             except ChartaError as exc:
                 raise shown(str(exc)) from None
             data = answer.to_json()
@@ -667,7 +698,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             feedback_msg,
         ]
         # Enter in the question box clicks the button (HEAD), so there is no submit event.
-        ask_btn.click(do_ask, [question, previous, lang, last_answer, thread], ask_outputs, api_name="ask")
+        ask_inputs = [question, previous, lang, last_answer, thread, ask_docs]
+        ask_btn.click(do_ask, ask_inputs, ask_outputs, api_name="ask")
 
         def do_new():
             """Everything ask_outputs shows, emptied: a new conversation."""
@@ -784,6 +816,14 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             api_name=False,
         )
 
+        def fresh_doc_choices():
+            """The document choices as the live index has them: a document added in the
+            „Verwaltung“ tab can be chosen after the next page load."""
+            docs = lotse.doc_choices()
+            return gr.update(choices=docs, visible=len(docs) > 1), gr.update(choices=docs)
+
+        demo.load(fresh_doc_choices, None, [ask_docs, doc_filter], api_name=False)
+
         def do_export_answer(data: dict | None, lg: str):
             if not data:
                 raise shown(t("empty_question", lg), lg)
@@ -846,7 +886,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             return q, gr.Tabs(selected="ask")
 
         examples.input(use_example, examples, [question, tabs], api_name=False).then(
-            do_ask, [question, previous, lang, last_answer, thread], ask_outputs, api_name=False
+            do_ask, ask_inputs, ask_outputs, api_name=False
         )
 
         def do_export_collection(coll: list[dict], lg: str):

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from answer.answer import ANSWERED, NOT_COVERED, PASSAGES, Answer, CitedPassage
-from answer.cite import citation_in, page_label
+from answer.cite import citation_in, document_name, page_label
 from web.i18n import t
 
 PDF_ROUTE = "/dokumente"
@@ -59,7 +59,7 @@ def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
     view = source_url(hit.passage_id, item.highlights, lang)
     return (
         f'<article class="lotse-card" id="quelle-{item.marker}" lang="de">'
-        f"<h3>{esc(head + hit.title)}</h3>"
+        f"<h3>{esc(head + document_name(hit))}</h3>"
         f'<p class="meta">{esc(section)} · {esc(page_label(hit, lang))}</p>'
         f"<blockquote>{highlighted(hit.text, item.highlights)}</blockquote>"
         f'<p><a href="{esc(pdf_url(hit.file, hit.pdf_page))}" target="_blank" '
@@ -75,6 +75,10 @@ def render_answer(answer: Answer, lang: str) -> str:
     parts = []
     if answer.followup:
         parts.append(f'<p class="lotse-note">{esc(t("followup_note", lang, query=answer.query))}</p>')
+    if answer.named:
+        # Said first: an outcome found in one document is not one of all of them.
+        names = "; ".join(f'<span lang="de">{esc(n)}</span>' for n in answer.named)
+        parts.append(f'<p class="lotse-note">{esc(t("named_docs", lang, docs="{docs}")).format(docs=names)}</p>')
     if answer.status == NOT_COVERED:
         parts.append(
             f'<div class="lotse-notice" role="status"><p><strong>'
