@@ -9,6 +9,7 @@ import pytest
 
 from answer.decide import DECISION_FILE, FEATURES, load_decision
 from eval.__main__ import main as eval_main
+from eval.answers import ANSWER_FEATURES, COVERED_FEATURES
 from eval.metrics import QUESTIONS, in_gold_section, load_questions, normalize
 
 HELDOUT = QUESTIONS.with_name("questions_heldout.jsonl")
@@ -92,7 +93,10 @@ def test_eval_answers_counts_what_an_official_sees(charter_index, monkeypatch, c
 def test_the_decision_is_inspectable_and_names_its_eval_run():
     decision = load_decision(DECISION_FILE)
     data = json.loads(DECISION_FILE.read_text(encoding="utf-8"))
-    assert set(data["answer"]["coef"]) == set(FEATURES) == set(data["covered"]["coef"])
+    # The answer model reads the judge, the covered model the search; together, every feature.
+    assert set(data["answer"]["coef"]) == set(ANSWER_FEATURES)
+    assert set(data["covered"]["coef"]) == set(COVERED_FEATURES)
+    assert set(ANSWER_FEATURES) | set(COVERED_FEATURES) == set(FEATURES)
     assert 0 < decision.answer_threshold < 1 and 0 < decision.covered_threshold < 1
     record = DECISION_FILE.parent.parent / decision.fitted["record"]
     assert record.is_file()
