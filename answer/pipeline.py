@@ -14,6 +14,7 @@ sentences are dropped, and the extractive answer stays the fallback.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -126,7 +127,21 @@ def resolve(
     # question about Köln is not out of scope because München alone finds nothing.
     if _RANK[together.status] > _RANK[alone.status]:
         return _nothing_new(searcher, together, history, decision, doc_ids)
+    if together.status == NOT_COVERED and together.hits and _names_all(together.hits[0].text, own.content):
+        # „Und München?“ after a question about Köln: the passage the two find together
+        # names what the follow-up asks about; „not covered“ above it would be false.
+        return replace(together, status=PASSAGES)
     return alone
+
+
+def _names_all(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text`` contains every one of ``words`` as a word (any case).
+
+    >>> _names_all("Köln, Leipzig, München und Ulm", ["München"]), _names_all("Köln", ["München"])
+    (True, False)
+    """
+    found = {w.casefold() for w in re.findall(r"\w+", text)}
+    return bool(words) and all(w.casefold() in found for w in words)
 
 
 def _nothing_new(

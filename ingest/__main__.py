@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -269,4 +270,13 @@ def _summary(report, settings: Settings, args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        # The build has stopped its parsers and left the previous index as it was (its
+        # context managers ran on the way out). Leave at once: threads still waiting on a
+        # killed parser's pipes must not keep a Ctrl-C'd build alive at interpreter exit.
+        print("interrupted: the previous index stays as it was", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)
+    sys.exit(code)
