@@ -93,11 +93,24 @@ def _cached(name: str, searcher, files: Sequence[Path], make) -> Set:
     return Set(mined, qvecs, [np.asarray(emb[m.rows]) if m.rows else np.zeros((0, qvecs.shape[1])) for m in mined])
 
 
+def question_items(path: Path) -> list:
+    """The answerable and unanswerable questions of a gold question file, to mine for
+    (grouped by the document that answers them, else by language)."""
+    from eval.judge.mine import Item
+    from eval.metrics import load_questions
+
+    return [
+        Item(q.id, q.question, q.answer_contains if q.answerable else (), q.gold_doc, q.gold_doc or q.lang)
+        for q in load_questions(path)
+        if q.kind in ("answerable", "unanswerable")
+    ]
+
+
 def mined_sets() -> dict[str, Set]:
     """Training candidates and the two development sets' candidates."""
     from eval.judge.data import PAIRS, load_pairs
     from eval.judge.mine import Item, mine
-    from eval.metrics import QUESTIONS, load_questions
+    from eval.metrics import QUESTIONS
 
     multi = _searcher(MULTI_INDEX, MULTI_CORPUS)
     files = sorted(PAIRS.glob("*.jsonl"))
@@ -109,16 +122,9 @@ def mined_sets() -> dict[str, Set]:
         lambda: mine(multi, [Item(p.id, p.question, p.answer_contains, p.doc, p.doc, p.style) for p in pairs]),
     )
 
-    def items(path: Path) -> list[Item]:
-        return [
-            Item(q.id, q.question, q.answer_contains if q.answerable else (), q.gold_doc, q.gold_doc or q.lang)
-            for q in load_questions(path)
-            if q.kind in ("answerable", "unanswerable")
-        ]
-
-    dev_multi = _cached("dev-multi", multi, [MULTI_QUESTIONS], lambda: mine(multi, items(MULTI_QUESTIONS)))
+    dev_multi = _cached("dev-multi", multi, [MULTI_QUESTIONS], lambda: mine(multi, question_items(MULTI_QUESTIONS)))
     charter = _searcher(CHARTER_INDEX, ROOT / "corpus")
-    dev = _cached("dev-charter", charter, [QUESTIONS], lambda: mine(charter, items(QUESTIONS)))
+    dev = _cached("dev-charter", charter, [QUESTIONS], lambda: mine(charter, question_items(QUESTIONS)))
     return {"train": train, "dev": dev, "dev-multi": dev_multi}
 
 
@@ -185,18 +191,13 @@ CONFIGS = {"features only": {"rank": 0}, "rank 16": {"rank": 16}, "rank 64": {"r
 def report_only(files: Sequence[Path]) -> int:
     """The written judge on question files over the charter index; nothing is fitted."""
     from answer.judge import load_judge
-    from eval.judge.mine import Item, mine
+    from eval.judge.mine import mine
     from eval.judge.train import predict
-    from eval.metrics import load_questions
 
     charter = _searcher(CHARTER_INDEX, ROOT / "corpus")
     judge = load_judge()
     for path in files:
-        items = [
-            Item(q.id, q.question, q.answer_contains if q.answerable else (), q.gold_doc, q.lang)
-            for q in load_questions(path)
-            if q.kind in ("answerable", "unanswerable")
-        ]
+        items = question_items(path)
         data = _cached(path.stem, charter, [path], lambda: mine(charter, items))
         cosine = report(data, np.array([f[0] for m in data.mined for f in m.features]))
         print(f"{path.name}: judge {json.dumps(report(data, predict(judge, data.mined, data.qvecs, data.svecs)))}")
