@@ -114,12 +114,22 @@ def mined_sets() -> dict[str, Set]:
 
     multi = _searcher(MULTI_INDEX, MULTI_CORPUS)
     files = sorted(PAIRS.glob("*.jsonl"))
-    pairs = load_pairs(files)
-    train = _cached(
-        "train",
-        multi,
-        files,
-        lambda: mine(multi, [Item(p.id, p.question, p.answer_contains, p.doc, p.doc, p.style) for p in pairs]),
+    # One cache per pairs file: a new round of pairs mines only its own questions.
+    parts = [
+        _cached(
+            f"train-{f.stem}",
+            multi,
+            [f],
+            lambda f=f: mine(
+                multi, [Item(p.id, p.question, p.answer_contains, p.doc, p.doc, p.style) for p in load_pairs([f])]
+            ),
+        )
+        for f in files
+    ]
+    train = Set(
+        [m for part in parts for m in part.mined],
+        np.concatenate([part.qvecs for part in parts]),
+        [v for part in parts for v in part.svecs],
     )
 
     dev_multi = _cached("dev-multi", multi, [MULTI_QUESTIONS], lambda: mine(multi, question_items(MULTI_QUESTIONS)))
