@@ -292,10 +292,11 @@ def resolve(kit: Kit, searcher: Searcher, today: date | None = None) -> Workshop
     unknown document, a passage id of an older version of a document, a section label
     the document does not have) stays in the list, flagged with ``missing``."""
     items = []
+    asked: set[str] = set()  # the prompts' questions so far: none twice while others are left
     for entry in kit.items:
         item = _resolve_item(entry, searcher)
         if item.found:
-            item.prompts = discussion_prompts(item)
+            item.prompts = discussion_prompts(item, asked)
         items.append(item)
     return Workshop(kit=kit, items=items, date=(today or date.today()).isoformat(), generation=searcher.generation)
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from text.sentences import split_sentences
-from workshop.model import Workshop
+from workshop.model import Workshop, WorkshopItem
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -25,6 +25,8 @@ OPTION_LETTERS = "abcdefgh"
 
 SLIDE_CHARS = 350  # at most this many characters of a quote on one slide
 
+# A sentence that asks someone to do something: what a slide shows first.
+_RECOMMENDS = re.compile(r"\b(sollte|sollten|sollen|soll|müssen|muss|brauchen|braucht|gilt es|empfiehlt)\b")
 _MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
 # Characters XML 1.0 (DOCX, PPTX) cannot hold and no font draws.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -170,3 +172,86 @@ def normalise(text: str) -> str:
     'a b c'
     """
     return " ".join(text.split())
+
+
+EXCERPT_CHARS = 900  # a quote longer than this is shown as an excerpt in the handouts
+EXCERPT_TARGET = 650
+
+
+def paragraphs(quote: str) -> list[str]:
+    """The quote's paragraphs, as the document breaks them.
+
+    >>> paragraphs("Erster Absatz.\\nZweiter Absatz. \\n\\n")
+    ['Erster Absatz.', 'Zweiter Absatz.']
+    """
+    return [p.strip() for p in quote.split("\n") if p.strip()]
+
+
+def pages_text(first: str, last: str) -> str:
+    """Printed pages as a citation writes them.
+
+    >>> pages_text("10", "10"), pages_text("10", "12"), pages_text("", "")
+    ('S. 10', 'S. 10–12', '')
+    """
+    if not first:
+        return ""
+    return f"S. {first}" if not last or last == first else f"S. {first}–{last}"
+
+
+def excerpt(item: WorkshopItem) -> tuple[list[str], str]:
+    """The paragraphs a handout prints for ``item`` and, where that is an excerpt, the
+    pointer to the full text („vollständiger Text: S. 10–11“; else "").
+
+    A long quote is cut after whole paragraphs (or, where the first paragraph alone is
+    too long, after whole sentences) once :data:`EXCERPT_TARGET` characters are reached;
+    the cut is marked „[…]“."""
+    paras = paragraphs(item.quote)
+    if len(item.quote) <= EXCERPT_CHARS:
+        return paras, ""
+    kept: list[str] = []
+    for para in paras:
+        if kept and sum(len(k) for k in kept) + len(para) > EXCERPT_CHARS:
+            break
+        kept.append(para)
+        if sum(len(k) for k in kept) >= EXCERPT_TARGET:
+            break
+    if sum(len(k) for k in kept) > EXCERPT_CHARS:  # one long paragraph: whole sentences of it
+        parts = slide_parts(kept[0], [s for s in item.sentences if s in kept[0]], EXCERPT_TARGET)
+        kept = [parts[0]]
+    kept[-1] = f"{kept[-1]} […]"
+    where = pages_text(item.page, item.page_end)
+    return kept, f"vollständiger Text: {where}" if where else "vollständiger Text im Original"
+
+
+def key_sentences(item: WorkshopItem, limit: int = SLIDE_CHARS) -> list[str]:
+    """What a slide shows of ``item``: the whole quote when it fits ``limit``, else its
+    recommendations („sollten“, „müssen“ …) and then its other sentences, as many as fit,
+    in the order of the text."""
+    sentences = [s.strip() for s in item.sentences if s.strip()]
+    if len(item.quote.strip()) <= limit or not sentences:
+        return paragraphs(item.quote) if len(item.quote.strip()) <= limit else slide_parts(item.quote)[:1]
+    ranked = sorted(range(len(sentences)), key=lambda n: (not _RECOMMENDS.search(sentences[n]), n))
+    chosen: list[int] = []
+    for n in ranked:
+        if sum(len(sentences[c]) + 1 for c in chosen) + len(sentences[n]) <= limit:
+            chosen.append(n)
+    if not chosen:
+        return slide_parts(sentences[0], limit=limit)[:1]
+    return [sentences[n] for n in sorted(chosen)]
+
+
+def timing(workshop: Workshop, questions: int) -> list[tuple[str, int]]:
+    """A schedule for the session: opening, each item, the quiz and the close, in minutes,
+    adding up to the kit's length (90 minutes when it gives none)."""
+    total = workshop.kit.minutes or 90
+    items = workshop.found
+    opening, closing = max(5, total // 12), max(5, total // 18)
+    quiz = min(max(5, 2 * questions), total // 4) if questions else 0
+    left = max(len(items) * 5, total - opening - closing - quiz)
+    each = [left // len(items) + (1 if n < left % len(items) else 0) for n in range(len(items))] if items else []
+    plan = [("Einstieg und Vorstellung", opening)]
+    plan += [(" ".join(x for x in (i.label, i.heading) if x) or i.citation, m) for i, m in zip(items, each)]
+    if quiz:
+        plan.append(("Quiz und Auflösung", quiz))
+    plan.append(("Abschluss und Ausblick", closing))
+    return plan
