@@ -81,8 +81,10 @@ def discussion_prompts(item: WorkshopItem, asked: set[str] | None = None) -> lis
     ...     sentences=["Kommunen, Wirtschaft, Forschung und Zivilgesellschaft probieren gemeinsam aus.",
     ...                "Kommunen sollten die Ergebnisse offen zugänglich machen und auswerten lassen."])
     >>> for p in discussion_prompts(item): print(p)
-    „Kommunen sollten die Ergebnisse offen zugänglich machen und auswerten lassen.“ Was tut Ihre Kommune hierzu schon, und wer ist bei Ihnen dafür zuständig?
-    „Kommunen, Wirtschaft, Forschung und Zivilgesellschaft probieren gemeinsam aus.“ Wen aus dem Kreis Wirtschaft, Wissenschaft und Zivilgesellschaft würden Sie dafür einbinden, und in welcher Rolle?
+    „Kommunen sollten die Ergebnisse offen zugänglich machen und auswerten lassen.“ Was tut Ihre Kommune \
+hierzu schon, und wer ist bei Ihnen dafür zuständig?
+    „Kommunen, Wirtschaft, Forschung und Zivilgesellschaft probieren gemeinsam aus.“ Wen der Genannten würden Sie \
+in Ihrer Kommune dafür einbinden, und in welcher Rolle?
     """
     asked = set() if asked is None else asked
     prompts = []
