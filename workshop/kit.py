@@ -307,6 +307,7 @@ def source_of(searcher: Searcher, doc_id: str) -> Source | None:
     if doc is None:
         return None
     text = str(doc.get("source", ""))
+    direct = first_url(str(doc.get("url", "")))
     return Source(
         doc_id=doc_id,
         title=str(doc.get("title", doc_id)),
@@ -314,7 +315,8 @@ def source_of(searcher: Searcher, doc_id: str) -> Source | None:
         edition=str(doc.get("edition", "")),
         year=str(doc.get("year", "")),
         source=text,
-        url=first_url(text),
+        url=direct or first_url(text),
+        direct=bool(direct),
         license=str(doc.get("license", "")),
     )
 

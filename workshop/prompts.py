@@ -37,6 +37,10 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "Wen der Genannten würden Sie in Ihrer Kommune dafür einbinden, und in welcher Rolle?",
         "Mit wem der Genannten arbeitet Ihre Kommune hier schon zusammen – und wie gut gelingt das?",
     ),
+    "partner": (
+        "Wie arbeitet Ihre Kommune hier schon mit der {partner} zusammen – und was ließe sich verbessern?",
+        "Welche Rolle sollte die {partner} dabei in Ihrer Kommune spielen?",
+    ),
     "recommendation": (
         "Was tut Ihre Kommune hierzu schon, und wer ist bei Ihnen dafür zuständig?",
         "Welcher erste Schritt wäre dafür in Ihrem Bereich realistisch – und was steht ihm heute im Weg?",
@@ -88,21 +92,25 @@ in Ihrer Kommune dafür einbinden, und in welcher Rolle?
     """
     asked = set() if asked is None else asked
     prompts = []
-    for sentence in _prompt_sentences(item)[:PER_ITEM]:
+    # A sentence another item of the kit already quotes is not quoted again.
+    for sentence in [s for s in _prompt_sentences(item) if s not in asked][:PER_ITEM]:
         named = addressees(sentence)
         state = [n for n in named if n in _STATE]
         others = [n for n in named if n not in _LOCAL and n not in _STATE]
         if state:
             kind = "state"
-        elif others:
+        elif len(others) > 1:
             kind = "partners"
+        elif others:
+            kind = "partner"
         elif _RECOMMENDS.search(sentence):
             kind = "recommendation"
         else:
             kind = "statement"
-        choices = [q.format(state=_join(state or ["Bund"])) for q in QUESTIONS[kind]]
+        partner = others[0] if others else ""
+        choices = [q.format(state=_join(state or ["Bund"]), partner=partner) for q in QUESTIONS[kind]]
         question = next((q for q in choices if q not in asked), choices[len(prompts) % len(choices)])
-        asked.add(question)
+        asked.update((question, sentence))
         prompts.append(f"„{sentence}“ {question}")
     return prompts
 

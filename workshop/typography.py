@@ -15,13 +15,25 @@ FONTS = Path(__file__).resolve().parent / "fonts"
 NOTE_LABEL = "Notiz der Kursleitung"
 PROMPT_LABEL = "Diskussionsimpuls (kein Zitat)"
 MISSING_LABEL = "Nicht mehr im Index"
+FULL_TEXT_LABEL = "Vollständiger Text"
 CONTEXT_LABEL = "Kontext der Stelle (Text um das Zitat)"
 LINK_LABEL = "Quelle online"
+PUBLISHER_LINK_LABEL = "Quelle online (nur die Website des Herausgebers; ein Link zum Dokument selbst ist nicht hinterlegt)"
 SOURCES_HEADING = "Quellen"
 LICENSE_LABEL = "Nutzungsbedingungen"
 QUIZ_HEADING = "Quiz"
 ANSWERS_HEADING = "Lösungen zum Quiz"
 OPTION_LETTERS = "abcdefgh"
+PARTICIPANT_LABEL = "Handout für Teilnehmende"
+TRAINER_LABEL = "Handout für die Kursleitung – mit Lösungen, nicht austeilen"
+PARTICIPANT_SUBJECT = "Handout zur Smart City Charta (Teilnehmende)"
+TRAINER_SUBJECT = "Handout zur Smart City Charta (Kursleitung, mit Lösungen)"
+TIMING_HEADING = "Ablauf"
+SPEAKER_LABEL = "Für die Kursleitung"
+QUOTE_NOTICE = (
+    "Die Zitate sind wörtlich dem indexierten Text entnommen; maßgeblich ist das Original. "
+    "Ein Diskussionsimpuls zitiert einen Satz und stellt dazu eine Frage der Kursleitung; die Frage ist kein Zitat."
+)
 
 SLIDE_CHARS = 350  # at most this many characters of a quote on one slide
 
@@ -255,3 +267,24 @@ def timing(workshop: Workshop, questions: int) -> list[tuple[str, int]]:
         plan.append(("Quiz und Auflösung", quiz))
     plan.append(("Abschluss und Ausblick", closing))
     return plan
+
+
+def speaker_notes(item: WorkshopItem, minutes: int) -> list[str]:
+    """What the trainer's handout adds to an item: the time, what its slide shows, and
+    where the full text stands."""
+    shown = key_sentences(item)
+    lines = [f"Zeit: etwa {minutes_text(minutes)}." if minutes > 0 else "Zeit: nach Bedarf."]
+    whole = len(shown) == len(item.sentences) or len(item.quote.strip()) <= SLIDE_CHARS
+    lines.append(
+        "Die Folie zeigt das ganze Zitat." if whole else
+        f"Die Folie zeigt {len(shown)} von {len(item.sentences)} Sätzen; der ganze Text steht in den Notizen der Folie."
+    )  # fmt: skip
+    lines.append("Erst die Kernsätze lesen lassen, dann die Impulse in Kleingruppen besprechen.")
+    if item.item.passage_id:
+        lines.append(f"Die Stelle steht im Abschnitt „{' › '.join(item.section_path)}“; Kontext in den Folien-Notizen.")
+    return lines
+
+
+def link_label(item: WorkshopItem) -> str:
+    """How an item's link is labelled: the document itself, or only its publisher's site."""
+    return LINK_LABEL if item.source is not None and item.source.direct else PUBLISHER_LINK_LABEL
