@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m workshop", description="Workshop material (handout, slides, quiz) from a kit file."
     )
     parser.add_argument("kit", nargs="?", help="the kit file (JSON), as saved in the app or made with --example")
-    parser.add_argument("--out", metavar="DIR", help="folder for the handouts (handout.*: participants, kursleitung.*: trainer), slides.pptx, quiz.xml")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the handouts (handout.*: participants, kursleitung.*: trainer), slides.pptx, quiz.xml",
+    )
     parser.add_argument("--example", action="store_true", help="print a sample kit file and exit")
     parser.add_argument("--per-item", type=int, default=2, help="quiz questions per item (default 2)")
     parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")

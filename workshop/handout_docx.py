@@ -149,25 +149,24 @@ def _item(doc: DocxDocument, item: WorkshopItem, minutes: int | None = None) -> 
         doc.add_heading(ty.clean(" ".join(x for x in (item.label, item.heading) if x) or item.citation), level=2)
     ]
     paras, pointer = ty.excerpt(item)
-    for n, para in enumerate(paras):
-        text = ("„" if n == 0 else "") + ty.clean(para) + ("“" if n == len(paras) - 1 else "")
+    for n, part in enumerate(paras):
+        text = ("„" if n == 0 else "") + ty.clean(part) + ("“" if n == len(paras) - 1 else "")
         kept.append(doc.add_paragraph(text, style=QUOTE_STYLE))
     if pointer:
         kept.append(doc.add_paragraph(pointer, style=CITATION_STYLE))
     kept.append(doc.add_paragraph(f"Quelle: {ty.clean(item.citation)}", style=CITATION_STYLE))
     if item.link:
-        para = doc.add_paragraph(f"{ty.link_label(item)}: ", style=CITATION_STYLE)
-        add_hyperlink(para, item.link)
-        kept.append(para)
+        linked = doc.add_paragraph(f"{ty.link_label(item)}: ", style=CITATION_STYLE)
+        add_hyperlink(linked, item.link)
+        kept.append(linked)
     if item.prompts:
         label = doc.add_paragraph(style=PROMPT_STYLE)
         label.add_run(ty.PROMPT_LABEL).bold = True
         kept.append(label)
         kept += [doc.add_paragraph(f"– {ty.clean(prompt)}", style=PROMPT_STYLE) for prompt in item.prompts]
-    for para in kept[:-1]:
-        para.paragraph_format.keep_with_next = True
-    for para in kept:
-        para.paragraph_format.keep_together = True
+    for n, block in enumerate(kept):
+        block.paragraph_format.keep_together = True
+        block.paragraph_format.keep_with_next = n < len(kept) - 1
     if item.item.note:
         _labelled(doc, ty.NOTE_LABEL, item.item.note)
     if minutes is not None:

@@ -25,7 +25,9 @@ ADDRESSEES: tuple[tuple[str, str], ...] = (
 _LOCAL = {"Kommunen", "Verwaltung"}
 _STATE = {"Bund", "Länder"}
 # A sentence that asks someone to do something makes the best prompt.
-_RECOMMENDS = re.compile(r"\b(sollte|sollten|sollen|soll|müssen|muss|brauchen|braucht|gilt es|empfiehlt|ist zu|sind zu)\b")
+_RECOMMENDS = re.compile(
+    r"\b(sollte|sollten|sollen|soll|müssen|muss|brauchen|braucht|gilt es|empfiehlt|ist zu|sind zu)\b"
+)
 # Questions to the group, by what the quoted sentence is about; each is asked once per kit
 # (while there are unused ones), in this order.
 QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -91,7 +93,7 @@ hierzu schon, und wer ist bei Ihnen dafür zuständig?
 in Ihrer Kommune dafür einbinden, und in welcher Rolle?
     """
     asked = set() if asked is None else asked
-    prompts = []
+    prompts: list[str] = []
     # A sentence another item of the kit already quotes is not quoted again.
     for sentence in [s for s in _prompt_sentences(item) if s not in asked][:PER_ITEM]:
         named = addressees(sentence)

@@ -43,6 +43,7 @@ _MARGIN = Inches(0.6)
 _FULL_W = Emu(WIDTH - 2 * _MARGIN)
 _BODY_X, _BODY_W = Inches(0.9), Emu(WIDTH - Inches(1.8))
 _BODY_TOP, _BODY_H = Inches(1.6), Inches(4.8)
+_BODY_TALL = Emu(_BODY_H + Inches(0.75))  # a slide without a footer
 _FOOTER_TOP, _FOOTER_H = Inches(6.5), Inches(0.75)
 _GREY = (0x5A, 0x5A, 0x5A)
 
@@ -169,7 +170,7 @@ def _item_slides(prs: PptxPresentation, item: WorkshopItem) -> None:
     if not item.prompts:
         return
     slide = _titled(prs, f"Diskussion: {heading}", size=_title_pt(f"Diskussion: {heading}"))
-    box = slide.shapes.add_textbox(_BODY_X, _BODY_TOP, _BODY_W, _BODY_H + _FOOTER_H)
+    box = slide.shapes.add_textbox(_BODY_X, _BODY_TOP, _BODY_W, _BODY_TALL)
     _fill(box.text_frame, _fitting([_Line(p, PROMPT_PT) for p in item.prompts], box))
     _set_notes(slide, f"{ty.PROMPT_LABEL}:\n" + "\n".join(f"– {p}" for p in item.prompts))
 
@@ -182,7 +183,7 @@ def _question_lines(n: int, q: QuizQuestion) -> list[_Line]:
 
 def _quiz_slides(prs: PptxPresentation, quiz: list[QuizQuestion]) -> None:
     """The questions, as many to a slide as fit, then the solutions."""
-    probe = _Box(_BODY_W, _BODY_H + _FOOTER_H)
+    probe = _Box(_BODY_W, _BODY_TALL)
     pages: list[list[_Line]] = []
     for n, q in enumerate(quiz, start=1):
         lines = _question_lines(n, q)
@@ -193,7 +194,7 @@ def _quiz_slides(prs: PptxPresentation, quiz: list[QuizQuestion]) -> None:
     for k, lines in enumerate(pages, start=1):
         counter = f" ({k}/{len(pages)})" if len(pages) > 1 else ""
         slide = _titled(prs, f"{ty.QUIZ_HEADING}{counter}")
-        box = slide.shapes.add_textbox(_BODY_X, _BODY_TOP, _BODY_W, _BODY_H + _FOOTER_H)
+        box = slide.shapes.add_textbox(_BODY_X, _BODY_TOP, _BODY_W, _BODY_TALL)
         _fill(box.text_frame, _fitting(lines, box))
         _set_notes(slide, "Fragen vorlesen, Antworten sammeln; die Lösungen folgen am Ende des Quiz.")
     answers = [
@@ -208,7 +209,7 @@ def _quiz_slides(prs: PptxPresentation, quiz: list[QuizQuestion]) -> None:
     for k, lines in enumerate(groups, start=1):
         counter = f" ({k}/{len(groups)})" if len(groups) > 1 else ""
         slide = _titled(prs, f"{ty.ANSWERS_HEADING}{counter}")
-        box = slide.shapes.add_textbox(_BODY_X, _BODY_TOP, _BODY_W, _BODY_H + _FOOTER_H)
+        box = slide.shapes.add_textbox(_BODY_X, _BODY_TOP, _BODY_W, _BODY_TALL)
         _fill(box.text_frame, _fitting(lines, box))
         _set_notes(slide, "\n".join(f"{n}. „{q.quote}“ – {q.citation}" for n, q in enumerate(quiz, start=1)))
 

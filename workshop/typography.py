@@ -18,7 +18,9 @@ MISSING_LABEL = "Nicht mehr im Index"
 FULL_TEXT_LABEL = "Vollständiger Text"
 CONTEXT_LABEL = "Kontext der Stelle (Text um das Zitat)"
 LINK_LABEL = "Quelle online"
-PUBLISHER_LINK_LABEL = "Quelle online (nur die Website des Herausgebers; ein Link zum Dokument selbst ist nicht hinterlegt)"
+PUBLISHER_LINK_LABEL = (
+    "Quelle online (nur die Website des Herausgebers; ein Link zum Dokument selbst ist nicht hinterlegt)"
+)
 SOURCES_HEADING = "Quellen"
 LICENSE_LABEL = "Nutzungsbedingungen"
 QUIZ_HEADING = "Quiz"
