@@ -139,12 +139,14 @@ class _Writer:
         self.gap(6)
 
     def _item_height(self, item: WorkshopItem, paras: list[str], pointer: str) -> float:
-        """The height of an item's heading, quote, citation and prompts: kept on one page."""
+        """The height of an item's heading, quote, citation, prompts and note: kept on one page."""
         full = self.pdf.w - 2 * MARGIN
         height = 13 * 0.55 + 1.5 + sum(self._height(p, 11, 5.6, width=full - 6) + 1.5 for p in paras)
         height += 6 + (4.5 if pointer else 0) + (9 if item.link else 0)
         if item.prompts:
             height += 2 + 5.5 + sum(self._height(f"– {p}", 10, 5.2, "I") for p in item.prompts)
+        if item.item.note:
+            height += 7 + self._height(item.item.note, 10, 5)
         return height
 
     def item(self, item: WorkshopItem, minutes: int | None = None) -> None:
@@ -155,6 +157,8 @@ class _Writer:
             paras[0], paras[-1] = f"„{paras[0]}", f"{paras[-1]}“"
         # Heading, quote and prompts on one page where they fit on one (a prompt belongs to its quote).
         block = self._item_height(item, paras, pointer)
+        if minutes is not None:  # the trainer's notes on the item stay with it too
+            block += 7.5 + sum(self._height(line, 9.5, 4.8) for line in ty.speaker_notes(item, minutes))
         if block < pdf.page_break_trigger - pdf.t_margin:
             self.keep_space(block)
         self.heading(" ".join(x for x in (item.label, item.heading) if x) or item.citation)
