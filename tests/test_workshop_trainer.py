@@ -270,3 +270,22 @@ def test_build_time_is_reported(made, capsys):
     with capsys.disabled():
         print(f"\nworkshop kit (4 entries, {len(made.quiz)} questions, 6 files) built in {made.seconds:.1f} s")
     assert made.seconds < 120
+
+
+def test_the_distractors_the_trial_caught_are_of_another_form():
+    # The trial's gaps: „als _____, -bereitsteller“ (Datenproduzent) and „von der _____“
+    # (Verkehrsleitzentrale); the options it was offered had other forms and are refused now.
+    from workshop.morphology import describe, is_compound
+
+    assert continued("Dafür sollten sie ihre Rolle als _____, -bereitsteller oder -verwerter regelmäßig prüfen.")
+    assert continued("Es gelten Informationsfreiheits- und _____ der Länder.")
+    assert not continued("Große Teile der Daten haben _____ (Geodaten).")
+    for answer, offered in (
+        ("Datenproduzent", ("Datenkompetenzen", "Maßnahmenplänen", "Bedürfnislagen")),
+        ("Verkehrsleitzentrale", ("Entwicklungskonzepten", "Bundesbauministerium", "Beteiligungsprozesse")),
+    ):
+        for wrong in offered:
+            assert form_class(wrong) != form_class(answer), (wrong, describe(form_class(wrong)[0]))
+    assert describe(form_class("Verkehrsleitzentrale")[0]) == "Nom./Gen./Dat./Akk. f."
+    assert form_class("Datenplattform") == form_class("Verkehrsleitzentrale")  # a fitting one
+    assert is_compound("Datenproduzent") and not is_compound("Produzent")
