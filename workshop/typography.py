@@ -13,7 +13,7 @@ from workshop.model import Workshop, WorkshopItem
 FONTS = Path(__file__).resolve().parent / "fonts"
 
 NOTE_LABEL = "Notiz der Kursleitung"
-PROMPT_LABEL = "Diskussionsimpuls (kein Zitat)"
+PROMPT_LABEL = "Diskussionsimpuls (Zitat, dann eine Frage der Kursleitung)"
 MISSING_LABEL = "Nicht mehr im Index"
 FULL_TEXT_LABEL = "Vollständiger Text"
 CONTEXT_LABEL = "Kontext der Stelle (Text um das Zitat)"
