@@ -1,6 +1,7 @@
-"""Pictures of the workshop exports for the README: page 1 of the handout PDF
-(docs/handout.png) and the first quote slide (docs/slide.png), made from the example kit
-resolved against the live index.
+"""Pictures of the workshop exports for the README, made from the example kit resolved
+against the live index: page 1 of the participants' handout (docs/handout.png), page 1 of
+the trainer's (docs/handout-trainer.png), the first item's slide of key sentences
+(docs/slide.png) and its discussion slide (docs/slide-discussion.png).
 
     .venv/bin/python docs/make_workshop_pictures.py [--slide N]
 
@@ -46,7 +47,9 @@ def render_slide(pptx: Path, out: Path, index: int) -> str:
     if soffice:
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(
-                [soffice, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(pptx)],
+                # A profile of its own: another LibreOffice running would take the job over.
+                [soffice, f"-env:UserInstallation=file://{tmp}/lo", "--headless", "--convert-to", "pdf",
+                 "--outdir", tmp, str(pptx)],
                 check=True, capture_output=True, timeout=180,
             )  # fmt: skip
             render_pdf_page(Path(tmp) / (pptx.stem + ".pdf"), out, index, SLIDE_PX)
@@ -120,18 +123,23 @@ def main() -> int:
     from workshop.slides import write_pptx
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--slide", type=int, default=1, help="0-based slide to picture (1: the first quote)")
+    parser.add_argument("--slide", type=int, default=2, help="0-based slide to picture (2: the first item's)")
     args = parser.parse_args()
     searcher = Searcher.open(load_settings())
     workshop = resolve(example_kit(searcher), searcher)
     docs = ROOT / "docs"
+    quiz = make_quiz(workshop, searcher)
     with tempfile.TemporaryDirectory() as tmp:
-        pdf = write_pdf(workshop, make_quiz(workshop, searcher), Path(tmp) / "handout.pdf")
+        pdf = write_pdf(workshop, quiz, Path(tmp) / "handout.pdf")
         render_pdf_page(pdf, docs / "handout.png")
-        pptx = write_pptx(workshop, Path(tmp) / "folien.pptx")
+        trainer = write_pdf(workshop, quiz, Path(tmp) / "kursleitung.pdf", trainer=True)
+        render_pdf_page(trainer, docs / "handout-trainer.png")
+        pptx = write_pptx(workshop, Path(tmp) / "folien.pptx", quiz)
         how = render_slide(pptx, docs / "slide.png", args.slide)
-    print("docs/handout.png: page 1 of the handout, rendered with PDFium")
-    print(f"docs/slide.png: slide {args.slide + 1}, rendered with {how}")
+        render_slide(pptx, docs / "slide-discussion.png", args.slide + 1)
+    print("docs/handout.png, docs/handout-trainer.png: page 1 of each handout, rendered with PDFium")
+    shown = f"slides {args.slide + 1} and {args.slide + 2}"
+    print(f"docs/slide.png, docs/slide-discussion.png: {shown}, rendered with {how}")
     return 0
 
 

@@ -11,6 +11,7 @@ Example entry::
     year = 2021
     edition = "Fassung 2021"
     source = "https://www.bbsr.bund.de/…"
+    url = "https://…/charta.pdf"  # the document itself, if it is online (optional)
     license = "…"
     superseded_by = ""        # id of a newer edition, if any
     password = ""             # for encrypted PDFs
@@ -28,7 +29,7 @@ from common.errors import ConfigError
 from ingest.titles import is_generic_title, title_from_file_name
 
 CATALOG_NAME = "catalog.toml"
-_FIELDS = ("id", "title", "publisher", "year", "edition", "source", "license", "superseded_by", "password")
+_FIELDS = ("id", "title", "publisher", "year", "edition", "source", "url", "license", "superseded_by", "password")
 
 
 @dataclass
@@ -39,6 +40,7 @@ class DocMeta:
     year: str = ""
     edition: str = ""
     source: str = ""
+    url: str = ""  # where the document itself is online ("" if not known)
     license: str = ""
     superseded_by: str = ""
     password: str = ""
@@ -46,7 +48,8 @@ class DocMeta:
     def public(self) -> dict[str, str]:
         """Everything but the password, for the index manifest."""
         return {
-            k: getattr(self, k) for k in ("title", "publisher", "year", "edition", "source", "license", "superseded_by")
+            k: getattr(self, k)
+            for k in ("title", "publisher", "year", "edition", "source", "url", "license", "superseded_by")
         }
 
 
@@ -104,6 +107,7 @@ def resolve_meta(file: Path, catalog: dict[str, dict[str, str]], pdf_meta: dict[
         year=year,
         edition=entry.get("edition", ""),
         source=entry.get("source", ""),
+        url=entry.get("url", ""),
         license=entry.get("license", ""),
         superseded_by=entry.get("superseded_by", ""),
         password=entry.get("password", ""),

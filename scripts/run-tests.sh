@@ -14,6 +14,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # OCR of scanned pages (ingest/ocr.py): the tesseract command and its German data.
 tesseract --list-langs 2>/dev/null | grep -x deu >/dev/null || missing+=(tesseract-ocr tesseract-ocr-deu)
+# The workshop slides are rendered headless to check that no text box overflows.
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
 if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

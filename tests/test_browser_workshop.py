@@ -16,6 +16,7 @@ import pytest
 
 from tests.app_fixtures import running_app
 from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, describe, foreign, open_app, run_axe
+from workshop.exports import FILES
 
 NOTE = "Mit Beispiel aus der eigenen Kommune einsteigen."
 
@@ -62,7 +63,7 @@ def download_all(page, folder: Path) -> dict[str, Path]:
         download = info.value
         path = folder / download.suggested_filename
         download.save_as(path)
-        got[path.suffix] = path
+        got[path.name] = path
     return got
 
 
@@ -117,21 +118,26 @@ def test_a_trainer_builds_a_kit_downloads_every_format_and_reopens_it(app_url, c
     assert not violations, describe(violations)
 
     files = download_all(page, tmp_path)
-    assert set(files) == {".pdf", ".docx", ".pptx", ".xml", ".json"}, files
-    pdf_text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(files[".pdf"]).pages)
-    assert "Daten in der Kommune" in pdf_text
-    assert "Abschnitt 3.2" in pdf_text and NOTE in pdf_text
-    docx_text = "\n".join(p.text for p in Document(str(files[".docx"])).paragraphs)
+    assert set(files) == {*FILES.values(), "kit.json"}, files
+
+    def pdf_text(name: str) -> str:
+        return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(files[name]).pages)
+
+    participants, trainer = pdf_text("handout.pdf"), pdf_text("kursleitung.pdf")
+    assert "Daten in der Kommune" in participants
+    assert "Abschnitt 3.2" in participants and NOTE in participants
+    assert "Lösungen zum Quiz" in trainer and "Lösungen zum Quiz" not in participants
+    docx_text = "\n".join(p.text for p in Document(str(files["handout.docx"])).paragraphs)
     assert NOTE in docx_text and "Abschnitt 3.2" in docx_text
-    slides = Presentation(str(files[".pptx"]))
+    slides = Presentation(str(files["slides.pptx"]))
     assert len(slides.slides) >= 4  # title, two items, sources
     notes = " ".join(s.notes_slide.notes_text_frame.text for s in slides.slides if s.has_notes_slide)
     assert NOTE in notes
-    quiz = ElementTree.parse(files[".xml"]).getroot()
+    quiz = ElementTree.parse(files["quiz.xml"]).getroot()
     assert quiz.tag == "quiz" and quiz.findall("question[@type='multichoice']")
-    saved = json.loads(files[".json"].read_text(encoding="utf-8"))
+    saved = json.loads(files["kit.json"].read_text(encoding="utf-8"))
     assert [i.get("section") for i in saved["items"]][-1] == "3.2"
-    assert zipfile.is_zipfile(files[".docx"]) and zipfile.is_zipfile(files[".pptx"])
+    assert zipfile.is_zipfile(files["handout.docx"]) and zipfile.is_zipfile(files["slides.pptx"])
 
     # The kit survives a reload (the browser keeps a copy, like the collection).
     page.reload(wait_until="load")

@@ -47,13 +47,14 @@ def test_example_and_material_from_it(charter_index, tmp_path):
     proc = run(charter_index, str(kit_file), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[:4] == [
+    assert lines[: len(FILES)] == [
         f"wrote {out / name}" + (" (4 questions)" if name == "quiz.xml" else "") for name in FILES.values()
     ]
-    assert len(lines) == 5 and lines[4].startswith(f"flagged: {CHARTER_ID}, passage {GONE}: ")
+    assert len(lines) == len(FILES) + 1 and lines[-1].startswith(f"flagged: {CHARTER_ID}, passage {GONE}: ")
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES.values())
     assert (out / "handout.pdf").read_bytes().startswith(b"%PDF-")
-    for name in ("handout.docx", "slides.pptx"):
+    assert (out / "kursleitung.pdf").read_bytes().startswith(b"%PDF-")
+    for name in ("handout.docx", "kursleitung.docx", "slides.pptx"):
         assert zipfile.ZipFile(out / name).testzip() is None
     quiz = ET.parse(out / "quiz.xml").getroot()
     assert len(quiz.findall("question[@type='multichoice']")) == 4

@@ -13,7 +13,7 @@ import pytest
 
 from workshop import typography as ty
 from workshop.model import Kit, KitItem, QuizQuestion, Workshop
-from workshop.quiz import QUESTION_LEAD
+from workshop.quiz import IN_SECTION, QUESTION_LEAD
 
 CHARTER_ID = "smart-city-charta-2021"
 GONE = f"{CHARTER_ID}:00000000:000:000"
@@ -85,9 +85,9 @@ def files(charter_searcher, tmp_path_factory) -> Files:
         quiz=quiz,
         hostile=hostile.citation,
         doc_text="".join(s.text + s.sep for s in sentences),
-        pdf=write_pdf(workshop, quiz, tmp / "handout.pdf"),
-        docx=write_docx(workshop, quiz, tmp / "handout.docx"),
-        pptx=write_pptx(workshop, tmp / "folien.pptx"),
+        pdf=write_pdf(workshop, quiz, tmp / "handout.pdf", trainer=True),
+        docx=write_docx(workshop, quiz, tmp / "handout.docx", trainer=True),
+        pptx=write_pptx(workshop, tmp / "folien.pptx", quiz),
     )
 
 
@@ -140,7 +140,8 @@ def test_pdf_holds_every_item_with_citation_note_link_and_labelled_prompts(files
     assert ws.kit.title in text and "2. Dezember 2026" in text
     assert ws.kit.audience in text and "90 Minuten" in text
     for item in ws.found:
-        assert _normal(f"„{item.quote}“") in text, item.citation
+        for para in ty.excerpt(item)[0]:  # a long section as an excerpt, paragraph by paragraph
+            assert _normal(para.removesuffix(" […]")) in text, item.citation
         assert item.citation in text and item.label in text
         assert _normal(item.item.note).replace(LONG_WORD, "") in text.replace(LONG_WORD, "")
         for prompt in item.prompts:
@@ -163,14 +164,18 @@ def test_pdf_holds_every_item_with_citation_note_link_and_labelled_prompts(files
 
 def test_pdf_quiz_key_follows_on_a_later_page_and_sources_close(files, pdf):
     _, pages = pdf
-    first_question = next(n for n, p in enumerate(pages) if f"„{_normal(files.quiz[0].prompt)}“" in p)
+
+    def shown(q: QuizQuestion) -> str:
+        return f"Abschnitt {_normal(q.prompt)}" if q.kind == IN_SECTION else f"„{_normal(q.prompt)}“"
+
+    first_question = next(n for n, p in enumerate(pages) if shown(files.quiz[0]) in p)
     key = next(n for n, p in enumerate(pages) if ty.ANSWERS_HEADING in p)
     assert key > first_question
     questions = " ".join(pages[first_question:key])
     answers = " ".join(pages[key:])
     for n, q in enumerate(files.quiz, start=1):
         # Each question says what to do, then quotes its sentence.
-        assert f"{n}. {QUESTION_LEAD[q.kind]} „{_normal(q.prompt)}“" in questions
+        assert f"{n}. {QUESTION_LEAD[q.kind]} {shown(q)}" in questions
         for letter, option in zip("abcd", q.options):
             assert f"{letter}) {_normal(option)}" in questions
         assert f"{n}. {'abcd'[q.answer]}) {_normal(q.options[q.answer])}" in answers
@@ -221,7 +226,8 @@ def test_docx_has_headings_quotes_citations_notes_and_links(files):
     text = "\n".join(t for _, t in styled)
     for item in ws.found:
         assert ("Heading 2", f"{item.label} {item.heading}") in styled
-        assert ("Quote", f"„{item.quote}“") in styled
+        quotes = _normal(" ".join(t for s, t in styled if s == "Quote"))
+        assert all(_normal(p.removesuffix(" […]")) in quotes for p in ty.excerpt(item)[0])
         assert f"Quelle: {item.citation}" in text
         assert f"{ty.NOTE_LABEL}: {item.item.note}" in text
         for prompt in item.prompts:
@@ -256,8 +262,9 @@ def test_docx_quiz_and_key_each_after_a_page_break(files):
     questions = "\n".join(p.text for p in paras[quiz:key])
     answers = "\n".join(p.text for p in paras[key:])
     for n, q in enumerate(files.quiz, start=1):
-        asked = f"{n}. {QUESTION_LEAD[q.kind]}\n„{q.prompt}“"
-        assert asked in questions and f"„{q.prompt}“" not in answers
+        shown = f"Abschnitt {q.prompt}" if q.kind == IN_SECTION else f"„{q.prompt}“"
+        asked = f"{n}. {QUESTION_LEAD[q.kind]}\n{shown}"
+        assert asked in questions
         assert f"{n}. {'abcd'[q.answer]}) {q.options[q.answer]}" in answers and q.citation in answers
     source = files.workshop.sources[0]
     assert f"{ty.LICENSE_LABEL}: {source.license}" in answers and source.source in answers
@@ -270,7 +277,7 @@ def _shape(slide, name: str):
     return next((s for s in slide.shapes if s.name == name), None)
 
 
-def test_slides_show_each_quote_in_full_with_its_citation_on_every_slide(files):
+def test_slides_show_key_sentences_then_the_discussion_with_the_full_text_in_the_notes(files):
     from pptx import Presentation
     from pptx.util import Pt
 
@@ -282,27 +289,36 @@ def test_slides_show_each_quote_in_full_with_its_citation_on_every_slide(files):
     title_text = " ".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
     for fact in (files.workshop.kit.title, files.workshop.kit.audience, "90 Minuten", "2. Dezember 2026"):
         assert fact in title_text
+    titles = [s.shapes.title.text_frame.text if s.shapes.title is not None else "" for s in slides]
+    assert titles[1] == "Ablauf"
     quote_slides = [s for s in slides if _shape(s, QUOTE_BOX) is not None]
     for item in files.workshop.found:
-        own = [s for s in quote_slides if _shape(s, FOOTER_BOX).text_frame.text == item.citation]
-        assert own, item.citation
-        parts = [_shape(s, QUOTE_BOX).text_frame.text for s in own]
-        assert all(p.startswith("„") and p.endswith("“") and len(p) <= ty.SLIDE_CHARS + 2 for p in parts)
-        assert _normal(" ".join(p[1:-1] for p in parts)) == _normal(item.quote)
-        if len(own) > 1:
-            assert [s.shapes.title.text_frame.text.rsplit(" ", 1)[-1] for s in own] == [
-                f"({n}/{len(own)})" for n in range(1, len(own) + 1)
-            ]
-        for s in own:
-            assert _shape(s, FOOTER_BOX).text_frame.paragraphs[0].runs[0].hyperlink.address == item.link
-            runs = [r for p in _shape(s, QUOTE_BOX).text_frame.paragraphs for r in p.runs]
-            assert runs and all(r.font.size is not None and r.font.size >= Pt(24) for r in runs)
-            notes = s.notes_slide.notes_text_frame.text
-            assert item.item.note in notes and _normal(item.context) in _normal(notes)
-            assert ty.PROMPT_LABEL in notes and all(p in notes for p in item.prompts)
+        own = [s for s in quote_slides if _shape(s, FOOTER_BOX).text_frame.text.startswith(item.citation)]
+        assert len(own) == 1, item.citation  # one slide of key sentences per item
+        slide = own[0]
+        shown = _normal(_shape(slide, QUOTE_BOX).text_frame.text.replace("„", "").replace("“", ""))
+        key = ty.key_sentences(item)
+        assert shown == _normal(" ".join(key)) and all(_normal(k) in _normal(item.quote) for k in key)
+        assert _shape(slide, FOOTER_BOX).text_frame.paragraphs[0].runs[0].hyperlink.address == item.link
+        runs = [r for p in _shape(slide, QUOTE_BOX).text_frame.paragraphs for r in p.runs]
+        assert runs and all(r.font.size is not None and r.font.size >= Pt(18) for r in runs)
+        notes = slide.notes_slide.notes_text_frame.text
+        assert item.item.note in notes and _normal(item.quote) in _normal(notes)
+        assert ty.PROMPT_LABEL in notes and all(p in notes for p in item.prompts)
+        # The discussion slide follows, with the prompts on it.
+        after = slides[slides.index(slide) + 1]
+        assert after.shapes.title.text_frame.text.startswith("Diskussion:")
+        on_slide = _normal(" ".join(sh.text_frame.text for sh in after.shapes if sh.has_text_frame))
+        assert all(_normal(p) in on_slide for p in item.prompts)
     section = files.workshop.found[0]
-    assert len(section.quote) > ty.SLIDE_CHARS
-    assert sum(1 for s in quote_slides if _shape(s, FOOTER_BOX).text_frame.text == section.citation) > 1
+    assert len(section.quote) > ty.SLIDE_CHARS  # shown in part: the rest is in the notes
+    assert (
+        "Auszug"
+        in _shape(
+            next(s for s in quote_slides if section.citation in _shape(s, FOOTER_BOX).text_frame.text), FOOTER_BOX
+        ).text_frame.text
+    )
+    assert any(t.startswith(ty.QUIZ_HEADING) for t in titles) and titles[-3].startswith(ty.ANSWERS_HEADING)
 
 
 def test_slides_list_missing_items_and_sources_and_keep_markup_as_text(files):

@@ -203,16 +203,20 @@ def test_resolve_quotes_verbatim_cites_and_flags_what_is_gone(charter_searcher):
     assert [src.doc_id for src in ws.sources] == [CHARTER_ID]
 
 
-def test_prompts_come_from_addressee_and_action(charter_searcher):
+def test_prompts_quote_a_recommendation_then_ask_the_group(charter_searcher):
     ws = resolve(example_kit(charter_searcher), charter_searcher)
     section, passage = ws.items
     assert section.prompts[0] == (
-        "Wie geht Ihre Kommune damit um: Daten verantwortungsvoll generieren, Datenhoheit behalten? "
-        "Wer ist bei Ihnen dafür zuständig?"
+        "„Kommunen sollten sich den Zugang zu Daten sichern, die für ihre Aufgabenerfüllung relevant sind, "
+        "und die Hoheit über diese Daten behalten.“ Was tut Ihre Kommune hierzu schon, und wer ist bei Ihnen "
+        "dafür zuständig?"
     )
-    assert passage.prompts[0].startswith("Wie geht Ihre Kommune damit um: Smart-City-Lösungen pilotieren?")
     # The passage names Wirtschaft, Forschung and Zivilgesellschaft besides the Kommunen.
-    assert "Wirtschaft, Wissenschaft und Zivilgesellschaft" in passage.prompts[1]
+    assert any(p.endswith("Wen der Genannten würden Sie in Ihrer Kommune dafür einbinden, und in welcher Rolle?")
+               and "Wirtschaft, Forschung und Zivilgesellschaft" in p for p in passage.prompts)  # fmt: skip
+    prompts = section.prompts + passage.prompts
+    assert len(set(prompts)) == len(prompts) == 4
+    assert not any("Daten verantwortungsvoll generieren" in p for p in prompts)  # no heading pasted in
 
 
 def test_links_get_a_page_anchor_only_for_pdf_urls():

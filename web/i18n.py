@@ -523,11 +523,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "workshop_intro": (
         (
             "Stellen Sie aus Abschnitten und gesammelten Textstellen Material für eine Schulung zusammen: "
-            "Handout (PDF, Word), Folien (PowerPoint) und Quiz (Moodle-XML), jede Zeile mit Quelle."
+            "ein Handout für Teilnehmende (ohne Lösungen) und eines für die Kursleitung (mit Ablauf, Hinweisen "
+            "und Lösungen), je als PDF und Word, Folien (PowerPoint) und Quiz (Moodle-XML), jede Zeile mit Quelle."
         ),
         (
-            "Put together material for a training session from sections and collected passages: handout "
-            "(PDF, Word), slides (PowerPoint) and a quiz (Moodle XML), every line cited."
+            "Put together material for a training session from sections and collected passages: a handout "
+            "for participants (no solutions) and one for the trainer (timing, notes and solutions), each as "
+            "PDF and Word, slides (PowerPoint) and a quiz (Moodle XML), every line cited."
         ),
     ),
     "kit_title": ("Titel der Schulung", "Title of the session"),

@@ -1,7 +1,8 @@
 """Workshop material from the command line.
 
     python -m workshop --example > kit.json     # a sample kit (section 3.2 of the charter)
-    python -m workshop kit.json --out material/ # handout.pdf, handout.docx, slides.pptx, quiz.xml
+    python -m workshop kit.json --out material/ # handout.pdf/.docx (participants), kursleitung.pdf/.docx
+                                                # (trainer, with solutions), slides.pptx, quiz.xml
 
 Exit codes: 0 done (items not found are listed as "flagged: …" and left out), 1 the kit
 cannot be used (unreadable, invalid, empty, no item found), 2 usage errors or no index.
@@ -26,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m workshop", description="Workshop material (handout, slides, quiz) from a kit file."
     )
     parser.add_argument("kit", nargs="?", help="the kit file (JSON), as saved in the app or made with --example")
-    parser.add_argument("--out", metavar="DIR", help="folder for handout.pdf, handout.docx, slides.pptx, quiz.xml")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the handouts (handout.*: participants, kursleitung.*: trainer), slides.pptx, quiz.xml",
+    )
     parser.add_argument("--example", action="store_true", help="print a sample kit file and exit")
     parser.add_argument("--per-item", type=int, default=2, help="quiz questions per item (default 2)")
     parser.add_argument("--index-dir", help="index folder (CHARTA_INDEX_DIR)")

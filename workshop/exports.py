@@ -1,4 +1,5 @@
-"""All four workshop files in one folder: handout (PDF, DOCX), slides (PPTX), quiz (Moodle XML)."""
+"""All workshop files in one folder: the participants' handout and the trainer's (each PDF
+and DOCX), slides (PPTX), quiz (Moodle XML)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ from common.errors import KitError
 from workshop.model import QuizQuestion, Workshop
 from workshop.quiz import moodle_xml
 
-FILES = {"pdf": "handout.pdf", "docx": "handout.docx", "pptx": "slides.pptx", "xml": "quiz.xml"}
+FILES = {
+    "pdf": "handout.pdf",  # for participants: no solutions
+    "docx": "handout.docx",
+    "trainer_pdf": "kursleitung.pdf",  # for the trainer: timing, speaker notes, answer key
+    "trainer_docx": "kursleitung.docx",
+    "pptx": "slides.pptx",
+    "xml": "quiz.xml",
+}
 
 
 def write_all(workshop: Workshop, quiz: list[QuizQuestion], out_dir: Path) -> dict[str, Path]:
-    """Write the four files into ``out_dir`` (created if need be) under their fixed names
+    """Write the files into ``out_dir`` (created if need be) under their fixed names
     (:data:`FILES`); returns their paths by kind. A workshop without a single found item
     raises :class:`KitError` (code ``empty_kit``) and writes nothing."""
     if not workshop.found:
@@ -31,7 +39,9 @@ def write_all(workshop: Workshop, quiz: list[QuizQuestion], out_dir: Path) -> di
     paths = {kind: out_dir / name for kind, name in FILES.items()}
     write_pdf(workshop, quiz, paths["pdf"])
     write_docx(workshop, quiz, paths["docx"])
-    write_pptx(workshop, paths["pptx"])
+    write_pdf(workshop, quiz, paths["trainer_pdf"], trainer=True)
+    write_docx(workshop, quiz, paths["trainer_docx"], trainer=True)
+    write_pptx(workshop, paths["pptx"], quiz)
     category = f"Charta-Lotse: {workshop.kit.title}" if workshop.kit.title else "Charta-Lotse"
     paths["xml"].write_text(moodle_xml(quiz, category), encoding="utf-8")
     return paths

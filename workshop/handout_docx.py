@@ -18,12 +18,13 @@ from docx.text.paragraph import Paragraph
 
 from workshop import typography as ty
 from workshop.model import QuizQuestion, Workshop, WorkshopItem
-from workshop.quiz import QUESTION_LEAD
+from workshop.quiz import IN_SECTION, QUESTION_LEAD
 
 LANGUAGE = "de-DE"
 PROMPT_STYLE = "Diskussionsimpuls"
 CITATION_STYLE = "Quellenangabe"
 MISSING_STYLE = "Hinweis fehlende Stelle"
+NOTES_STYLE = "Hinweise Kursleitung"
 QUOTE_STYLE = "Quote"
 GREY = RGBColor(0x5A, 0x5A, 0x5A)
 LINK = RGBColor(0x00, 0x46, 0xA0)
@@ -36,38 +37,41 @@ _AFTER_SHD = (
 )  # fmt: skip
 
 
-def write_docx(workshop: Workshop, quiz: list[QuizQuestion], path: Path) -> Path:
-    """Write the handout of ``workshop`` (with ``quiz``, if any) as DOCX to ``path``."""
+def write_docx(workshop: Workshop, quiz: list[QuizQuestion], path: Path, trainer: bool = False) -> Path:
+    """Write the handout of ``workshop`` (with ``quiz``, if any) as DOCX to ``path``: the
+    participants' (no solutions) or, with ``trainer``, the trainer's."""
     doc = Document()
-    _setup(doc, workshop)
+    _setup(doc, workshop, trainer)
     kit = workshop.kit
     doc.add_paragraph(ty.clean(kit.title) or "Workshop", style="Title")
+    doc.add_paragraph().add_run(ty.TRAINER_LABEL if trainer else ty.PARTICIPANT_LABEL).bold = True
     for fact in ty.kit_facts(workshop):
         doc.add_paragraph(fact)
-    doc.add_paragraph(
-        "Die Zitate sind wörtlich dem indexierten Text entnommen; maßgeblich ist das Original. "
-        "Diskussionsimpulse sind Fragen der Kursleitung, keine Zitate.",
-        style=CITATION_STYLE,
-    )
+    doc.add_paragraph(ty.QUOTE_NOTICE, style=CITATION_STYLE)
+    plan = ty.timing(workshop, len(quiz))
+    if trainer:
+        doc.add_heading(ty.TIMING_HEADING, level=1)
+        for what, minutes in plan:
+            doc.add_paragraph(ty.clean(f"{minutes} Min.  {what}"))
     if workshop.missing:
         _missing(doc, workshop.missing)
     if workshop.found:
         doc.add_heading("Auszüge aus den Quellen", level=1)
-    for item in workshop.found:
-        _item(doc, item)
+    for item, (_, minutes) in zip(workshop.found, plan[1:]):
+        _item(doc, item, minutes if trainer else None)
     if quiz:
-        _quiz(doc, quiz)
+        _quiz(doc, quiz, trainer)
     _sources(doc, workshop)
     path = Path(path)
     doc.save(str(path))
     return path
 
 
-def _setup(doc: DocxDocument, workshop: Workshop) -> None:
+def _setup(doc: DocxDocument, workshop: Workshop, trainer: bool) -> None:
     props = doc.core_properties
     props.title = ty.clean(workshop.kit.title) or "Workshop"
     props.language = LANGUAGE
-    props.subject = "Handout zur Smart City Charta"
+    props.subject = ty.TRAINER_SUBJECT if trainer else ty.PARTICIPANT_SUBJECT
     props.author = "Charta-Lotse"
     # German for every run that does not say otherwise (spelling, hyphenation, screen readers).
     rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -86,6 +90,10 @@ def _setup(doc: DocxDocument, workshop: Workshop) -> None:
     prompt.base_style = styles["Normal"]
     prompt.font.italic = True
     _shade(prompt, "FFF6D6")
+    notes = styles.add_style(NOTES_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    notes.base_style = styles["Normal"]
+    notes.font.size = Pt(9.5)
+    _shade(notes, "E4EEF8")
     missing = styles.add_style(MISSING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     missing.base_style = styles["Normal"]
     _shade(missing, "FDE4E4")
@@ -133,19 +141,38 @@ def add_hyperlink(paragraph: Paragraph, url: str, text: str = "") -> None:
     paragraph._p.append(link)
 
 
-def _item(doc: DocxDocument, item: WorkshopItem) -> None:
-    doc.add_heading(ty.clean(" ".join(x for x in (item.label, item.heading) if x) or item.citation), level=2)
-    doc.add_paragraph(ty.german_quote(ty.clean(item.quote)), style=QUOTE_STYLE)
-    doc.add_paragraph(f"Quelle: {ty.clean(item.citation)}", style=CITATION_STYLE)
+def _item(doc: DocxDocument, item: WorkshopItem, minutes: int | None = None) -> None:
+    """An item: heading, the quote paragraph by paragraph (an excerpt of a long one), its
+    citation and the prompts, all kept on one page with what follows (Word's „keep with
+    next“), then the note and, for the trainer, the speaker notes."""
+    kept: list[Paragraph] = [
+        doc.add_heading(ty.clean(" ".join(x for x in (item.label, item.heading) if x) or item.citation), level=2)
+    ]
+    paras, pointer = ty.excerpt(item)
+    for n, part in enumerate(paras):
+        text = ("„" if n == 0 else "") + ty.clean(part) + ("“" if n == len(paras) - 1 else "")
+        kept.append(doc.add_paragraph(text, style=QUOTE_STYLE))
+    if pointer:
+        kept.append(doc.add_paragraph(pointer, style=CITATION_STYLE))
+    kept.append(doc.add_paragraph(f"Quelle: {ty.clean(item.citation)}", style=CITATION_STYLE))
     if item.link:
-        para = doc.add_paragraph(f"{ty.LINK_LABEL}: ", style=CITATION_STYLE)
-        add_hyperlink(para, item.link)
+        linked = doc.add_paragraph(f"{ty.link_label(item)}: ", style=CITATION_STYLE)
+        add_hyperlink(linked, item.link)
+        kept.append(linked)
+    if item.prompts:
+        label = doc.add_paragraph(style=PROMPT_STYLE)
+        label.add_run(ty.PROMPT_LABEL).bold = True
+        kept.append(label)
+        kept += [doc.add_paragraph(f"– {ty.clean(prompt)}", style=PROMPT_STYLE) for prompt in item.prompts]
+    for n, block in enumerate(kept):
+        block.paragraph_format.keep_together = True
+        block.paragraph_format.keep_with_next = n < len(kept) - 1
     if item.item.note:
         _labelled(doc, ty.NOTE_LABEL, item.item.note)
-    if item.prompts:
-        doc.add_paragraph(style=PROMPT_STYLE).add_run(ty.PROMPT_LABEL).bold = True
-        for prompt in item.prompts:
-            doc.add_paragraph(f"– {ty.clean(prompt)}", style=PROMPT_STYLE)
+    if minutes is not None:
+        doc.add_paragraph(style=NOTES_STYLE).add_run(ty.SPEAKER_LABEL).bold = True
+        for line in ty.speaker_notes(item, minutes):
+            doc.add_paragraph(ty.clean(line), style=NOTES_STYLE)
 
 
 def _missing(doc: DocxDocument, items: list[WorkshopItem]) -> None:
@@ -160,20 +187,24 @@ def _missing(doc: DocxDocument, items: list[WorkshopItem]) -> None:
             _labelled(doc, ty.NOTE_LABEL, kit_item.note, style=MISSING_STYLE)
 
 
-def _quiz(doc: DocxDocument, quiz: list[QuizQuestion]) -> None:
+def _quiz(doc: DocxDocument, quiz: list[QuizQuestion], trainer: bool) -> None:
     doc.add_page_break()
     doc.add_heading(ty.QUIZ_HEADING, level=1)
     doc.add_paragraph("Kreuzen Sie je Frage die passende Antwort an.", style=CITATION_STYLE)
     for n, q in enumerate(quiz, start=1):
         doc.add_paragraph().add_run(ty.clean(f"{n}. {QUESTION_LEAD.get(q.kind, '')}")).bold = True
-        doc.add_paragraph(ty.clean(ty.german_quote(q.prompt))).paragraph_format.left_indent = Pt(18)
+        shown = f"Abschnitt {q.prompt}" if q.kind == IN_SECTION else ty.german_quote(q.prompt)
+        doc.add_paragraph(ty.clean(shown)).paragraph_format.left_indent = Pt(18)
         for letter, option in zip(ty.OPTION_LETTERS, q.options):
             para = doc.add_paragraph(ty.clean(f"☐ {letter}) {option}"))
             para.paragraph_format.left_indent = Pt(18)
-    doc.add_page_break()  # the key on a page of its own, to hand out afterwards
+    if not trainer:  # the participants' handout has no solutions
+        return
+    doc.add_page_break()  # the key on a page of its own
     doc.add_heading(ty.ANSWERS_HEADING, level=1)
     for n, q in enumerate(quiz, start=1):
         doc.add_paragraph().add_run(ty.clean(f"{n}. {ty.OPTION_LETTERS[q.answer]}) {q.options[q.answer]}")).bold = True
+        doc.add_paragraph(ty.clean(ty.german_quote(q.quote))).paragraph_format.left_indent = Pt(18)
         doc.add_paragraph(f"Quelle: {ty.clean(q.citation)}", style=CITATION_STYLE)
 
 

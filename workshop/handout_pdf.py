@@ -1,5 +1,7 @@
-"""The printable handout of a workshop: an A4 PDF with the quotes, their citations, the
-trainer's notes, discussion prompts, the quiz with its answer key and the sources.
+"""The printable handouts of a workshop, A4 PDF: for participants the quotes (long ones as
+an excerpt with a pointer to the full text), their citations, the trainer's notes,
+discussion prompts, the quiz without solutions and the sources; for the trainer the
+same plus the timing, speaker notes per item and the answer key.
 
 fpdf2 writes it (pure Python, embeds the bundled DejaVu fonts, which cover German
 typography). Every text from a document or a trainer goes through plain ``multi_cell``
@@ -8,6 +10,7 @@ calls: never fpdf2's markdown or HTML, so ``**x**`` or ``<b>`` print as they are
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -16,7 +19,11 @@ from fpdf.enums import XPos, YPos
 
 from workshop import typography as ty
 from workshop.model import QuizQuestion, Workshop, WorkshopItem
-from workshop.quiz import QUESTION_LEAD
+from workshop.quiz import IN_SECTION, QUESTION_LEAD
+
+# fpdf2 subsets the fonts with fontTools, which logs every table it touches at INFO (a
+# hundred lines per handout in the app's console).
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT = "DejaVu"
 MARGIN = 20.0  # mm
@@ -25,6 +32,7 @@ GREY = (90, 90, 90)
 LINK = (0, 70, 160)
 QUOTE_BAR = (60, 110, 170)
 PROMPT_FILL = (255, 246, 214)  # prompts sit on a tinted box: they are not quotes
+NOTES_FILL = (228, 238, 248)  # the trainer's speaker notes
 MISSING_FILL = (253, 228, 228)
 MISSING_BORDER = (180, 40, 40)
 
@@ -37,8 +45,9 @@ class _Handout(FPDF):
         self.cell(0, 6, f"Seite {self.page_no()} von {{nb}}", align="C")
 
 
-def write_pdf(workshop: Workshop, quiz: list[QuizQuestion], path: Path) -> Path:
-    """Write the handout of ``workshop`` (with ``quiz``, if any) to ``path`` and return it."""
+def write_pdf(workshop: Workshop, quiz: list[QuizQuestion], path: Path, trainer: bool = False) -> Path:
+    """Write the handout of ``workshop`` (with ``quiz``, if any) to ``path`` and return it:
+    the participants' (no solutions) or, with ``trainer``, the trainer's."""
     pdf = _Handout(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -48,16 +57,19 @@ def write_pdf(workshop: Workshop, quiz: list[QuizQuestion], path: Path) -> Path:
     pdf.set_title(ty.clean(workshop.kit.title) or "Workshop")
     pdf.set_lang("de")
     pdf.set_creator("Charta-Lotse")
-    pdf.set_subject("Handout zur Smart City Charta")
+    pdf.set_subject(ty.TRAINER_SUBJECT if trainer else ty.PARTICIPANT_SUBJECT)
     pdf.add_page()
     w = _Writer(pdf)
-    w.header(workshop)
+    w.header(workshop, trainer)
+    if trainer:
+        w.timing(ty.timing(workshop, len(quiz)))
     if workshop.missing:
         w.missing(workshop.missing)
+    minutes = dict(zip([id(i) for i in workshop.found], [m for _, m in ty.timing(workshop, len(quiz))[1:]]))
     for item in workshop.found:
-        w.item(item)
+        w.item(item, minutes.get(id(item), 0) if trainer else None)
     if quiz:
-        w.quiz(quiz)
+        w.quiz(quiz, trainer)
     w.sources(workshop)
     path = Path(path)
     pdf.output(str(path))
@@ -91,10 +103,12 @@ class _Writer:
     def gap(self, mm: float) -> None:
         self.pdf.ln(mm)
 
-    def _height(self, text: str, size: float, line: float, style: str = "") -> float:
-        """How tall ``text`` will be at full width, to keep a block on one page."""
+    def _height(self, text: str, size: float, line: float, style: str = "", width: float = 0.0) -> float:
+        """How tall ``text`` will be at full width (or ``width``), to keep a block on one page."""
         self.pdf.set_font(FONT, style, size)
-        lines = self.pdf.multi_cell(self.pdf.w - 2 * MARGIN, line, ty.clean(text), dry_run=True, output="LINES")
+        lines = self.pdf.multi_cell(
+            width or self.pdf.w - 2 * MARGIN, line, ty.clean(text), dry_run=True, output="LINES"
+        )
         return line * len(cast(list[str], lines))
 
     def keep_space(self, mm: float) -> None:
@@ -107,36 +121,61 @@ class _Writer:
         self.text(text, size=size, style="B", height=size * 0.55)
         self.gap(1.5)
 
-    def header(self, workshop: Workshop) -> None:
+    def header(self, workshop: Workshop, trainer: bool) -> None:
         kit = workshop.kit
         self.text(kit.title or "Workshop", size=20, style="B", height=10)
         self.gap(2)
+        self.text(ty.TRAINER_LABEL if trainer else ty.PARTICIPANT_LABEL, size=11, style="B", color=GREY, height=6)
         for fact in ty.kit_facts(workshop):
             self.text(fact, size=10.5, height=5.5)
         self.gap(2)
-        self.text(
-            "Die Zitate sind wörtlich dem indexierten Text entnommen; maßgeblich ist das Original. "
-            "Diskussionsimpulse sind Fragen der Kursleitung, keine Zitate.",
-            size=8.5, color=GREY, height=4.2,
-        )  # fmt: skip
+        self.text(ty.QUOTE_NOTICE, size=8.5, color=GREY, height=4.2)
         self.gap(5)
 
-    def item(self, item: WorkshopItem) -> None:
+    def timing(self, plan: list[tuple[str, int]]) -> None:
+        self.heading(ty.TIMING_HEADING, size=13)
+        for what, minutes in plan:
+            self.text(f"{minutes:>3} Min.  {what}", size=10, height=5.2)
+        self.gap(6)
+
+    def _item_height(self, item: WorkshopItem, paras: list[str], pointer: str) -> float:
+        """The height of an item's heading, quote, citation, prompts and note: kept on one page."""
+        full = self.pdf.w - 2 * MARGIN
+        height = 13 * 0.55 + 1.5 + sum(self._height(p, 11, 5.6, width=full - 6) + 1.5 for p in paras)
+        height += 6 + (4.5 if pointer else 0) + (9 if item.link else 0)
+        if item.prompts:
+            height += 2 + 5.5 + sum(self._height(f"– {p}", 10, 5.2, "I") for p in item.prompts)
+        if item.item.note:
+            height += 7 + self._height(item.item.note, 10, 5)
+        return height
+
+    def item(self, item: WorkshopItem, minutes: int | None = None) -> None:
         pdf = self.pdf
+        paras, pointer = ty.excerpt(item)
+        paras = [ty.german_quote(p) if len(paras) == 1 else p for p in paras]
+        if len(paras) > 1:
+            paras[0], paras[-1] = f"„{paras[0]}", f"{paras[-1]}“"
+        # Heading, quote and prompts on one page where they fit on one (a prompt belongs to its quote).
+        block = self._item_height(item, paras, pointer)
+        if minutes is not None:  # the trainer's notes on the item stay with it too
+            block += 7.5 + sum(self._height(line, 9.5, 4.8) for line in ty.speaker_notes(item, minutes))
+        if block < pdf.page_break_trigger - pdf.t_margin:
+            self.keep_space(block)
         self.heading(" ".join(x for x in (item.label, item.heading) if x) or item.citation)
-        # The quote: indented beside a coloured bar, in „…“.
+        # The quote, paragraph by paragraph: indented beside a coloured bar, in „…“.
         top, first = pdf.get_y(), pdf.page_no()
-        self.text(ty.german_quote(item.quote), size=11, indent=6, height=5.6)
+        for n, para in enumerate(paras):
+            if n:
+                self.gap(1.5)
+            self.text(para, size=11, indent=6, height=5.6)
         self._bar(first, top, pdf.page_no(), pdf.get_y())
         self.gap(1.5)
+        if pointer:
+            self.text(pointer, size=9, style="I", color=GREY, indent=6, height=4.5)
         self.text(f"Quelle: {item.citation}", size=9, color=GREY, indent=6, height=4.5)
         if item.link:
+            self.text(f"{ty.link_label(item)}:", size=9, color=GREY, indent=6, height=4.5)
             self._link(item.link, indent=6)
-        if item.item.note:
-            self.gap(2)
-            self.keep_space(self._height(item.item.note, 10, 5) + 5)  # the label stays with the note
-            self.text(f"{ty.NOTE_LABEL}:", size=9.5, style="B", height=5)
-            self.text(item.item.note, size=10, height=5)
         if item.prompts:
             self.gap(2)
             self.keep_space(5.5 + sum(self._height(f"– {p}", 10, 5.2, "I") for p in item.prompts))
@@ -144,7 +183,23 @@ class _Writer:
             self.text(ty.PROMPT_LABEL, size=9.5, style="B", height=5.5, fill=True)
             for prompt in item.prompts:
                 self.text(f"– {prompt}", size=10, style="I", height=5.2, fill=True)
+        if item.item.note:
+            self.gap(2)
+            self.keep_space(self._height(item.item.note, 10, 5) + 5)  # the label stays with the note
+            self.text(f"{ty.NOTE_LABEL}:", size=9.5, style="B", height=5)
+            self.text(item.item.note, size=10, height=5)
+        if minutes is not None:
+            self.speaker_notes(item, minutes)
         self.gap(7)
+
+    def speaker_notes(self, item: WorkshopItem, minutes: int) -> None:
+        lines = ty.speaker_notes(item, minutes)
+        self.gap(2)
+        self.keep_space(5.5 + sum(self._height(line, 9.5, 4.8) for line in lines))
+        self.pdf.set_fill_color(*NOTES_FILL)
+        self.text(ty.SPEAKER_LABEL, size=9.5, style="B", height=5.5, fill=True)
+        for line in lines:
+            self.text(line, size=9.5, height=4.8, fill=True)
 
     def _bar(self, first: int, top: float, last: int, bottom: float) -> None:
         """The quote's bar beside it, on every page the quote runs over."""
@@ -181,7 +236,7 @@ class _Writer:
             pdf.rect(MARGIN, top, pdf.w - 2 * MARGIN, pdf.get_y() - top)
         self.gap(7)
 
-    def quiz(self, quiz: list[QuizQuestion]) -> None:
+    def quiz(self, quiz: list[QuizQuestion], trainer: bool) -> None:
         self.pdf.add_page()
         self.heading(ty.QUIZ_HEADING, size=16)
         self.text("Kreuzen Sie je Frage die passende Antwort an.", size=9.5, color=GREY, height=5)
@@ -189,16 +244,20 @@ class _Writer:
         for n, q in enumerate(quiz, start=1):
             self.keep_space(35)
             self.text(f"{n}. {QUESTION_LEAD.get(q.kind, '')}", size=10.5, style="B", height=5.4)
-            self.text(ty.german_quote(q.prompt), size=10.5, indent=6, height=5.4)
+            shown = f"Abschnitt {q.prompt}" if q.kind == IN_SECTION else ty.german_quote(q.prompt)
+            self.text(shown, size=10.5, indent=6, height=5.4)
             for letter, option in zip(ty.OPTION_LETTERS, q.options):
                 self.text(f"☐ {letter}) {option}", size=10, indent=6, height=5.2)
             self.gap(4)
-        self.pdf.add_page()  # the key on a page of its own, to hand out afterwards
+        if not trainer:  # the participants' handout has no solutions
+            return
+        self.pdf.add_page()  # the key on a page of its own
         self.heading(ty.ANSWERS_HEADING, size=16)
         for n, q in enumerate(quiz, start=1):
-            self.keep_space(20)
+            self.keep_space(25)
             letter = ty.OPTION_LETTERS[q.answer]
             self.text(f"{n}. {letter}) {q.options[q.answer]}", size=10.5, style="B", height=5.4)
+            self.text(ty.german_quote(q.quote), size=9.5, indent=6, height=4.8)
             self.text(f"Quelle: {q.citation}", size=9, color=GREY, indent=6, height=4.5)
             self.gap(3)
 

@@ -292,10 +292,11 @@ def resolve(kit: Kit, searcher: Searcher, today: date | None = None) -> Workshop
     unknown document, a passage id of an older version of a document, a section label
     the document does not have) stays in the list, flagged with ``missing``."""
     items = []
+    asked: set[str] = set()  # the prompts' questions so far: none twice while others are left
     for entry in kit.items:
         item = _resolve_item(entry, searcher)
         if item.found:
-            item.prompts = discussion_prompts(item)
+            item.prompts = discussion_prompts(item, asked)
         items.append(item)
     return Workshop(kit=kit, items=items, date=(today or date.today()).isoformat(), generation=searcher.generation)
 
@@ -306,6 +307,7 @@ def source_of(searcher: Searcher, doc_id: str) -> Source | None:
     if doc is None:
         return None
     text = str(doc.get("source", ""))
+    direct = first_url(str(doc.get("url", "")))
     return Source(
         doc_id=doc_id,
         title=str(doc.get("title", doc_id)),
@@ -313,7 +315,8 @@ def source_of(searcher: Searcher, doc_id: str) -> Source | None:
         edition=str(doc.get("edition", "")),
         year=str(doc.get("year", "")),
         source=text,
-        url=first_url(text),
+        url=direct or first_url(text),
+        direct=bool(direct),
         license=str(doc.get("license", "")),
     )
 

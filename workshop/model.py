@@ -52,7 +52,8 @@ class Source:
     edition: str = ""
     year: str = ""
     source: str = ""  # the catalog's ``source`` text, e.g. "BBSR, Bonn 2021; https://…"
-    url: str = ""  # the first http(s) URL in ``source`` ("" if none)
+    url: str = ""  # the catalog's ``url`` (the document itself), else the first URL in ``source``
+    direct: bool = False  # ``url`` is the document itself, not its publisher's site
     license: str = ""  # the catalog's ``license`` text (terms of use)
 
 

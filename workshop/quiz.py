@@ -1,13 +1,19 @@
 """Quiz questions from a workshop's quotes, without a language model, and their Moodle XML.
 
-Two kinds of multiple-choice question, four options each:
+Four kinds of multiple-choice question; each answer stands word for word in the quoted
+sentence the question cites:
 
 - ``cloze``: a quoted sentence with a key term replaced by a gap. The term is a noun
-  that is rare in general German (``wordfreq``); the three distractors are nouns of
-  similar length and frequency from *other* sections of the same document, none of
-  which occurs in the sentence.
-- ``section``: a quoted sentence; which section is it from? The wrong options are
-  other sections of the same document, its siblings first.
+  that is rare in general German (``wordfreq``); the three distractors are nouns from
+  *other* sections of the same document with exactly the answer's grammatical readings
+  (gender, case, number: :mod:`workshop.morphology`), so article, adjective ending and
+  verb fit every option; next to a hyphenated continuation („_____, -bereitsteller“)
+  only compounds are offered.
+- ``in_section``: which of four sentences stands in a given section? The wrong ones come
+  from other sections of the document and are alike in length and mood.
+- ``true_false``: a sentence as the section has it, or with its key term swapped for a
+  same-form noun from elsewhere in the document; does the section say so?
+- ``section``: a quoted sentence; which section is it from? At most one question in four.
 
 Everything is deterministic: the choices are seeded from the kit, so the same kit gives
 the same quiz.
@@ -32,15 +38,27 @@ from ingest.structure import heading_label
 from text.analysis import GERMAN_STOPWORDS
 from workshop.kit import heading_text
 from workshop.model import Kit, QuizQuestion, Workshop, WorkshopItem
+from workshop.morphology import is_compound, readings
 
-CLOZE, SECTION = "cloze", "section"
+CLOZE, IN_SECTION, TRUE_FALSE, SECTION = "cloze", "in_section", "true_false", "section"
+CONTENT_KINDS = (CLOZE, IN_SECTION, TRUE_FALSE)
 GAP = "_____"
 OPTIONS = 4
-# What to ask; a question's ``prompt`` holds only the sentence (with its gap).
+TRUE, FALSE = "stimmt", "stimmt nicht"
+# What to ask; a question's ``prompt`` holds only the sentence (with its gap), the
+# statement, or (``in_section``) the section.
 QUESTION_LEAD = {
     CLOZE: "Welcher Begriff fehlt in diesem Satz?",
+    IN_SECTION: "Welcher dieser Sätze steht in diesem Abschnitt?",
+    TRUE_FALSE: "Steht das so im Text?",
     SECTION: "Aus welchem Abschnitt stammt dieser Satz?",
 }
+# A gap next to a hyphenated continuation („_____, -bereitsteller“, „Informations- und
+# _____“) is the head or modifier of a compound: only compounds fit it.
+_CONTINUED_AFTER = re.compile(r"^,?\s*-[^\W\d_]|^\s+(und|oder|bzw\.)\s+-[^\W\d_]")
+_CONTINUED_BEFORE = re.compile(r"[^\W\d_]-\s+(und|oder|bzw\.)\s+$")
+# A sentence that asks someone to do something: its wrong options should ask as well.
+_RECOMMENDS = re.compile(r"\b(sollte|sollten|sollen|soll|müssen|muss|brauchen|braucht|gilt es|empfiehlt)\b")
 RARE_ZIPF = 4.5  # a word more frequent than this in general German is no key term
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _stemmer = Stemmer.Stemmer("german")
@@ -183,15 +201,34 @@ def _seed(kit: Kit) -> str:
     return hashlib.sha256(f"{kit.title}\n{ids}".encode()).hexdigest()[:16]
 
 
+def form_class(word: str) -> tuple[int, bool]:
+    """What a cloze option must share with the answer: its grammatical readings (gender,
+    case, number) and its capitalisation."""
+    return readings(word), word[:1].isupper()
+
+
+def continued(prompt: str) -> bool:
+    """Whether a cloze gap stands next to a hyphenated continuation („_____, -bereitsteller“)."""
+    before, _, after = prompt.partition(GAP)
+    return bool(_CONTINUED_AFTER.match(after) or _CONTINUED_BEFORE.search(before))
+
+
 def make_quiz(workshop: Workshop, searcher: Searcher, per_item: int = 2) -> list[QuizQuestion]:
-    """Up to ``per_item`` questions for each found item, alternating cloze and section
-    questions, each on another of the item's sentences. An item gets fewer where its
-    sentences offer no key term, or its document too few other sections."""
+    """Up to ``per_item`` questions for each found item, each on another of its sentences.
+
+    The kinds take turns across the kit (cloze, which sentence is in the section,
+    true or false), starting one further for each item; a question on which section a
+    sentence comes from fills in only where the others find nothing, and at most one
+    question in four is one. An item gets fewer where its sentences offer no key term
+    and its document too few other sections."""
     if per_item < 0:
         raise ValueError(f"per_item={per_item} must be 0 or more")
     seed = _seed(workshop.kit)
     documents: dict[str, _Document] = {}
-    questions: list[QuizQuestion] = []
+    content: list[tuple[int, QuizQuestion]] = []
+    fallback: list[tuple[int, QuizQuestion]] = []
+    used: set[str] = set()
+    turn = 0
     for n, item in enumerate(workshop.found):
         if item.item.doc_id not in searcher.documents:
             continue
@@ -199,30 +236,27 @@ def make_quiz(workshop: Workshop, searcher: Searcher, per_item: int = 2) -> list
         section = doc.section_of(item)
         if section is None:
             continue
-        used: set[str] = set()
         made = 0
-        for k in range(per_item * 2):
+        for k in range(len(CONTENT_KINDS) * per_item):
             if made == per_item:
                 break
             rng = random.Random(f"{seed}:{n}:{k}")
-            kind = CLOZE if (made % 2 == 0) else SECTION
-            q = (
-                _cloze(item, doc, section, used, rng)
-                if kind == CLOZE
-                else _section_question(item, doc, section, used, rng)
-            )
-            if q is None:
-                q = (
-                    _section_question(item, doc, section, used, rng)
-                    if kind == CLOZE
-                    else _cloze(item, doc, section, used, rng)
-                )
+            kind = CONTENT_KINDS[(turn + k) % len(CONTENT_KINDS)]
+            q = _MAKERS[kind](item, doc, section, used, rng)
+            if q is not None:
+                used.add(q.quote)
+                content.append((n, q))
+                made += 1
+        turn += 1
+        for k in range(per_item - made):
+            q = _section_question(item, doc, section, used, random.Random(f"{seed}:{n}:s{k}"))
             if q is None:
                 break
             used.add(q.quote)
-            questions.append(q)
-            made += 1
-    return questions
+            fallback.append((n, q))
+    # At most one question in four asks for the section: 3 × sections ≤ the others.
+    fallback = fallback[: len(content) // 3]
+    return [q for _, q in sorted(content + fallback, key=lambda nq: nq[0])]
 
 
 def _citation(doc: _Document, section: _Section, item: WorkshopItem, sentence: str) -> str:
@@ -246,20 +280,13 @@ def _citation(doc: _Document, section: _Section, item: WorkshopItem, sentence: s
     return citation(hit)
 
 
-def _cloze(
-    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
-) -> QuizQuestion | None:
-    best: tuple[tuple[bool, float, int], str, Term] | None = None
-    for sentence in item.sentences:
-        if sentence in used or not 40 <= len(sentence) <= 400:
-            continue
-        for term in nouns(sentence):
-            score = _key_score(term)
-            if best is None or score < best[0]:
-                best = (score, sentence, term)
-    if best is None:
-        return None
-    _, sentence, term = best
+def _distractors(
+    doc: _Document, section: _Section, sentence: str, term: Term, compound: bool, count: int
+) -> list[Term]:
+    """Up to ``count`` nouns from other sections with exactly ``term``'s form, most alike
+    first, none occurring in ``sentence`` or in ``term``'s own section, none related to
+    ``term`` or to each other."""
+    form = form_class(term.word)
     own = {t.word.casefold() for t in doc.nouns_of(section)}
     lowered = sentence.casefold()
     pool: dict[str, Term] = {}
@@ -270,15 +297,49 @@ def _cloze(
             key = t.stem
             if key in pool or t.word.casefold() in own or t.word.casefold() in lowered or _related(t.word, term.word):
                 continue
+            if form_class(t.word) != form or (compound and not is_compound(t.word)):
+                continue
             pool[key] = t
-    ranked = sorted(pool.values(), key=lambda t: (_likeness(term, t), t.word))
     chosen: list[Term] = []
-    for t in ranked[:10]:
+    for t in sorted(pool.values(), key=lambda t: (_likeness(term, t), t.word)):
         if not any(_related(t.word, c.word) for c in chosen):
             chosen.append(t)
-    if len(chosen) < OPTIONS - 1:
+        if len(chosen) == count * 3:
+            break
+    return chosen
+
+
+def _key_terms(
+    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], lo: int = 40, hi: int = 400
+) -> list[tuple[str, Term, list[Term]]]:
+    """(sentence, key term, its distractors) for the item's unused sentences, best term
+    first; only terms the noun table knows and that have enough same-form distractors."""
+    candidates = []
+    for sentence in item.sentences:
+        if sentence in used or not lo <= len(sentence) <= hi:
+            continue
+        for term in nouns(sentence):
+            if readings(term.word) and sentence.count(term.word) == 1:
+                candidates.append((_key_score(term), sentence, term))
+    out = []
+    for _, sentence, term in sorted(candidates, key=lambda c: (c[0], c[1], c[2].word)):
+        compound = continued(cloze_gap(sentence, term.word))
+        pool = _distractors(doc, section, sentence, term, compound, OPTIONS - 1)
+        if len(pool) >= OPTIONS - 1:
+            out.append((sentence, term, pool))
+            if len(out) == 3:
+                break
+    return out
+
+
+def _cloze(
+    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
+) -> QuizQuestion | None:
+    found = _key_terms(item, doc, section, used)
+    if not found:
         return None
-    distractors = rng.sample(chosen, OPTIONS - 1)
+    sentence, term, pool = found[0]
+    distractors = rng.sample(pool[:6], OPTIONS - 1)
     options = [term.word] + [t.word for t in distractors]
     rng.shuffle(options)
     return QuizQuestion(
@@ -286,6 +347,60 @@ def _cloze(
         prompt=cloze_gap(sentence, term.word),
         options=options,
         answer=options.index(term.word),
+        citation=_citation(doc, section, item, sentence),
+        quote=sentence,
+    )
+
+
+def _true_false(
+    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
+) -> QuizQuestion | None:
+    found = _key_terms(item, doc, section, used, lo=40, hi=260)
+    if not found:
+        return None
+    sentence, term, pool = found[0]
+    true = rng.random() < 0.5
+    swapped = pool[0].word
+    statement = sentence if true else re.sub(rf"(?<![\w-]){re.escape(term.word)}(?![\w-])", swapped, sentence)
+    return QuizQuestion(
+        kind=TRUE_FALSE,
+        prompt=statement,
+        options=[TRUE, FALSE],
+        answer=0 if true else 1,
+        citation=_citation(doc, section, item, sentence),
+        quote=sentence,
+    )
+
+
+def _in_section(
+    item: WorkshopItem, doc: _Document, section: _Section, used: set[str], rng: random.Random
+) -> QuizQuestion | None:
+    own = {doc.searcher.sentences[r].text for r in section.rows}
+    candidates = [s for s in item.sentences if s not in used and doc.counts[s] == 1 and 50 <= len(s) <= 170]
+    if not candidates:
+        return None
+    # A recommendation if there is one, of a length that reads well as an option.
+    sentence = min(candidates, key=lambda s: (not _RECOMMENDS.search(s), abs(len(s) - 110), s))
+    mood = bool(_RECOMMENDS.search(sentence))
+    others: dict[str, None] = {}
+    for other in doc.sections:
+        if other.idx == section.idx:
+            continue
+        for r in other.rows:
+            text = doc.searcher.sentences[r].text
+            if text not in own and 0.6 * len(sentence) <= len(text) <= min(170, 1.5 * len(sentence)):
+                if bool(_RECOMMENDS.search(text)) == mood and text[:1].isupper():
+                    others[text] = None
+    if len(others) < OPTIONS - 1:
+        return None
+    ranked = sorted(others, key=lambda t: (abs(len(t) - len(sentence)), t))[:12]
+    options = [sentence] + rng.sample(ranked, OPTIONS - 1)
+    rng.shuffle(options)
+    return QuizQuestion(
+        kind=IN_SECTION,
+        prompt=section.option,
+        options=options,
+        answer=options.index(sentence),
         citation=_citation(doc, section, item, sentence),
         quote=sentence,
     )
@@ -322,6 +437,9 @@ def _section_question(
     )
 
 
+_MAKERS = {CLOZE: _cloze, IN_SECTION: _in_section, TRUE_FALSE: _true_false}
+
+
 # Moodle XML -----------------------------------------------------------------------------
 
 
@@ -355,7 +473,7 @@ def moodle_xml(questions: list[QuizQuestion], category: str) -> str:
         ) + f"<blockquote><p>{html.escape(q.prompt)}</p></blockquote>"
         _text(node, "questiontext", body)
         feedback = f"<p>Fundstelle: {html.escape(q.citation)}</p>"
-        if q.kind == CLOZE and q.quote:
+        if q.kind in (CLOZE, TRUE_FALSE) and q.quote:
             feedback = f"<p>„{html.escape(q.quote)}“</p>" + feedback
         _text(node, "generalfeedback", feedback)
         ET.SubElement(node, "defaultgrade").text = "1"
