@@ -586,6 +586,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the text in “{field}” is longer than {limit} characters",
     ),
     "kit_err_too_many_items": ("mehr als {limit} Einträge", "more than {limit} items"),
+    "kit_err_too_many_fields": (
+        "ein Objekt hat mehr als {limit} Felder",
+        "an object has more than {limit} fields",
+    ),
     "kit_err_bad_id": ("„{field}“ ist keine gültige Kennung", "“{field}” is not a valid id"),
     "kit_err_minutes": (
         "die Dauer muss eine ganze Zahl von 0 bis 1440 Minuten sein",
