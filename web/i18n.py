@@ -361,6 +361,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "feedback_down": ("👎 Nicht hilfreich", "👎 Not helpful"),
     "feedback_thanks": ("Danke! Ihre Rückmeldung ist gespeichert.", "Thank you! Your feedback is stored."),
     "feedback_off": ("Rückmeldungen werden hier nicht gespeichert.", "Feedback is not stored here."),
+    "feedback_share": (
+        "Von Ihrem Rechner sind heute schon viele Rückmeldungen gespeichert; weitere erst morgen wieder. Danke!",
+        "Your computer has given a lot of feedback today; more is stored again tomorrow. Thank you!",
+    ),
     "feedback_failed": (
         "Ihre Rückmeldung konnte nicht gespeichert werden. Der Fehler ist für den Betrieb protokolliert.",
         "Your feedback could not be stored. The error has been logged for the operators.",
