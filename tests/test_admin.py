@@ -316,7 +316,7 @@ def test_file_parts_under_another_field_are_refused_and_nothing_of_them_is_store
     those under ``files``: the others escaped the ticket's count and were never deleted."""
     _tmp, _settings, _live, client = admin
     ticket = logged_in(client.src).cookies[UPLOAD_COOKIE]  # good for 20 files
-    pdf = write_excerpt(tmp_path / "Anhang.pdf", range(11, 12), "Anhang")
+    pdf = write_excerpt(tmp_path / "Anhang.pdf", range(11, 12), f"Anhang {time.time_ns()}")  # bytes of its own
     data = pdf.read_bytes()
     ok = upload_raw(client.src, [pdf], ticket=ticket)
     assert ok.status_code == 200
