@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -88,8 +89,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     log.info("Charta-Lotse: http://%s:%d", args.host, args.port)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share)
+    # systemd and `docker stop` send SIGTERM: stop as on Ctrl-C, so that uploads and
+    # exports in Gradio's cache are deleted, not left behind.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share)
+    finally:
+        _delete_cache(demo)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _delete_cache(demo: object) -> None:
+    """Gradio's uploads and copies of exports; its server does the same at a clean stop,
+    but gives up after 5 s while event streams are open."""
+    from gradio.route_utils import delete_files_created_by_app
+
+    try:
+        delete_files_created_by_app(demo, age=None)  # type: ignore[arg-type]
+    except Exception as exc:  # on the way out: say it, do not mask the exit
+        log.warning("could not delete Gradio's cache: %s", exc)
 
 
 if __name__ == "__main__":

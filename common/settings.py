@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -64,6 +65,8 @@ class Settings:
     max_requests_per_client: int = 4
     events_per_client_s: float = 5.0
     max_upload_files: int = 50
+    # Host names the app answers to besides IP addresses (DNS rebinding, docs/SECURITY.md).
+    allowed_hosts: tuple[str, ...] = ("localhost",)
     passages: PassageSettings = field(default_factory=PassageSettings)
     candidates: int = 100  # candidates each ranking contributes to fusion
 
@@ -82,6 +85,23 @@ def _positive(x: float) -> str | None:
 
 def _http(url: str) -> str | None:
     return None if not url or url.startswith(("http://", "https://")) else "must start with http:// or https://"
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    """``"lotse.example.de, .intern"`` as host names, lowercase, without ports.
+
+    >>> _hosts("Lotse.example.de:443, .intern,,")
+    ('lotse.example.de', '.intern')
+    """
+    names = tuple(
+        n.strip().lower().rsplit(":", 1)[0] if n.strip().count(":") == 1 else n.strip().lower() for n in raw.split(",")
+    )
+    return tuple(n for n in names if n)
+
+
+def _host_names(names: tuple[str, ...]) -> str | None:
+    bad = [n for n in names if n != "*" and not re.fullmatch(r"\.?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?", n)]
+    return f"has {bad[0]!r}, which is not a host name (a name, .domain for its subdomains, or *)" if bad else None
 
 
 def _flag(raw: str) -> bool:
@@ -199,9 +219,25 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         _positive,
     ),
+    Setting(
+        "CHARTA_ALLOWED_HOSTS",
+        "allowed_hosts",
+        "host names the app answers to, comma-separated, besides IP addresses: the public name behind "
+        "a reverse proxy, e.g. lotse.example.de (.example.de: its subdomains; *: any, not advised); "
+        "other Host headers get HTTP 400 (DNS rebinding)",
+        _hosts,
+        _host_names,
+    ),
 )
 
-_KIND = {str: "text", Path: "a path", float: "a number", int: "a whole number", _flag: "0 or 1"}
+_KIND = {
+    str: "text",
+    Path: "a path",
+    float: "a number",
+    int: "a whole number",
+    _flag: "0 or 1",
+    _hosts: "a list of host names",
+}
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -253,6 +289,8 @@ def help_text() -> str:
     for s in SETTINGS:
         default = s.default
         shown = "(empty)" if default in ("", None, False) else str(default)
+        if isinstance(default, tuple):
+            shown = ",".join(default)
         if isinstance(default, Path):
             shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(PROJECT_ROOT) else str(default)
         lines.append(f"  {s.variable:<24} default {shown}")

@@ -211,3 +211,46 @@ def outlined_text(path: Path, lines: list[str], font: Path, size: float = 16) ->
         y += size * 1.6
     pdf.output(str(path))
     return path
+
+
+def heavy_drawing(path: Path, depth: int = 6, fan: int = 8) -> Path:
+    """A two-page PDF of a few kilobytes: page 1 is a line of text, page 2 a drawing of
+    ``fan ** depth`` small strokes, each form drawing the one below it ``fan`` times, so
+    that rendering it takes PDFium seconds to minutes (a render budget's test)."""
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 7 0 R >> >> /Contents 4 0 R >>",
+    ]
+    text = b"BT /F1 11 Tf 56 780 Td (Eine Seite Text vor einer schweren Zeichnung.) Tj ET"
+    objects.append(f"<< /Length {len(text)} >>\nstream\n".encode() + text + b"\nendstream")
+    first_form = 8
+    top = first_form + depth - 1
+    objects.append(
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        + f"/Resources << /XObject << /X {top} 0 R >> >> /Contents 6 0 R >>".encode()
+    )
+    page = b"q 1 0 0 1 20 20 cm /X Do Q"
+    objects.append(f"<< /Length {len(page)} >>\nstream\n".encode() + page + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    for level in range(depth):
+        if level == 0:
+            body = b"0.2 w 0 0 m 3 3 l 0 3 l h S"
+            resources = b"<< >>"
+        else:
+            # fan copies of the form below, each shrunk and shifted.
+            body = b" ".join(
+                f"q 0.6 0 0 0.6 {(i % 4) * 0.4 * 555 / 4:.2f} {(i // 4) * 0.4 * 800 / 4:.2f} cm /Y Do Q".encode()
+                for i in range(fan)
+            )
+            resources = f"<< /XObject << /Y {first_form + level - 1} 0 R >> >>".encode()
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 555 800] /Resources "
+            + resources
+            + f" /Length {len(body)} >>\nstream\n".encode()
+            + body
+            + b"\nendstream"
+        )
+    path.write_bytes(_assemble(objects, root=1))
+    return path

@@ -304,3 +304,85 @@ def test_pdf_links_work_for_names_with_dashes_euro_emoji_and_line_breaks(admin, 
         assert response.status_code == 200 and response.content.startswith(b"%PDF"), stored
         disposition = response.headers["content-disposition"]
         assert unquote(disposition.split("filename*=UTF-8''")[1]) == stored
+
+
+def _holding(root: Path, data: bytes) -> list[Path]:
+    """Files under ``root`` with exactly these bytes."""
+    return [p for p in root.rglob("*") if p.is_file() and p.stat().st_size == len(data) and p.read_bytes() == data]
+
+
+def test_file_parts_under_another_field_are_refused_and_nothing_of_them_is_stored(admin, tmp_path):
+    """Gradio stores a file part under any form field, but counted and returned only
+    those under ``files``: the others escaped the ticket's count and were never deleted."""
+    _tmp, _settings, _live, client = admin
+    ticket = logged_in(client.src).cookies[UPLOAD_COOKIE]  # good for 20 files
+    pdf = write_excerpt(tmp_path / "Anhang.pdf", range(11, 12), f"Anhang {time.time_ns()}")  # bytes of its own
+    data = pdf.read_bytes()
+    ok = upload_raw(client.src, [pdf], ticket=ticket)
+    assert ok.status_code == 200
+    root = Path(ok.json()[0]).parent.parent  # Gradio's upload folder
+    Path(ok.json()[0]).unlink()
+    url = client.src.rstrip("/") + "/gradio_api/upload"
+    for field in ("other", "files[]"):
+        parts = [("files", ("a.pdf", data, "application/pdf"))] + [
+            (field, (f"{i}.pdf", data, "application/pdf")) for i in range(30)
+        ]
+        refused = httpx.post(url, files=parts, cookies={UPLOAD_COOKIE: ticket})
+        assert refused.status_code == 400 and "nur im Feld" in refused.text, refused.text
+    # More files in one request than the ticket has left: refused, none of them kept.
+    parts = [("files", (f"{i}.pdf", data, "application/pdf")) for i in range(25)]
+    over = httpx.post(url, files=parts, cookies={UPLOAD_COOKIE: ticket})
+    assert over.status_code == 429 and "Höchstens 20 Dateien" in over.text
+    assert _holding(root, data) == []
+    assert upload_raw(client.src, [pdf], ticket=ticket).status_code == 200  # the ticket still works
+
+
+def test_uploads_left_unused_are_deleted_when_the_app_gets_sigterm(tmp_path, charter_index):
+    """systemd and `docker stop` end the app with SIGTERM, which deleted nothing."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTA_")}
+    env.update(
+        CHARTA_INDEX_DIR=str(charter_index.index_dir),
+        CHARTA_CORPUS_DIR=str(charter_index.corpus_dir),
+        CHARTA_ADMIN_TOKEN=TOKEN,
+        GRADIO_TEMP_DIR=str(tmp_path / "gradio"),
+        HF_HUB_OFFLINE="1",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(240):
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.5)
+        client = logged_in(url)
+        pdf = write_excerpt(tmp_path / "liegen-gelassen.pdf", range(9, 10), "X")
+        response = upload_raw(url, [pdf], ticket=client.cookies[UPLOAD_COOKIE])
+        assert response.status_code == 200
+        left = Path(response.json()[0])
+        assert left.is_file() and left.is_relative_to(tmp_path / "gradio")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not left.exists()

@@ -23,6 +23,7 @@ from web.feedback import (
     MAX_COMMENT_CHARS,
     UP,
     Feedback,
+    FeedbackShareError,
     FeedbackStore,
     feedback_from,
     main,
@@ -184,6 +185,24 @@ def test_a_full_feedback_file_refuses_more_and_keeps_what_it_holds(tmp_path):
     assert "python -m web.feedback export" in str(exc.value)
     assert 0 < added and store.path.stat().st_size <= 3_000
     assert [r.question for r in store.read()] == [f"Frage {n}?" for n in range(added)]
+
+
+def test_one_client_fills_only_its_share_of_the_day_and_others_still_give_feedback(tmp_path):
+    """One visitor clicking 👍 for 19 minutes filled the whole 50 MB file; now one
+    address may store a fiftieth of it a day, and everyone else still can."""
+    store = FeedbackStore(store_at(tmp_path).path, max_bytes=100_000)
+    assert store.client_bytes == 2_000
+    added = 0
+    with pytest.raises(FeedbackShareError) as exc:
+        while added < 1_000:
+            store.add(feedback_from(answered(f"Frage {added}?"), UP, "x" * 200, "g", "de"), "10.0.0.7")
+            added += 1
+    assert 0 < added < 20 and store.path.stat().st_size <= 2_000
+    assert "10.0.0.7" in str(exc.value) and "2,000 per client and day" in str(exc.value)
+    assert "\n" not in str(exc.value)
+    store.add(feedback_from(answered("Andere Frage?"), DOWN, "", "g", "de"), "10.0.0.8")
+    store.add(feedback_from(answered("Vom Betreiber?"), DOWN, "", "g", "de"))  # no client: no share
+    assert [r.question for r in store.read()][-2:] == ["Andere Frage?", "Vom Betreiber?"]
 
 
 def test_list_shows_a_table_newest_last_without_terminal_escapes(tmp_path):

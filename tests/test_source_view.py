@@ -143,7 +143,7 @@ def test_everything_from_the_document_is_escaped_in_the_view():
 
 
 def test_pages_are_rendered_within_bounds_and_kept(charter_index):
-    sourceview._page_png.cache_clear()
+    sourceview.clear_cache()
     start = time.perf_counter()
     png = sourceview.page_png(CHARTER, 8)
     first = time.perf_counter() - start
@@ -153,7 +153,7 @@ def test_pages_are_rendered_within_bounds_and_kept(charter_index):
     assert sourceview.page_png(CHARTER, 8) is png
     again = time.perf_counter() - start
     print(f"page 8 rendered in {first * 1000:.0f} ms, from the cache in {again * 1000:.2f} ms")
-    assert first < 1.0 and again < 0.01
+    assert first < 5.0 and again < 0.01  # a child process renders it (web/pagerender.py)
 
 
 @pytest.fixture(scope="module")

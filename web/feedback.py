@@ -51,6 +51,9 @@ MAX_COMMENT_CHARS = 2_000
 # A visitor who clicks all day must not fill the disk: past this size further feedback
 # is refused until the operator exports and moves the file away.
 MAX_BYTES = 50 * 1024 * 1024
+# One client may fill at most this part of the file per day (UTC): a single visitor
+# clicking 👍 for 19 minutes filled all of it, and nobody's feedback was stored after.
+CLIENT_SHARE = 50
 # Bidirectional overrides and isolates make a comment print differently from what it
 # says (in the operator's terminal and in an editor); zero-width joiners (emoji) stay.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
@@ -166,17 +169,25 @@ def feedback_path(settings: Settings) -> Path:
     return settings.feedback_file or settings.index_dir.parent / FILE_NAME
 
 
+class FeedbackShareError(ChartaError):
+    """One client has given as much feedback today as one client may."""
+
+
 class FeedbackStore:
     """Feedback records appended to one JSON-lines file.
 
     ``add`` is safe from many threads and processes at once: each record is one
     ``write`` to a file opened with ``O_APPEND``, under an exclusive ``flock``.
+    Each client may write ``max_bytes // CLIENT_SHARE`` bytes a day (in this process).
     """
 
     def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
         self.path = path
         self.max_bytes = max_bytes
+        self.client_bytes = max(1, max_bytes // CLIENT_SHARE)
         self.broken: list[int] = []  # line numbers the last read() skipped
+        self._day = ""
+        self._given: dict[str, int] = {}  # client → bytes stored today
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore | None:
@@ -213,11 +224,22 @@ class FeedbackStore:
             "file, or CHARTA_FEEDBACK=0"
         )
 
-    def add(self, feedback: Feedback) -> None:
-        """Append ``feedback``; FeedbackFullError once the file would pass ``max_bytes``,
-        FeedbackWriteError if the file cannot be written."""
+    def add(self, feedback: Feedback, client: str | None = None) -> None:
+        """Append ``feedback``; FeedbackShareError once ``client`` (an address; None: the
+        operator's own command) has used its share of today, FeedbackFullError once the
+        file would pass ``max_bytes``, FeedbackWriteError if the file cannot be written."""
         line = (json.dumps(feedback.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
         with _APPEND_LOCK:
+            if client is not None:
+                today = datetime.now(UTC).date().isoformat()
+                if today != self._day:
+                    self._day, self._given = today, {}
+                given = self._given.get(client, 0)
+                if given + len(line) > self.client_bytes:
+                    raise FeedbackShareError(
+                        f"client {client} has given {given:,} bytes of feedback today; "
+                        f"at most {self.client_bytes:,} per client and day"
+                    )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # 0o600: visitors' questions and comments are for the operator only.
@@ -242,6 +264,8 @@ class FeedbackStore:
                         written += os.write(fd, line[written:])
                 except OSError as exc:  # a full disk
                     raise self._unwritable(exc) from None
+                if client is not None:
+                    self._given[client] = self._given.get(client, 0) + len(line)
             finally:
                 os.close(fd)  # also releases the flock
 

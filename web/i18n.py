@@ -361,6 +361,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "feedback_down": ("👎 Nicht hilfreich", "👎 Not helpful"),
     "feedback_thanks": ("Danke! Ihre Rückmeldung ist gespeichert.", "Thank you! Your feedback is stored."),
     "feedback_off": ("Rückmeldungen werden hier nicht gespeichert.", "Feedback is not stored here."),
+    "feedback_share": (
+        "Von Ihrem Rechner sind heute schon viele Rückmeldungen gespeichert; weitere erst morgen wieder. Danke!",
+        "Your computer has given a lot of feedback today; more is stored again tomorrow. Thank you!",
+    ),
     "feedback_failed": (
         "Ihre Rückmeldung konnte nicht gespeichert werden. Der Fehler ist für den Betrieb protokolliert.",
         "Your feedback could not be stored. The error has been logged for the operators.",
@@ -588,6 +592,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the text in “{field}” is longer than {limit} characters",
     ),
     "kit_err_too_many_items": ("mehr als {limit} Einträge", "more than {limit} items"),
+    "kit_err_too_many_fields": (
+        "ein Objekt hat mehr als {limit} Felder",
+        "an object has more than {limit} fields",
+    ),
     "kit_err_bad_id": ("„{field}“ ist keine gültige Kennung", "“{field}” is not a valid id"),
     "kit_err_minutes": (
         "die Dauer muss eine ganze Zahl von 0 bis 1440 Minuten sein",

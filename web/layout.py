@@ -28,13 +28,15 @@ from common.settings import Settings
 from index.live import LiveSearcher
 from index.search import Hit
 from ingest.structure import heading_label
+from web import sourceview
 from web.errors import shown
 from web.export import ExportFolder, handout_markdown
-from web.feedback import DOWN, UP, FeedbackStore, feedback_from
+from web.feedback import DOWN, UP, FeedbackShareError, FeedbackStore, feedback_from
 from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
 from web.itemlist import NOTE_OF_JS, index_of, moved, noted
 from web.render import (
+    PDF_ROUTE,
     pdf_url,
     render_answer,
     render_card,
@@ -317,6 +319,7 @@ class LotseBlocks(gr.Blocks):
     max_file_mb: float = 200.0
     gate: UploadGate | None = None  # set when the admin tab is on; without it, no uploads
     rate_limiter: RateLimiter | None = None
+    allowed_hosts: tuple[str, ...] = ("localhost",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Uploads and Gradio's copies of exports: deleted after an hour, and all of them
@@ -343,9 +346,18 @@ class LotseBlocks(gr.Blocks):
         kwargs.setdefault("enable_monitoring", False)
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
         app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live), *source_routes(self.live)]
+        # A share link reaches the app under a name of Gradio's tunnel.
+        hosts = (*self.allowed_hosts, ".gradio.live") if kwargs["share"] else self.allowed_hosts
         app_kwargs["middleware"] = [
             *app_kwargs.get("middleware", []),
-            Middleware(GuardMiddleware, gate=self.gate, events=self.rate_limiter),
+            Middleware(
+                GuardMiddleware,
+                gate=self.gate,
+                events=self.rate_limiter,
+                allowed_hosts=hosts,
+                limited_gets=(PDF_ROUTE, sourceview.SOURCE_ROUTE, sourceview.PAGE_IMAGE_ROUTE),
+                same_site_only=(sourceview.PAGE_IMAGE_ROUTE,),
+            ),
         ]
         kwargs["app_kwargs"] = app_kwargs
         return super().launch(*args, **kwargs)
@@ -484,6 +496,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         rate = settings.events_per_client_s
         demo.rate_limiter = RateLimiter(rate, burst=max(1.0, 4 * rate)) if rate > 0 else None
         demo.max_file_mb = settings.max_file_mb
+        demo.allowed_hosts = settings.allowed_hosts
         lang = gr.State("de")
         previous = gr.State([])  # questions of the conversation so far
         last_answer = gr.State(None)  # the current answer as JSON, for export
@@ -714,12 +727,15 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             api_name="new_conversation",
         )
 
-        def do_feedback(rating: int, data: dict | None, comment: str, lg: str):
+        def do_feedback(rating: int, data: dict | None, comment: str, lg: str, client: str):
             if feedback_store is None or not data:
                 raise shown(t("feedback_off", lg), lg)
             try:
                 record = feedback_from(Answer.from_json(data), rating, comment or "", live.get().generation, lg)
-                feedback_store.add(record)
+                feedback_store.add(record, client)
+            except FeedbackShareError as exc:
+                log.info("feedback not stored: %s", exc)
+                raise shown(t("feedback_share", lg), lg) from None
             except (FeedbackFullError, FeedbackWriteError) as exc:
                 # The operator's problem, with a path in it: for the log, not the visitor.
                 log.error("feedback not stored: %s", exc)
@@ -729,14 +745,20 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             thanks = f'<p class="lotse-note" role="status">{html_escape(t("feedback_thanks", lg))}</p>'
             return thanks, ""
 
+        def do_up(d: dict | None, c: str, lg: str, request: gr.Request):
+            return do_feedback(UP, d, c, lg, _client(request))
+
+        def do_down(d: dict | None, c: str, lg: str, request: gr.Request):
+            return do_feedback(DOWN, d, c, lg, _client(request))
+
         up_vote.click(
-            lambda d, c, lg: do_feedback(UP, d, c, lg),
+            do_up,
             [last_answer, feedback_comment, lang],
             [feedback_msg, feedback_comment],
             api_name="feedback_up",
         )
         down_vote.click(
-            lambda d, c, lg: do_feedback(DOWN, d, c, lg),
+            do_down,
             [last_answer, feedback_comment, lang],
             [feedback_msg, feedback_comment],
             api_name="feedback_down",

@@ -7,6 +7,7 @@ Links to them are made in one place each: :func:`web.render.pdf_url`,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -16,6 +17,8 @@ from starlette.routing import Route
 
 from index.live import LiveSearcher
 from web import sourceview
+from web.guard import TooManyRequests
+from web.pagerender import RenderFailed, TooSlow
 from web.render import PDF_ROUTE
 
 
@@ -59,8 +62,10 @@ def source_routes(live: LiveSearcher) -> list[Route]:
     """``/stelle/<passage id>?hl=<start>-<end>``: a passage's sentences marked on their PDF
     pages; ``/seitenbild/<file>/<page>``: a page of an indexed PDF as a PNG.
 
-    Both are sync endpoints, run in the server's thread pool: PDFium blocks, and a
-    request waits at most :data:`web.sourceview.LOCK_WAIT_S` for it (then 503).
+    Both are sync endpoints, run in the server's thread pool. Page images render in a
+    child process within :data:`web.sourceview.RENDER_TIMEOUT_S` (else 422), one per
+    client at a time (web/sourceview.py); a request waits at most
+    :data:`web.sourceview.RENDER_WAIT_S` for its turn (then 503).
     """
 
     def view(request: Request) -> Response:
@@ -91,14 +96,27 @@ def source_routes(live: LiveSearcher) -> list[Route]:
         )
 
     def image(request: Request) -> Response:
-        path, number = indexed_pdf(live, request.path_params["name"]), int(request.path_params["page"])
+        # Matched as text: Starlette's int converter turns 5,000 digits into HTTP 500.
+        page = request.path_params["page"]
+        if not re.fullmatch(r"[0-9]{1,6}", page):
+            return PlainTextResponse("Seite nicht gefunden", status_code=404)
+        path, number = indexed_pdf(live, request.path_params["name"]), int(page)
+        client = request.client.host if request.client else ""
         try:
             if path is None or not 1 <= number <= sourceview.page_count(path):
                 return PlainTextResponse("Seite nicht gefunden", status_code=404)
-            png = sourceview.page_png(path, number)
+            png = sourceview.page_png(path, number, client)
+        except TooManyRequests:
+            return PlainTextResponse("Zu viele Seitenbilder auf einmal; bitte gleich noch einmal", status_code=429)
         except sourceview.Busy:
             return PlainTextResponse("Zu viele Anfragen; bitte gleich noch einmal", status_code=503)
-        except (OSError, IndexError, pdfium.PdfiumError):
+        except TooSlow:
+            return PlainTextResponse(
+                f"Diese Seite braucht länger als {sourceview.RENDER_TIMEOUT_S:g} s, um als Bild zu erscheinen; "
+                "bitte öffnen Sie das PDF.",
+                status_code=422,
+            )
+        except (OSError, IndexError, pdfium.PdfiumError, RenderFailed):
             return PlainTextResponse("Seite nicht gefunden", status_code=404)
         return Response(
             png,
@@ -108,5 +126,5 @@ def source_routes(live: LiveSearcher) -> list[Route]:
 
     return [
         Route(sourceview.SOURCE_ROUTE + "/{passage_id:path}", view, methods=["GET", "HEAD"]),
-        Route(sourceview.PAGE_IMAGE_ROUTE + "/{name}/{page:int}", image, methods=["GET", "HEAD"]),
+        Route(sourceview.PAGE_IMAGE_ROUTE + "/{name}/{page}", image, methods=["GET", "HEAD"]),
     ]

@@ -21,13 +21,16 @@ in the index (:func:`ocr_chars`), and the sentence is looked up in them the same
 from __future__ import annotations
 
 import base64
+import contextlib
 import ctypes
 import functools
 import hashlib
-import io
 import re
 import threading
+import time
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,9 @@ import pypdfium2.raw as pdfium_c
 from answer.cite import citation, citation_in
 from index.search import Searcher
 from text.sentences import trim_span
+from web.guard import TooManyRequests
 from web.i18n import t
+from web.pagerender import TooSlow, render_png
 from web.render import esc, pdf_url
 
 SOURCE_ROUTE = "/stelle"
@@ -54,6 +59,11 @@ MAX_SPANS = 8
 MAX_PAGES = 4
 CACHED_PAGES = 32
 LOCK_WAIT_S = 10.0
+# The render budget (web/pagerender.py): seconds per page, renders at once (one per
+# client), and how long a request may wait for its turn.
+RENDER_TIMEOUT_S = 10.0
+RENDER_WORKERS = 2
+RENDER_WAIT_S = 30.0
 # Context widths (characters of the cleaned page text) tried on each side of a part that
 # occurs more than once on the page.
 _CONTEXT = (0, 40, 120, 400)
@@ -334,26 +344,95 @@ def scale_for(width_pt: float, height_pt: float) -> float:
     return min(MAX_SCALE, MAX_WIDTH_PX / max(width_pt, 1.0), MAX_HEIGHT_PX / max(height_pt, 1.0))
 
 
-def page_png(path: Path, pdf_page: int) -> bytes:
-    """Page ``pdf_page`` (1-based) as a PNG, at most 1400 × 2000 pixels."""
-    return _page_png(_key(path), pdf_page)
+class _RenderShare:
+    """Page renders: at most ``workers`` at once, and at most one per client, so that one
+    client never holds every worker. A client's further requests wait for its own turn
+    (at most ``queue`` of them; more: :class:`web.guard.TooManyRequests`)."""
 
+    def __init__(self, workers: int, queue: int) -> None:
+        self.queue = queue
+        self._pool = threading.BoundedSemaphore(workers)
+        self._lock = threading.Lock()
+        self._clients: dict[str, tuple[threading.Lock, list[int]]] = {}  # client → (its turn, [users])
 
-@functools.lru_cache(maxsize=CACHED_PAGES)
-def _page_png(key: tuple[str, int, int], pdf_page: int) -> bytes:
-    with _Locked():
-        pdf = pdfium.PdfDocument(key[0])
+    @contextlib.contextmanager
+    def turn(self, client: str, wait_s: float) -> Iterator[None]:
+        deadline = time.monotonic() + wait_s
+        with self._lock:
+            own, users = self._clients.setdefault(client, (threading.Lock(), [0]))
+            if users[0] >= self.queue:
+                raise TooManyRequests(client)
+            users[0] += 1
         try:
-            page = pdf[_index(pdf, pdf_page)]
-            bitmap = page.render(scale=scale_for(page.get_width(), page.get_height()))
-            image = bitmap.to_pil()
-            page.close()
+            if not own.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise Busy()
+            try:
+                if not self._pool.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    raise Busy()
+                try:
+                    yield
+                finally:
+                    self._pool.release()
+            finally:
+                own.release()
         finally:
-            pdf.close()
-    out = io.BytesIO()
-    # Level 3 compresses a charter page about as well as the default and 3× faster.
-    image.save(out, "PNG", compress_level=3)
-    return out.getvalue()
+            with self._lock:
+                users[0] -= 1
+                if not users[0]:
+                    del self._clients[client]
+
+
+_RENDERS = _RenderShare(RENDER_WORKERS, queue=MAX_PAGES)
+_CACHE_LOCK = threading.Lock()
+_PNGS: OrderedDict[tuple[tuple[str, int, int], int], bytes] = OrderedDict()
+_TOO_SLOW: OrderedDict[tuple[tuple[str, int, int], int], str] = OrderedDict()
+
+
+def clear_cache() -> None:
+    """Forget rendered pages and pages found too slow (tests; a changed file changes the key anyway)."""
+    with _CACHE_LOCK:
+        _PNGS.clear()
+        _TOO_SLOW.clear()
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+    with _CACHE_LOCK:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > size:
+            cache.popitem(last=False)
+
+
+def _cached(key: tuple[tuple[str, int, int], int]) -> bytes | None:
+    with _CACHE_LOCK:
+        if key in _TOO_SLOW:
+            raise TooSlow(_TOO_SLOW[key])
+        png = _PNGS.get(key)
+        if png is not None:
+            _PNGS.move_to_end(key)
+        return png
+
+
+def page_png(path: Path, pdf_page: int, client: str = "", timeout_s: float = RENDER_TIMEOUT_S) -> bytes:
+    """Page ``pdf_page`` (1-based) as a PNG, at most 1400 × 2000 pixels, rendered in a
+    child process within ``timeout_s`` (else :class:`TooSlow`, also for every later
+    request of that page), kept for the next request. ``client`` waits for its own turn
+    (:class:`_RenderShare`)."""
+    key = (_key(path), pdf_page)
+    png = _cached(key)
+    if png is not None:
+        return png
+    with _RENDERS.turn(client, RENDER_WAIT_S):
+        png = _cached(key)  # rendered while this request waited
+        if png is not None:
+            return png
+        try:
+            png = render_png(path, pdf_page, (MAX_SCALE, MAX_WIDTH_PX, MAX_HEIGHT_PX), timeout_s)
+        except TooSlow as exc:
+            _remember(_TOO_SLOW, key, str(exc), 4 * CACHED_PAGES)
+            raise
+    _remember(_PNGS, key, png, CACHED_PAGES)
+    return png
 
 
 # --------------------------------------------------------------------------- the view
