@@ -64,6 +64,7 @@ class Settings:
     max_requests_per_client: int = 4
     events_per_client_s: float = 5.0
     max_upload_files: int = 50
+    public_url: str = ""  # the app's public address, for absolute links in exports
     passages: PassageSettings = field(default_factory=PassageSettings)
     candidates: int = 100  # candidates each ranking contributes to fusion
 
@@ -191,6 +192,14 @@ SETTINGS: tuple[Setting, ...] = (
         "in bursts of four times as many; more are refused (0: no limit)",
         float,
         lambda x: None if x >= 0 else "must be 0 or more",
+    ),
+    Setting(
+        "CHARTA_PUBLIC_URL",
+        "public_url",
+        "the app's public address (e.g. https://lotse.stadt.de) for the links in exported handouts "
+        "(empty: the address the browser used)",
+        str,
+        _http,
     ),
     Setting(
         "CHARTA_MAX_UPLOAD_FILES",

@@ -427,16 +427,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_covered": ("Die Dokumente beantworten diese Frage nicht.", "The documents do not answer this question."),
     "not_covered_next": (
         (
-            "Formulieren Sie die Frage anders, suchen Sie im Reiter „Suchen“ "
-            "nach Stichworten oder blättern Sie im Reiter „Blättern“ durch das "
-            "Inhaltsverzeichnis."
+            "Formulieren Sie die Frage anders, suchen Sie nach ihren Wörtern in den "
+            "Textstellen, oder lesen Sie in den Kapiteln, die ihr am nächsten kommen."
         ),
-        (
-            "Try other words, search for keywords in the “Search” tab, or browse "
-            "the table of contents in the “Browse” tab."
-        ),
+        ("Try other words, search the passages for the question's words, or read the chapters closest to it."),
     ),
     "passages_intro": ("Diese Stellen passen am ehesten.", "These passages fit best."),
+    # Said above the span judge's pick when the decision did not confirm it as the answer.
+    "closest_label": (
+        "Am nächsten kommt diese Stelle – keine geprüfte Antwort:",
+        "The closest passage – not a confirmed answer:",
+    ),
+    "more_passages": ("Weitere passende Stellen", "More fitting passages"),
+    "search_words": ("Mit den Wörtern der Frage suchen: {words}", "Search with the question's words: {words}"),
+    "nearest_chapters": ("Kapitel, die der Frage am nächsten kommen:", "Chapters closest to the question:"),
+    "open_in_browse": ("{chapter} ({page}) im Reiter „Blättern“ lesen", "Read {chapter} ({page}) in the “Browse” tab"),
+    "toc_intro": (
+        "Wählen Sie einen Abschnitt aus dem Inhaltsverzeichnis:",
+        "Choose a section from the table of contents:",
+    ),
     "passages_note": (
         (
             "Eine sichere Antwort aus einem Satz gibt es hier nicht. Lesen Sie die "
