@@ -534,6 +534,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         saved_kit = gr.BrowserState([], storage_key="charta-lotse-kit")
 
         skip = gr.HTML(_skip_link("de"))
+        # Where links in the page lead (a search, a section): set by the page's script.
+        nav = gr.Textbox(elem_id="lotse-nav", label="nav", container=False)
         with gr.Row(elem_classes=["lotse-header"]):
             tr(gr.Markdown(f"# {t('app_title')}\n{t('intro')}"), "value", "_header")
             lang_radio = gr.Radio(
@@ -662,9 +664,6 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     clear_coll_btn = tr(gr.Button(t("clear_collection")), "value", "clear_collection")
                 with gr.Column(visible=False) as export_coll_box:
                     export_coll_file = tr(gr.File(label=t("download"), interactive=False), "label", "download")
-
-            # Where links in the page lead (a search, a section): set by the page's script.
-            nav = gr.Textbox(elem_id="lotse-nav", label="nav", container=False)
 
             workshop_tab = build_workshop_tab(
                 demo,
