@@ -86,7 +86,7 @@ CSS = """
 .lotse-closest-cite { color: #374151; font-size: .95rem; }
 .lotse-notice a, .lotse-toc a { color: #1d4ed8; text-decoration: underline; }
 .lotse-toc ul { list-style: none; padding-left: 0; }
-#lotse-nav { display: none !important; }
+#lotse-nav, #lotse-nav-go { display: none !important; }
 .lotse-missing { color: #991b1b; border-left: 4px solid #991b1b; padding-left: .5rem; }
 .lotse-kit blockquote { margin: .25rem 0 .5rem 1rem; color: #1f2937; }
 .lotse-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: .75rem 1rem;
@@ -309,8 +309,8 @@ HEAD = (
     });
   });
   // A link in an answer or the table of contents that opens the search or a section in
-  // the page: its target goes to the hidden box #lotse-nav, whose input event the server
-  // answers (layout.py do_goto). With a modifier key the link opens as a plain link.
+  // the page: its target goes to the hidden box #lotse-nav, and the hidden button
+  // #lotse-nav-go sends it (layout.py do_goto). With a modifier key it is a plain link.
   document.addEventListener("click", (e) => {
     const link = e.target.closest && e.target.closest("a.lotse-goto");
     if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
@@ -321,6 +321,7 @@ HEAD = (
     const target = {goto: d.goto, words: d.words || "", doc: d.doc || "", idx: d.idx || ""};
     box.value = JSON.stringify({...target, at: Date.now()});
     box.dispatchEvent(new Event("input", {bubbles: true}));
+    setTimeout(() => document.querySelector("#lotse-nav-go").click(), 100);
   });
   window.lotseSetLanguage = (lang) => {
     try { localStorage.setItem("charta-lotse-sprache", lang); } catch (err) { /* private mode */ }
@@ -536,6 +537,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         skip = gr.HTML(_skip_link("de"))
         # Where links in the page lead (a search, a section): set by the page's script.
         nav = gr.Textbox(elem_id="lotse-nav", label="nav", container=False)
+        nav_go = gr.Button("nav", elem_id="lotse-nav-go")
         with gr.Row(elem_classes=["lotse-header"]):
             tr(gr.Markdown(f"# {t('app_title')}\n{t('intro')}"), "value", "_header")
             lang_radio = gr.Radio(
@@ -980,7 +982,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                     ]
             return skipped
 
-        nav.input(
+        nav_go.click(
             do_goto,
             [nav, k_slider, lang],
             [
