@@ -108,9 +108,11 @@ class Answer:
 
     @property
     def closest_text(self) -> str:
-        """The closest passage's highlighted sentences as one line, e.g. ``Sie … gefördert
-        werden. [1]``; empty unless the outcome is passages with a pick."""
-        return " ".join(f"{' '.join(s.text.split())} [{s.marker}]" for s in self.closest)
+        """The closest passage's highlighted sentences as one line with its card's marker,
+        e.g. ``Daher ist … gefördert werden. [1]``; empty unless passages with a pick."""
+        if not self.closest:
+            return ""
+        return " ".join(" ".join(s.text.split()) for s in self.closest) + f" [{self.closest[0].marker}]"
 
     @property
     def answered(self) -> bool:
