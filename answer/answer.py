@@ -4,7 +4,8 @@ Three outcomes, each shown differently:
 
 * ``answered``: 1–3 sentences copied verbatim from the documents, each with the
   marker ``[n]`` of the passage card it comes from;
-* ``passages``: no composed answer; the passages that fit best are shown as such;
+* ``passages``: no confirmed answer; the passages that fit best are shown as such, led
+  by the sentence the span judge picked (``closest``), labelled as the closest passage;
 * ``not_covered``: the documents do not answer the question, said plainly.
 
 ``Answer.to_json`` and ``Answer.from_json`` are the two halves of the JSON form that the
@@ -96,6 +97,22 @@ class Answer:
     llm_dropped: int = 0  # its sentences that the cited passages do not back, removed
     lacks: str = ""  # with passages: what they do not name that was asked ("names", "new")
     named: list[str] = field(default_factory=list)  # the documents the question names, searched alone
+    # With passages: the span judge's pick, as highlighted in its card (marker), quoted
+    # verbatim under a label that says it is the closest passage, not a confirmed answer.
+    closest: list[AnswerSentence] = field(default_factory=list)
+    closest_citation: str = ""  # its citation, with the pages of those sentences
+    # With not_covered: where to look instead – the question's content words for a search,
+    # and the chapters of the passages found nearest (doc_id, idx, title, page, pdf_page, file).
+    search_words: str = ""
+    chapters: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def closest_text(self) -> str:
+        """The closest passage's highlighted sentences as one line with its card's marker,
+        e.g. ``Daher ist … gefördert werden. [1]``; empty unless passages with a pick."""
+        if not self.closest:
+            return ""
+        return " ".join(" ".join(s.text.split()) for s in self.closest) + f" [{self.closest[0].marker}]"
 
     @property
     def answered(self) -> bool:
@@ -126,6 +143,10 @@ class Answer:
             "llm_dropped": self.llm_dropped,
             "lacks": self.lacks,
             "named": self.named,
+            "closest": [asdict(s) for s in self.closest],
+            "closest_citation": self.closest_citation,
+            "search_words": self.search_words,
+            "chapters": self.chapters,
             "sentences": [asdict(s) for s in self.sentences],
             "hits": [p.to_json() for p in self.passages],
         }
@@ -154,6 +175,10 @@ class Answer:
             llm_dropped=int(data.get("llm_dropped", 0)),
             lacks=missing,
             named=[str(n) for n in data.get("named", [])],
+            closest=[AnswerSentence(**s) for s in data.get("closest", [])],
+            closest_citation=str(data.get("closest_citation", "")),
+            search_words=str(data.get("search_words", "")),
+            chapters=[dict(c) for c in data.get("chapters", [])],
         )
         if answer.mode == "llm":
             answer.generated_text = data.get("answer", "")

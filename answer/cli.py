@@ -28,6 +28,7 @@ from index.search import MODES, Hit, Searcher
 
 NOT_COVERED_TEXT = "Die Dokumente beantworten diese Frage nicht."
 PASSAGES_TEXT = "Diese Stellen passen am ehesten:"
+CLOSEST_TEXT = "Am nächsten kommt diese Stelle – keine geprüfte Antwort:"
 
 
 def _format_hit(hit: Hit) -> str:
@@ -46,6 +47,9 @@ def _format_answer(answer) -> str:
         lines = [answer.text, ""] + [f"[{p.marker}] {p.citation}" for p in answer.passages]
     elif answer.status == PASSAGES:
         lines = [PASSAGES_TEXT] + [f"[{p.marker}] {p.citation}\n   {p.hit.text[:300]}" for p in answer.passages]
+        if answer.closest:
+            # The span judge's pick first, quoted and cited, as the app shows it.
+            lines[:0] = [CLOSEST_TEXT, answer.closest_text, f"({answer.closest_citation})", ""]
         if answer.lacks:
             lines.insert(0, LACKS_NOTE[answer.lacks][0])
     else:

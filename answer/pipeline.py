@@ -165,6 +165,9 @@ def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
     )
     if a.status == ANSWERED and a.span is not None:
         _quote(searcher, answer, a.span, a.hits)
+    elif a.status == NOT_COVERED:
+        answer.search_words = " ".join(a.query.content) or question
+        answer.chapters = nearest_chapters(searcher, a.hits[:SHOWN])
     elif a.status == PASSAGES:
         answer.lacks = a.lacks
         # Mark in each passage what fits best: the span where it lies, else the passage's
@@ -174,7 +177,51 @@ def to_answer(searcher: Searcher, question: str, a: Attempt) -> Answer:
             rows = a.span.rows if a.span and a.span.best.hit_index == n - 1 else [best[n - 1]] if n - 1 in best else []
             marks = [searcher.sentence_offsets(hit.row, r) for r in rows]
             answer.passages.append(CitedPassage(n, hit, citation(hit), [m for m in marks if m]))
+        # „Nothing beyond the previous answer“ would only quote that answer again.
+        if a.span is not None and a.lacks != "new" and a.span.best.hit_index < SHOWN:
+            _closest(searcher, answer, a.span, a.hits[a.span.best.hit_index], a.span.best.hit_index + 1)
     return answer
+
+
+def nearest_chapters(searcher: Searcher, hits: Sequence[Hit]) -> list[dict[str, object]]:
+    """The chapters (top-level sections) that hold ``hits``, each once, in their order:
+    where a question the documents do not answer comes nearest."""
+    out: list[dict[str, object]] = []
+    for hit in hits:
+        doc = searcher.stored.documents.get(hit.doc_id) or {}
+        top = hit.section_path[0] if hit.section_path else hit.section
+        sec = next((s for s in doc.get("sections", []) if s["level"] == 1 and s["title"] == top), None)
+        if sec is None or any(c["doc_id"] == hit.doc_id and c["idx"] == sec["idx"] for c in out):
+            continue
+        out.append(
+            {
+                "doc_id": hit.doc_id,
+                "idx": sec["idx"],
+                "title": sec["title"],
+                "page": sec["page"],
+                "pdf_page": sec["pdf_page"],
+                "file": hit.file,
+            }
+        )
+    return out
+
+
+def _closest(searcher: Searcher, answer: Answer, span: Span, hit: Hit, marker: int) -> None:
+    """The span judge's pick as its card highlights it: the span's sentences that lie in
+    that passage, verbatim, cited with their own pages. The decision did not confirm it;
+    it is shown as the closest passage, never as an answer."""
+    rows = [r for r in span.rows if searcher.sentence_offsets(hit.row, r)]
+    for row in rows:
+        s = searcher.sentences[row]
+        start, end = searcher.sentence_offsets(hit.row, row) or (-1, -1)
+        answer.closest.append(
+            AnswerSentence(s.text, marker, hit.passage_id, s.page, s.page_end, hit.section, start, end)
+        )
+    if rows:
+        first, last = searcher.sentences[rows[0]], searcher.sentences[rows[-1]]
+        pages = f"S. {first.page}" if first.page == last.page_end else f"S. {first.page}–{last.page_end}"
+        ocr = searcher.read_by_ocr(hit.doc_id, first.pdf_page, last.pdf_page_end)
+        answer.closest_citation = citation(hit, pages, ocr)
 
 
 def _quote(searcher: Searcher, answer: Answer, span: Span, hits: list[Hit]) -> None:

@@ -67,6 +67,7 @@ class Settings:
     max_upload_files: int = 50
     # Host names the app answers to besides IP addresses (DNS rebinding, docs/SECURITY.md).
     allowed_hosts: tuple[str, ...] = ("localhost",)
+    public_url: str = ""  # the app's public address, for absolute links in exports
     passages: PassageSettings = field(default_factory=PassageSettings)
     candidates: int = 100  # candidates each ranking contributes to fusion
 
@@ -211,6 +212,14 @@ SETTINGS: tuple[Setting, ...] = (
         "in bursts of four times as many; more are refused (0: no limit)",
         float,
         lambda x: None if x >= 0 else "must be 0 or more",
+    ),
+    Setting(
+        "CHARTA_PUBLIC_URL",
+        "public_url",
+        "the app's public address (e.g. https://lotse.stadt.de) for the links in exported handouts "
+        "(empty: the address the browser used)",
+        str,
+        _http,
     ),
     Setting(
         "CHARTA_MAX_UPLOAD_FILES",

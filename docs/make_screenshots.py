@@ -1,9 +1,10 @@
-"""Make the README screenshots (docs/ask.png, docs/browse.png) with headless Chromium.
+"""Make the README screenshots (docs/ask.png, docs/passages.png, docs/browse.png) with headless Chromium.
 
     python docs/make_screenshots.py [--index-dir DIR]
 
 Starts the app on a free local port over the index (CHARTA_INDEX_DIR or --index-dir),
-asks a German question, opens a section in the browse view, and saves both views.
+asks a German question the charter answers and one where it shows the closest passage,
+opens a section in the browse view, and saves the three views.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from tests.app_fixtures import running_app  # noqa: E402
 from tests.test_browser import ARGS, CHROMIUM, open_app  # noqa: E402
 
 QUESTION = "Darf jemand gezwungen werden, digitale Angebote zu nutzen?"
+# The passages outcome: no confirmed answer, the closest sentence quoted first.
+PASSAGES_QUESTION = "Zahlt der Staat dafür, dass wir auf dem Land endlich schnelles Internet bekommen?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +52,18 @@ def main(argv: list[str] | None = None) -> int:
         page.get_by_role("button", name="Fragen", exact=True).click()
         page.locator("#belegstellen .lotse-card").first.wait_for(timeout=30_000)
         page.screenshot(path=str(out / "ask.png"))
+        page.get_by_role("button", name="Neue Unterhaltung").click()
+        page.get_by_label("Ihre Frage").fill(PASSAGES_QUESTION)
+        page.get_by_role("button", name="Fragen", exact=True).click()
+        page.locator("#antwort .lotse-closest").wait_for(timeout=30_000)
+        page.locator("#belegstellen .lotse-card").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(out / "passages.png"))
         page.get_by_role("tab", name="Blättern").click()
-        page.get_by_label("2.2 Digitale Teilhabe", exact=False).first.check()
+        page.locator("#abschnitt nav.lotse-toc").get_by_role("link", name="2.2 Digitale Teilhabe").click()
         page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(timeout=15_000)
         page.screenshot(path=str(out / "browse.png"))
         ctx.close()
-    print(f"wrote {out / 'ask.png'} and {out / 'browse.png'}")
+    print(f"wrote {out / 'ask.png'}, {out / 'passages.png'} and {out / 'browse.png'}")
     return 0
 
 

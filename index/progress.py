@@ -11,11 +11,14 @@ shows the progress as one bar (:class:`TerminalBar`), the admin tab in words
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 READ, EMBED, WRITE = "read", "embed", "write"
@@ -189,3 +192,38 @@ class TerminalBar:
 
     def close(self) -> None:
         self._stack.close()
+
+
+class ProgressFile:
+    """The build's progress as JSON in a file, for another process to show (the app's
+    first start, app.py): replaced whole, at most every ``every_s``, at once when the
+    stage or document changes."""
+
+    def __init__(self, path: Path, every_s: float = 0.5) -> None:
+        self.path = path
+        self.every_s = every_s
+        self._written = 0.0
+        self._shown: tuple[str, int] = ("", 0)
+
+    def __call__(self, event: object) -> None:
+        if not isinstance(event, BuildProgress):
+            return
+        now = time.monotonic()
+        if (event.stage, event.doc) == self._shown and now - self._written < self.every_s:
+            return
+        self._shown, self._written = (event.stage, event.doc), now
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(asdict(event)), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # the progress shown elsewhere is a courtesy; the build goes on
+
+
+def read_progress(path: Path) -> BuildProgress | None:
+    """What a :class:`ProgressFile` last wrote, or None (not yet written, or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return BuildProgress(**data)
+    except (OSError, ValueError, TypeError):
+        return None

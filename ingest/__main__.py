@@ -30,7 +30,7 @@ from common.errors import ChartaError, IndexLockedError
 from common.settings import Settings, add_help_settings, load_settings
 
 COMMANDS = ("status", "add", "remove", "rebuild")
-_VALUE_OPTIONS = {"--index-dir", "--corpus", "--model", "--wait"}
+_VALUE_OPTIONS = {"--index-dir", "--corpus", "--model", "--wait", "--progress-file"}
 
 
 def _common(parser: argparse.ArgumentParser, *, build: bool = True) -> None:
@@ -46,6 +46,9 @@ def _common(parser: argparse.ArgumentParser, *, build: bool = True) -> None:
         "--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another running ingest to finish"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    parser.add_argument(
+        "--progress-file", metavar="FILE", help="keep the build's progress as JSON in FILE (for a page that shows it)"
+    )
 
 
 def _parsers() -> dict[str, argparse.ArgumentParser]:
@@ -173,6 +176,7 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool, paths
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     from index.build import build_index
+    from index.progress import ProgressFile
 
     report = build_index(
         targets,
@@ -182,6 +186,7 @@ def _build(settings: Settings, args: argparse.Namespace, *, rebuild: bool, paths
         dry_run=args.dry_run,
         lock_wait_s=args.wait,
         bar=_bar(args),
+        on_event=ProgressFile(Path(args.progress_file)) if args.progress_file else None,
     )
     prefix = "dry run: " if args.dry_run else ""
     print(f"{prefix}{report.summary()} → {settings.index_dir}")

@@ -7,9 +7,10 @@ tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 
@@ -63,6 +64,7 @@ def page(app_url, tmp_path_factory):
         )
         pg = context.pages[0] if context.pages else context.new_page()
         pg.requests_seen = []
+        pg.playwright = pw  # for tests that need a browser of their own
         context.on("request", lambda req: pg.requests_seen.append(req.url))
         open_app(pg, app_url)
         yield pg
@@ -129,6 +131,11 @@ def test_ask_in_german_cites_section_and_page_locally(page):
     answer = page.locator("#antwort .lotse-answer")
     answer.wait_for(timeout=30_000)
     assert "Niemand soll zur Nutzung digitaler Strukturen gezwungen werden." in answer.inner_text()
+    # The box is empty for the next question; the question asked stands above its answer.
+    assert box.input_value() == ""
+    asked = page.locator("#antwort .lotse-asked")
+    assert asked.inner_text() == "Ihre Frage: Darf jemand gezwungen werden, digitale Angebote zu nutzen?"
+    assert asked.bounding_box()["y"] < answer.bounding_box()["y"]
     cards = page.locator("#belegstellen")
     text = cards.inner_text()
     assert "Smart City Charta (BBSR, Fassung 2021), Abschnitt 2.2, S. 8" in text
@@ -264,8 +271,141 @@ def test_a_question_the_charter_cannot_answer_says_so(page):
     notice.wait_for(timeout=30_000)
     assert "Die Dokumente beantworten diese Frage nicht." in notice.inner_text()
     assert page.locator("#belegstellen .lotse-card").count() == 0
+    # No empty controls: nothing to collect, nothing to export.
+    for name in ("Zur Sammlung hinzufügen", "Antwort als Markdown exportieren"):
+        assert not page.get_by_role("button", name=name).first.is_visible(), name
+    assert not page.get_by_text("Textstellen für die Sammlung auswählen").first.is_visible()
     violations = run_axe(page)
     assert not violations, describe(violations)
+    # Instead: the nearest chapters, read in the Browse tab …
+    chapters = notice.locator("a[data-goto=browse]")
+    assert chapters.count() >= 1
+    title = chapters.first.get_attribute("data-idx")
+    assert chapters.first.get_attribute("href").startswith("/dokumente/")  # without script: the PDF page
+    chapters.first.click()
+    page.get_by_role("tab", name="Blättern", selected=True).wait_for(timeout=15_000)
+    page.locator("#abschnitt h2").first.wait_for(timeout=15_000)
+    assert title is not None and page.get_by_label("Inhaltsverzeichnis").input_value() != ""
+    # … and a search with the question's words, run in the Search tab.
+    page.get_by_role("tab", name="Fragen").click()
+    search = notice.get_by_role("link", name="Mit den Wörtern der Frage suchen: Wetter morgen Bonn")
+    search.click()
+    page.get_by_role("tab", name="Suchen", selected=True).wait_for(timeout=15_000)
+    assert page.get_by_label("Suchbegriffe oder Frage").input_value() == "Wetter morgen Bonn"
+    page.locator(".lotse-card:visible").first.wait_for(timeout=30_000)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+
+
+# An element's text without its markers (and their citation previews).
+WITHOUT_MARKERS = """el => { const c = el.cloneNode(true);
+  c.querySelectorAll('a.marker').forEach((a) => a.remove()); return c.textContent; }"""
+PASSAGES_QUESTION = "Zahlt der Staat dafür, dass wir auf dem Land endlich schnelles Internet bekommen?"
+
+
+def test_the_passages_outcome_leads_with_the_closest_sentence_quoted_and_cited(page):
+    reload(page)
+    page.get_by_label("Ihre Frage").fill(PASSAGES_QUESTION)
+    page.get_by_label("Ihre Frage").press("Enter")
+    box = page.locator("#antwort .lotse-passages")
+    box.wait_for(timeout=30_000)
+    text = box.inner_text()
+    # An honest label first, then the quote and its citation; never the answer's look.
+    assert text.startswith("Am nächsten kommt diese Stelle – keine geprüfte Antwort:"), text
+    assert page.locator("#antwort .lotse-answer").count() == 0
+    quote = " ".join(box.locator(".lotse-closest p").evaluate(WITHOUT_MARKERS).split())
+    assert "von Bund und Ländern finanziell gefördert werden." in quote, quote
+    cited = box.locator(".lotse-closest-cite").inner_text()
+    assert cited == "Smart City Charta (BBSR, Fassung 2021), Abschnitt 3.1, S. 10", cited
+    # The quote is exactly what the first card marks in the document's text.
+    marks = " ".join(" ".join(m.split()) for m in page.locator("#quelle-1 mark").all_inner_texts())
+    assert quote == marks
+    assert box.locator(".lotse-closest a.marker").get_attribute("href") == "#quelle-1"
+    assert text.index("Abschnitt 3.1") < text.index("Lesen Sie die markierten Sätze")
+    assert box.bounding_box()["y"] < page.locator("#belegstellen .lotse-card").first.bounding_box()["y"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "passages.png"), full_page=True)
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+
+
+def test_an_exported_link_is_absolute(page, app_url):
+    reload(page)
+    page.get_by_label("Ihre Frage").fill("Darf jemand gezwungen werden, digitale Angebote zu nutzen?")
+    page.get_by_label("Ihre Frage").press("Enter")
+    page.locator("#antwort .lotse-answer").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Antwort als Markdown exportieren").click()
+    link = page.locator("a[download]:visible").first
+    link.wait_for(timeout=30_000)
+    text = page.request.get(urljoin(app_url + "/", link.get_attribute("href"))).text()
+    assert f"{app_url}/dokumente/smart-city-charta-2021.pdf#page=8" in text, text
+    assert "](/dokumente" not in text and " /dokumente/" not in text
+
+
+def test_english_survives_a_reload_and_shows_no_german_label(page):
+    reload(page)
+    page.get_by_label("English").check()
+    page.get_by_role("tab", name="Ask").wait_for(timeout=10_000)
+    page.wait_for_function("window.localStorage.getItem('charta-lotse-sprache') === 'en'")
+    page.reload(wait_until="load")
+    try:
+        box = page.get_by_label("Your question")
+        box.wait_for(timeout=30_000)
+        page.wait_for_function("document.documentElement.lang === 'en'")
+        assert box.get_attribute("placeholder") == "e.g. Must every citizen use online services?"
+        seen = page.evaluate(UI_WORDS)
+        german = sorted({de for de in GERMAN_LABELS if de in seen})
+        assert german == [], german
+        page.get_by_role("tab", name="Browse").click()
+        page.locator("#abschnitt").get_by_text("Choose a section from the table of contents:").wait_for(timeout=15_000)
+        violations = run_axe(page)
+        assert not violations, describe(violations)
+    finally:
+        page.get_by_label("Deutsch").check()
+        page.get_by_role("tab", name="Fragen").wait_for(timeout=10_000)
+
+
+def test_a_first_visit_follows_the_browsers_language(page, app_url):
+    browser = page.playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    try:
+        for locale, label in (("en-US", "Your question"), ("fr-FR", "Ihre Frage")):
+            context = browser.new_context(locale=locale)
+            pg = context.new_page()
+            pg.goto(app_url, wait_until="load")
+            pg.get_by_label(label).wait_for(timeout=30_000)
+            context.close()
+    finally:
+        browser.close()
+
+
+# The interface's own texts as the page shows them: visible text, control names,
+# placeholders; the documents' text (marked lang="de") is left out.
+UI_WORDS = """() => {
+  const out = [];
+  const walk = (el) => {
+    if (el.closest && el.closest("[lang=de]")) return;
+    if (el.offsetParent === null && el !== document.body) return;
+    for (const attr of ["aria-label", "placeholder", "title"]) {
+      if (el.getAttribute && el.getAttribute(attr)) out.push(el.getAttribute(attr));
+    }
+    for (const node of el.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE && node.textContent.trim()) out.push(node.textContent.trim());
+      else if (node.nodeType === Node.ELEMENT_NODE) walk(node);
+    }
+  };
+  walk(document.body);
+  return out.join("\\n");
+}"""
+
+
+def _german_labels() -> list[str]:
+    from web.i18n import STRINGS
+
+    # Texts that differ between the languages and are words, not names or symbols.
+    return [de for de, en in STRINGS.values() if de != en and "{" not in de and len(de) > 4]
+
+
+GERMAN_LABELS = _german_labels()
 
 
 def open_section(page, label: str) -> None:
@@ -279,6 +419,15 @@ def open_section(page, label: str) -> None:
 def test_browse_view_and_english_switch(page):
     reload(page)
     page.get_by_role("tab", name="Blättern").click()
+    # It opens with the table of contents, each entry a link to its section.
+    contents = page.locator("#abschnitt nav.lotse-toc")
+    contents.get_by_role("link", name="2.2 Digitale Teilhabe").wait_for(timeout=15_000)
+    assert contents.get_by_role("link").count() > 10
+    violations = run_axe(page)
+    assert not violations, describe(violations)
+    contents.get_by_role("link", name="3.2", exact=False).first.click()
+    page.locator("#abschnitt h2").get_by_text("3.2", exact=False).wait_for(timeout=15_000)
+    assert page.get_by_label("Inhaltsverzeichnis").input_value().strip().startswith("3.2")
     open_section(page, "2.2 Digitale Teilhabe")
     page.locator("#abschnitt").get_by_text("Niemand soll zur Nutzung digitaler").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
@@ -294,6 +443,8 @@ def test_browse_view_and_english_switch(page):
     page.get_by_role("tab", name="Ask").wait_for(timeout=10_000)
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
+    page.get_by_label("Deutsch").check()  # kept across reloads: the next tests read German
+    page.get_by_role("tab", name="Fragen").wait_for(timeout=10_000)
 
 
 def test_the_english_switch_renders_the_answer_on_screen_again(page):
@@ -411,3 +562,58 @@ def test_the_ask_tab_can_be_limited_to_documents_by_keyboard(page, app_url, two_
             assert foreign(page.requests_seen) == [], foreign(page.requests_seen)
         finally:
             open_app(page, app_url)
+
+
+def test_the_first_start_serves_a_progress_page_at_once_and_then_the_app(page, tmp_path):
+    """A fresh clone: app.py builds the index, and the address answers HTTP 200 with the
+    build's progress meanwhile, then switches to the app by itself."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.app_fixtures import free_port
+    from tests.conftest import write_excerpt
+
+    write_excerpt(tmp_path / "corpus" / "auszug.pdf", range(6, 12), "Charta-Auszug")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["--port", str(port), "--index-dir", str(tmp_path / "index"), "--corpus", str(tmp_path / "corpus")]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    app = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args], cwd=ROOT, env=env)
+    try:
+        deadline, body = time.monotonic() + 60, ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert response.status == 200
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert "Charta-Lotse wird vorbereitet" in body, body[:300]
+        browser = page.playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(locale="de-DE")
+        pg = context.new_page()
+        pg.requests_seen = []
+        context.on("request", lambda req: pg.requests_seen.append(req.url))
+        pg.goto(url, wait_until="load")
+        status = pg.locator("#stand")
+        assert re.search(r"Dokument 1 von 1|Die Indexierung beginnt|Index", status.inner_text())
+        violations = run_axe(pg)
+        assert not violations, describe(violations)
+        pg.get_by_text(re.compile(r"Seite \d+ von 6 gelesen|6 Seiten gelesen|Index ist fertig")).first.wait_for(
+            timeout=60_000
+        )
+        # Once the app serves, the page becomes the app.
+        pg.get_by_label("Ihre Frage").wait_for(timeout=120_000)
+        assert foreign(pg.requests_seen) == [], foreign(pg.requests_seen)
+        context.close()
+        browser.close()
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            app.kill()

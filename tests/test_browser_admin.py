@@ -106,6 +106,10 @@ def page(app):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
         context.add_init_script(RECORD_SAID)
+        # A maintainer who chose German before (a first visit would follow the browser).
+        context.add_init_script(
+            "if (!localStorage.getItem('charta-lotse-sprache')) localStorage.setItem('charta-lotse-sprache', 'de');"
+        )
         pg = context.new_page()
         pg.requests_seen = []
         context.on("request", lambda req: pg.requests_seen.append(req.url))

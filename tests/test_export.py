@@ -87,3 +87,38 @@ def test_exports_share_one_folder_and_old_ones_are_pruned():
     finally:
         folder.remove()
     assert not folder.path.exists()
+
+
+def test_a_passages_export_quotes_the_closest_sentence_and_links_absolutely():
+    from answer.answer import PASSAGES
+    from web.export import document_link
+
+    hit = Hit(
+        1, 0.1, "charta", "Charta", "Charta 2021.pdf", "10", "10", 10, 10, "3.1 Zugang", "Vorweg. Bund zahlt.", "p"
+    )
+    closest = [AnswerSentence("Bund zahlt.", 1, "p", "10", "10", "3.1 Zugang", 8, 19)]
+    answer = Answer(
+        "Zahlt der Staat?",
+        PASSAGES,
+        passages=[CitedPassage(1, hit, "Charta, S. 10", [(8, 19)])],
+        closest=closest,
+        closest_citation="Charta, Abschnitt 3.1, S. 10",
+    )
+    catalog = {"charta": {}}
+    text = handout_markdown(
+        "Antwort",
+        answer.passages,
+        answer,
+        pdf_url=lambda h: document_link(catalog[h.doc_id], h.file, h.pdf_page, "https://lotse.stadt.de"),
+    )
+    assert "Keine geprüfte Antwort – am nächsten kommt diese Stelle:\n\n> Bund zahlt. \\[1\\]" in text
+    assert "(Charta, Abschnitt 3.1, S. 10)" in text
+    assert "– https://lotse.stadt.de/dokumente/Charta%202021.pdf#page=10" in text
+    catalog["charta"] = {"url": "https://www.bbsr.bund.de/charta.pdf"}
+    text = handout_markdown(
+        "Antwort",
+        answer.passages,
+        answer,
+        pdf_url=lambda h: document_link(catalog[h.doc_id], h.file, h.pdf_page, "https://lotse.stadt.de"),
+    )
+    assert "– https://www.bbsr.bund.de/charta.pdf#page=10" in text

@@ -79,7 +79,8 @@ def used_keys() -> tuple[dict[str, str], set[str]]:
                 isinstance(n, ast.Name) and n.id == "COLUMNS" for n in node.targets
             ):
                 found = _keys(node.value)
-            for key in found - {"_header"}:  # the page's title and introduction, put together by the page
+            # Put together by the page: title and intro; the question's label and placeholder.
+            for key in found - {"_header", "_question"}:
                 keys.setdefault(key, f"{path.name}:{getattr(node, 'lineno', 0)}")
     return keys, families
 

@@ -41,7 +41,8 @@ def test_each_outcome_looks_different():
     a, p, n = (render_answer(x, "de") for x in (answered, passages, declined))
     assert 'class="lotse-answer"' in a and "Niemand soll gezwungen werden." in a and "[1]" in a
     assert "Diese Stellen passen am ehesten." in p and "lotse-answer" not in p
-    assert "Die Dokumente beantworten diese Frage nicht." in n and "Suchen" in n
+    assert "Die Dokumente beantworten diese Frage nicht." in n
+    assert all("Ihre Frage: Frage?" in x for x in (a, p, n))  # each answer under its question
     assert "Belegstellen" in render_cards(answered, "de")
     assert "Passende Stellen" in render_cards(passages, "de")
     assert render_cards(declined, "de") == ""
@@ -82,3 +83,45 @@ def test_each_card_links_to_its_sentences_marked_in_the_pdf():
     assert '<a href="/stelle/p1?hl=0-30&amp;lang=en" target="_blank" rel="noopener">Show in the PDF</a>' in en
     # A search result marks nothing: the view shows the whole passage.
     assert 'href="/stelle/p1"' in render_card(CitedPassage(1, _hit(), "Charta, S. 8"), "de")
+
+
+def test_passages_lead_with_the_closest_sentence_quoted_and_cited_never_as_an_answer():
+    hit = _hit(text="Vorweg. Niemand soll gezwungen werden. Danach.")
+    closest = [AnswerSentence("Niemand soll gezwungen werden.", 1, "p1", "8", "8", "2.2", 8, 38)]
+    answer = Answer(
+        "Muss man?",
+        PASSAGES,
+        passages=[CitedPassage(1, hit, "Charta, S. 8", [(8, 38)])],
+        closest=closest,
+        closest_citation="Charta, Abschnitt 2.2, S. 8",
+    )
+    html = render_answer(answer, "de")
+    label = "Am nächsten kommt diese Stelle – keine geprüfte Antwort:"
+    assert html.index(label) < html.index("Niemand soll gezwungen werden.") < html.index("Abschnitt 2.2, S. 8")
+    assert "lotse-answer" not in html and 'class="lotse-closest"' in html and 'href="#quelle-1"' in html
+    assert "The closest passage – not a confirmed answer:" in render_answer(answer, "en")
+    # The quote is what the card marks, verbatim.
+    assert hit.text[8:38] == closest[0].text and "<mark>Niemand soll gezwungen werden.</mark>" in render_card(
+        answer.passages[0], "de"
+    )
+    # It survives the JSON the app keeps for exports and the thread.
+    again = Answer.from_json(answer.to_json())
+    assert again.closest == closest and again.closest_citation == answer.closest_citation
+    assert answer.text == ""  # never the confirmed answer text
+
+
+def test_not_covered_offers_a_search_with_the_questions_words_and_the_nearest_chapters():
+    answer = Answer(
+        "Wie wird das Wetter morgen in Bonn?",
+        NOT_COVERED,
+        search_words="Wetter morgen Bonn",
+        chapters=[
+            {"doc_id": "d", "idx": 32, "title": "IV. Der Dialogprozess", "page": "19", "pdf_page": 19, "file": "c.pdf"}
+        ],
+    )
+    html = render_answer(answer, "de")
+    assert 'data-goto="search" data-words="Wetter morgen Bonn"' in html
+    assert "Mit den Wörtern der Frage suchen: Wetter morgen Bonn" in html
+    assert 'href="/dokumente/c.pdf#page=19" data-goto="browse" data-doc="d" data-idx="32"' in html
+    assert "IV. Der Dialogprozess (S. 19) im Reiter „Blättern“ lesen" in html
+    assert "Read IV. Der Dialogprozess (p. 19) in the “Browse” tab" in render_answer(answer, "en")

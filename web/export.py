@@ -13,8 +13,10 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from answer.answer import ANSWERED, NOT_COVERED, Answer, CitedPassage
 from answer.cite import document_name
@@ -34,6 +36,26 @@ def md_text(text: str) -> str:
     \\[klick\\](javascript:alert(1)) &amp; \\*fett\\*
     """
     return _MD_ACTIVE.sub(lambda m: _ENTITY.get(m.group(0)) or "\\" + m.group(0), text)
+
+
+def document_link(doc: Mapping[str, Any], file: str, pdf_page: int, base_url: str) -> str:
+    """The absolute link to a passage's page for an export, valid outside the app: the
+    document's own public link where its catalog entry has one (``url`` or ``link``; a
+    PDF gets ``#page=N``), else the PDF as this app serves it at ``base_url``
+    (``CHARTA_PUBLIC_URL``, else the address the browser used).
+
+    >>> document_link({}, "Charta 2021.pdf", 10, "https://lotse.stadt.de/")
+    'https://lotse.stadt.de/dokumente/Charta%202021.pdf#page=10'
+    >>> document_link({"url": "https://www.bbsr.bund.de/charta.pdf"}, "c.pdf", 10, "http://127.0.0.1:7860")
+    'https://www.bbsr.bund.de/charta.pdf#page=10'
+    >>> document_link({"link": "https://www.bbsr.bund.de/charta"}, "c.pdf", 10, "")
+    'https://www.bbsr.bund.de/charta'
+    """
+    own = str(doc.get("url") or doc.get("link") or "").strip()
+    if own.startswith(("https://", "http://")):
+        parts = urlsplit(own)
+        return f"{own}#page={int(pdf_page)}" if parts.path.lower().endswith(".pdf") and not parts.fragment else own
+    return f"{base_url.rstrip('/')}/dokumente/{quote(file, safe='')}#page={int(pdf_page)}"
 
 
 def handout_markdown(
@@ -60,6 +82,18 @@ def handout_markdown(
                 ]
         elif answer.status == NOT_COVERED:
             lines += ["Die Dokumente beantworten diese Frage nicht.", ""]
+        elif answer.closest:
+            # The closest passage, quoted as the app shows it: not a confirmed answer.
+            lines += [
+                "Keine geprüfte Antwort – am nächsten kommt diese Stelle:",
+                "",
+                "> " + md_text(answer.closest_text),
+                "",
+                f"({md_text(answer.closest_citation)})",
+                "",
+                "Weitere passende Stellen:",
+                "",
+            ]
         else:
             lines += ["Keine fertige Antwort – diese Stellen passen am ehesten:", ""]
         lines += ["## Quellen", ""]
@@ -70,7 +104,7 @@ def handout_markdown(
         lines += ["> " + md_text(line) if line.strip() else ">" for line in hit.text.splitlines()]
         lines.append("")
         link = pdf_url(hit) if pdf_url else ""
-        # The link is the app's own (web.render.pdf_url: a URL-encoded path).
+        # An absolute link (document_link), so that it works pasted into a memo.
         lines.append(f"Zitiervorschlag: {md_text(item.citation)}" + (f" – {link}" if link else ""))
         lines.append("")
         note = notes[n] if notes and n < len(notes) else ""

@@ -431,16 +431,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_covered": ("Die Dokumente beantworten diese Frage nicht.", "The documents do not answer this question."),
     "not_covered_next": (
         (
-            "Formulieren Sie die Frage anders, suchen Sie im Reiter „Suchen“ "
-            "nach Stichworten oder blättern Sie im Reiter „Blättern“ durch das "
-            "Inhaltsverzeichnis."
+            "Formulieren Sie die Frage anders, suchen Sie nach ihren Wörtern in den "
+            "Textstellen, oder lesen Sie in den Kapiteln, die ihr am nächsten kommen."
         ),
-        (
-            "Try other words, search for keywords in the “Search” tab, or browse "
-            "the table of contents in the “Browse” tab."
-        ),
+        ("Try other words, search the passages for the question's words, or read the chapters closest to it."),
     ),
     "passages_intro": ("Diese Stellen passen am ehesten.", "These passages fit best."),
+    # Said above the span judge's pick when the decision did not confirm it as the answer.
+    "closest_label": (
+        "Am nächsten kommt diese Stelle – keine geprüfte Antwort:",
+        "The closest passage – not a confirmed answer:",
+    ),
+    "search_words": ("Mit den Wörtern der Frage suchen: {words}", "Search with the question's words: {words}"),
+    "nearest_chapters": ("Kapitel, die der Frage am nächsten kommen:", "Chapters closest to the question:"),
+    "open_in_browse": ("{chapter} ({page}) im Reiter „Blättern“ lesen", "Read {chapter} ({page}) in the “Browse” tab"),
+    "toc_intro": (
+        "Wählen Sie einen Abschnitt aus dem Inhaltsverzeichnis:",
+        "Choose a section from the table of contents:",
+    ),
     "passages_note": (
         (
             "Eine sichere Antwort aus einem Satz gibt es hier nicht. Lesen Sie die "
@@ -604,6 +612,36 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kit_err_item_ids": (
         "ein Eintrag braucht entweder passage_id oder section",
         "an item needs either passage_id or section",
+    ),
+    # The page served while the first start builds the index (web/starting.py).
+    "starting_title": ("Charta-Lotse wird vorbereitet", "Charta-Lotse is getting ready"),
+    "starting_intro": (
+        (
+            "Beim ersten Start werden die Dokumente einmal indexiert. Diese Seite zeigt den Stand "
+            "und wechselt von selbst zur App, sobald sie bereit ist."
+        ),
+        (
+            "On the first start the documents are indexed once. This page shows how far it is and "
+            "switches to the app by itself as soon as it is ready."
+        ),
+    ),
+    "starting_noscript": (
+        "Laden Sie die Seite in einer Minute neu, um die App zu öffnen.",
+        "Reload the page in a minute to open the app.",
+    ),
+    "starting_begin": ("Die Indexierung beginnt …", "Indexing is starting …"),
+    "starting_read": (
+        "Dokument {doc} von {docs} ({file}): Seite {read} von {pages} gelesen.",
+        "Document {doc} of {docs} ({file}): page {read} of {pages} read.",
+    ),
+    "starting_embed": (
+        "Dokument {doc} von {docs} ({file}): {pages} Seiten gelesen, {share} % des Textes indexiert",
+        "Document {doc} of {docs} ({file}): {pages} pages read, {share} % of the text indexed",
+    ),
+    "starting_write": ("Der Index wird gespeichert …", "Saving the index …"),
+    "starting_ready": (
+        "Der Index ist fertig; die App startet gleich.",
+        "The index is ready; the app starts in a moment.",
     ),
     # Gradio's own announcements for screen readers, in the interface language (its
     # "common.complete" has no text of its own and would be read out as the key).

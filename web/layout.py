@@ -30,7 +30,7 @@ from index.search import Hit
 from ingest.structure import heading_label
 from web import sourceview
 from web.errors import shown
-from web.export import ExportFolder, handout_markdown
+from web.export import ExportFolder, document_link, handout_markdown
 from web.feedback import DOWN, UP, FeedbackShareError, FeedbackStore, feedback_from
 from web.guard import ClientLimiter, GuardMiddleware, RateLimiter, TooManyRequests, UploadGate
 from web.i18n import t
@@ -79,6 +79,16 @@ CSS = """
 .lotse-passages { border-left: 4px solid #1d4ed8; background: #eff6ff; color: #1f2937;
   padding: .75rem 1rem; }
 .lotse-note { color: #374151; font-size: .95rem; }
+.lotse-asked { font-size: 1.05rem; margin: .5rem 0; color: #111827; }
+/* The closest passage: a quotation in the passages box, never styled as an answer. */
+.lotse-closest { margin: .5rem 0; padding: .25rem .75rem; border-left: 3px solid #94a3b8;
+  background: #fff; font-style: italic; }
+.lotse-closest a.marker { position: relative; font-style: normal; font-weight: 600; color: #1d4ed8;
+  text-decoration: underline; }
+.lotse-closest-cite { color: #374151; font-size: .95rem; }
+.lotse-notice a, .lotse-toc a { color: #1d4ed8; text-decoration: underline; }
+.lotse-toc ul { list-style: none; padding-left: 0; }
+#lotse-nav, #lotse-nav-go { display: none !important; }
 .lotse-missing { color: #991b1b; border-left: 4px solid #991b1b; padding-left: .5rem; }
 .lotse-kit blockquote { margin: .25rem 0 .5rem 1rem; color: #1f2937; }
 .lotse-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: .75rem 1rem;
@@ -111,9 +121,11 @@ button[role=tab][aria-selected=true] { color: #1e40af !important; border-color: 
 [data-testid=max-value], [data-testid=min-value], .max_value, .min_value { color: #374151 !important; }
 input[role=combobox], input[role=combobox]::placeholder { color: #1f2937 !important; opacity: 1 !important; }
 .lotse-answer a.marker { position: relative; font-weight: 600; color: #1d4ed8; text-decoration: underline; }
+.lotse-closest a.marker .lotse-preview,
 .lotse-answer a.marker .lotse-preview { position: absolute; left: -10000px; width: 1px; height: 1px;
   overflow: hidden; }
-.lotse-answer a.marker:hover .lotse-preview, .lotse-answer a.marker:focus .lotse-preview {
+.lotse-answer a.marker:hover .lotse-preview, .lotse-answer a.marker:focus .lotse-preview,
+.lotse-closest a.marker:hover .lotse-preview, .lotse-closest a.marker:focus .lotse-preview {
   left: 0; top: 1.6em; width: max-content; max-width: min(28rem, 80vw); height: auto; z-index: 10;
   padding: .4rem .6rem; background: #111827; color: #fff; font-size: .9rem; font-weight: 400;
   border-radius: 4px; white-space: normal; }
@@ -298,12 +310,38 @@ HEAD = (
       setTimeout(() => document.querySelector("#kit-laden").click(), 100);
     });
   });
+  // A link in an answer or the table of contents that opens the search or a section in
+  // the page: its target goes to the hidden box #lotse-nav, and the hidden button
+  // #lotse-nav-go sends it (layout.py do_goto). With a modifier key it is a plain link.
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest("a.lotse-goto");
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    const box = document.querySelector("#lotse-nav textarea, #lotse-nav input");
+    if (!box) return;
+    e.preventDefault();
+    const d = link.dataset;
+    const target = {goto: d.goto, words: d.words || "", doc: d.doc || "", idx: d.idx || ""};
+    box.value = JSON.stringify({...target, at: Date.now()});
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+    setTimeout(() => document.querySelector("#lotse-nav-go").click(), 100);
+  });
   window.lotseSetLanguage = (lang) => {
+    try { localStorage.setItem("charta-lotse-sprache", lang); } catch (err) { /* private mode */ }
     document.documentElement.dataset.lotseLang = lang;
     document.documentElement.lang = lang;
     const answer = document.getElementById("antwort");
     if (answer) answer.setAttribute("aria-label", SAID[lang].answer);
     localise(document.body);
+  };
+  // The language chosen before, else the browser's on a first visit.
+  window.lotseFirstLanguage = () => {
+    let chosen = null;
+    try { chosen = localStorage.getItem("charta-lotse-sprache"); } catch (err) { /* private mode */ }
+    if (chosen === "de" || chosen === "en") return chosen;
+    const wanted = (navigator.languages && navigator.languages.length)
+      ? navigator.languages : [navigator.language || "de"];
+    const first = wanted.map((l) => String(l).slice(0, 2).toLowerCase()).find((l) => l === "de" || l === "en");
+    return first || "de";
   };
 })();
 </script>""".replace("/*GRADIO_TEXTS*/[]", json.dumps(GRADIO_TEXTS, ensure_ascii=False))
@@ -510,6 +548,9 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         saved_kit = gr.BrowserState([], storage_key="charta-lotse-kit")
 
         skip = gr.HTML(_skip_link("de"))
+        # Where links in the page lead (a search, a section): set by the page's script.
+        nav = gr.Textbox(elem_id="lotse-nav", label="nav", container=False)
+        nav_go = gr.Button("nav", elem_id="lotse-nav-go")
         with gr.Row(elem_classes=["lotse-header"]):
             tr(gr.Markdown(f"# {t('app_title')}\n{t('intro')}"), "value", "_header")
             lang_radio = gr.Radio(
@@ -521,7 +562,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 question = tr(
                     gr.Textbox(label=t("question"), lines=2, placeholder=t("question_placeholder"), elem_id="frage"),
                     "label",
-                    "question",
+                    "_question",  # label and placeholder
                 )
                 # Shown once there is a choice to make; empty means every document.
                 all_docs = lotse.doc_choices()
@@ -549,12 +590,14 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                         "label",
                         "citations",
                     )
-                with gr.Row():
-                    pick = tr(gr.CheckboxGroup([], label=t("collect_label")), "label", "collect_label")
-                with gr.Row():
-                    collect_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
-                    export_btn = tr(gr.Button(t("export_answer")), "value", "export_answer")
-                collect_msg = gr.HTML()
+                # Only with passages to collect and export: never empty controls.
+                with gr.Column(visible=False) as answer_tools:
+                    with gr.Row():
+                        pick = tr(gr.CheckboxGroup([], label=t("collect_label")), "label", "collect_label")
+                    with gr.Row():
+                        collect_btn = tr(gr.Button(t("collect_button")), "value", "collect_button")
+                        export_btn = tr(gr.Button(t("export_answer")), "value", "export_answer")
+                    collect_msg = gr.HTML()
                 # Feedback on the answer, only where the operator stores it (CHARTA_FEEDBACK).
                 with gr.Column(visible=False) as feedback_area:
                     feedback_comment = tr(
@@ -614,7 +657,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                         )
                         toc_json = gr.JSON(visible=False)
                     with gr.Column(scale=2):
-                        section_html = gr.HTML(f"<p>{t('choose_section')}</p>", elem_id="abschnitt")
+                        # Opens with the table of contents, each entry a link to its section.
+                        section_html = gr.HTML(_toc_html(lotse, docs[0][1] if docs else None), elem_id="abschnitt")
                         examples = tr(gr.Radio([], label=t("examples")), "label", "examples")
                         examples_json = gr.JSON(visible=False)
 
@@ -693,6 +737,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 "",  # the question box is ready for the next question
                 gr.Column(visible=feedback_store is not None),
                 "",  # no thanks for an answer not yet rated
+                gr.Column(visible=bool(answer.passages)),  # collect and export only with passages
+                "",
             )
 
         ask_outputs = [
@@ -709,6 +755,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             question,
             feedback_area,
             feedback_msg,
+            answer_tools,
+            collect_msg,
         ]
         # Enter in the question box clicks the button (HEAD), so there is no submit event.
         ask_inputs = [question, previous, lang, last_answer, thread, ask_docs]
@@ -718,7 +766,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             """Everything ask_outputs shows, emptied: a new conversation."""
             empty_pick = gr.update(choices=[], value=[])
             hidden = gr.Column(visible=False)
-            return ("", None, "", "", empty_pick, [], None, [], "", hidden, "", hidden, "")
+            return ("", None, "", "", empty_pick, [], None, [], "", hidden, "", hidden, "", hidden, "")
 
         new_btn.click(
             do_new,
@@ -846,11 +894,17 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
 
         demo.load(fresh_doc_choices, None, [ask_docs, doc_filter], api_name=False)
 
-        def do_export_answer(data: dict | None, lg: str):
+        def export_links(request: gr.Request | None) -> Callable[[Hit], str]:
+            """Absolute links for an export (web/export.py document_link)."""
+            base = settings.public_url or _base_url(request)
+            documents = live.get().documents
+            return lambda hit: document_link(documents.get(hit.doc_id, {}), hit.file, hit.pdf_page, base)
+
+        def do_export_answer(data: dict | None, lg: str, request: gr.Request):
             if not data:
                 raise shown(t("empty_question", lg), lg)
             answer = Answer.from_json(data)
-            text = handout_markdown(t("answer_title", lg), answer.passages, answer, pdf_url=_hit_url)
+            text = handout_markdown(t("answer_title", lg), answer.passages, answer, pdf_url=export_links(request))
             return exports.write(text, "antwort"), gr.Column(visible=True)
 
         export_btn.click(do_export_answer, [last_answer, lang], [export_file, export_box], api_name="export_answer")
@@ -892,15 +946,84 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             ]
             return gr.update(choices=_toc_choices(lotse, doc_id), value=None), entries
 
-        browse_doc.change(do_toc, browse_doc, [toc, toc_json], api_name="toc")
+        # Input, not change: a link that opens a section sets the document and the entry
+        # together (do_goto), and must not have the entry cleared after it.
+        browse_doc.input(do_toc, browse_doc, [toc, toc_json], api_name="toc")
 
         def do_section(doc_id: str | None, idx: int | None, lg: str):
             if doc_id is None or idx is None:
-                return (f"<p>{t('choose_section', lg)}</p>", gr.update(choices=[], value=None), [])
+                return (_toc_html(lotse, doc_id, lg), gr.update(choices=[], value=None), [])
             body, ex = lotse.section_text(doc_id, int(idx), lg)
             return body, gr.update(choices=ex, value=None), ex
 
         toc.change(do_section, [browse_doc, toc, lang], [section_html, examples, examples_json], api_name="section")
+
+        def do_goto(raw: str, k: Any, lg: str, request: gr.Request):
+            """Follow a link of the page (web/render.py ``lotse-goto``): run the search with
+            the question's words, or open a section in the Browse tab."""
+            skipped = [gr.skip()] * 13
+            try:
+                target = json.loads(raw or "{}")
+            except ValueError:
+                return skipped
+            if not isinstance(target, dict):
+                return skipped
+            if target.get("goto") == "search" and str(target.get("words", "")).strip():
+                words = str(target["words"])[:MAX_QUESTION_CHARS]
+                try:
+                    hits = lotse.search(words, None, None, k, lg, _client(request))
+                except (ChartaError, ValueError) as exc:
+                    raise shown(str(exc)) from None
+                items = [CitedPassage(h.rank, h, citation(h)) for h in hits]
+                body = "".join(render_card(i, lg) for i in items) or f"<p>{t('no_results', lg)}</p>"
+                data = [i.to_json() for i in items]
+                choices = gr.update(choices=[_choice(i, lg) for i in items], value=[])
+                return [
+                    gr.Tabs(selected="search"),
+                    words,
+                    gr.update(value=[]),
+                    gr.update(value=""),
+                    body,
+                    data,
+                    choices,
+                    data,
+                    *[gr.skip()] * 5,
+                ]
+            doc_id, idx = str(target.get("doc", "")), _whole_number(target.get("idx"))
+            if target.get("goto") == "browse" and doc_id in lotse.live.get().documents and idx is not None:
+                body, ex = lotse.section_text(doc_id, idx, lg)
+                if body:
+                    return [
+                        gr.Tabs(selected="browse"),
+                        *[gr.skip()] * 7,
+                        doc_id,
+                        gr.update(choices=_toc_choices(lotse, doc_id, lg), value=idx),
+                        body,
+                        gr.update(choices=ex, value=None),
+                        ex,
+                    ]
+            return skipped
+
+        nav_go.click(
+            do_goto,
+            [nav, k_slider, lang],
+            [
+                tabs,
+                query,
+                doc_filter,
+                section_filter,
+                results_html,
+                results_json,
+                pick_results,
+                search_state,
+                browse_doc,
+                toc,
+                section_html,
+                examples,
+                examples_json,
+            ],
+            api_name=False,  # type: ignore[arg-type]
+        )
 
         def use_example(q: str | None):
             if not q:
@@ -911,13 +1034,13 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             do_ask, ask_inputs, ask_outputs, api_name=False
         )
 
-        def do_export_collection(coll: list[dict], lg: str):
+        def do_export_collection(coll: list[dict], lg: str, request: gr.Request):
             if not coll:
                 raise shown(t("collection_empty", lg), lg)
             items = _collected(coll)
             notes = [c.get("note", "") for c in coll]
             path = exports.write(
-                handout_markdown(t("handout_title", lg), items, pdf_url=_hit_url, notes=notes), "handout"
+                handout_markdown(t("handout_title", lg), items, pdf_url=export_links(request), notes=notes), "handout"
             )
             return path, gr.Column(visible=True)
 
@@ -932,6 +1055,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             earlier: list[dict],
             coll: list[dict],
             doc_id: str | None,
+            entry: Any,
             kit: list[dict],
             *admin_view: Any,
         ):
@@ -939,6 +1063,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             for _comp, attr, key in texts:
                 if key == "_header":
                     updates.append(gr.update(value=f"# {t('app_title', lg)}\n{t('intro', lg)}"))
+                elif key == "_question":
+                    updates.append(gr.update(label=t("question", lg), placeholder=t("question_placeholder", lg)))
                 elif key == "tab_collection":
                     updates.append(gr.update(label=_collection_label(coll, lg)))
                 else:
@@ -953,6 +1079,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 render_thread([Answer.from_json(a) for a in earlier], lg),
                 render_collection(_collected(coll), lg, [c.get("note", "") for c in coll]),
                 gr.update(choices=_toc_choices(lotse, doc_id, lg)),
+                _browsed(lotse, doc_id, _whole_number(entry), lg),
                 *workshop_tab.rerender(kit, lg, live),
                 *(admin_tab.rerender(admin_view[0], lg) if admin_tab else []),
                 *updates,
@@ -961,7 +1088,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
         admin_inputs = [admin_tab.view] if admin_tab else []
         lang_radio.change(
             relabel,
-            [lang_radio, last_answer, thread, collection, browse_doc, workshop_tab.items, *admin_inputs],
+            [lang_radio, last_answer, thread, collection, browse_doc, toc, workshop_tab.items, *admin_inputs],
             [
                 lang,
                 skip,
@@ -970,6 +1097,7 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
                 thread_html,
                 collection_html,
                 toc,
+                section_html,
                 workshop_tab.kit_html,
                 workshop_tab.file_html,
                 *(admin_tab.components if admin_tab else []),
@@ -977,6 +1105,8 @@ def build_app(settings: Settings, live: LiveSearcher | None = None) -> gr.Blocks
             ],
             api_name=False,  # type: ignore[arg-type]
         ).then(None, lang_radio, None, js="(lang) => { window.lotseSetLanguage(lang); return []; }")
+        # The language chosen on an earlier visit, else the browser's: set as if clicked.
+        demo.load(None, None, lang_radio, js="() => window.lotseFirstLanguage()", api_name=False)
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=512)
     return demo
@@ -991,6 +1121,35 @@ def _toc_choices(lotse: Lotse, doc_id: str | None, lang: str = "de") -> list[tup
     ]
 
 
+def _browsed(lotse: Lotse, doc_id: str | None, idx: int | None, lang: str) -> str:
+    """What the Browse tab shows: the chosen section, else the table of contents."""
+    if doc_id and idx is not None:
+        body, _ = lotse.section_text(doc_id, idx, lang)
+        if body:
+            return body
+    return _toc_html(lotse, doc_id, lang)
+
+
+def _toc_html(lotse: Lotse, doc_id: str | None, lang: str = "de") -> str:
+    """The document's table of contents, open: each entry a link that shows its section
+    here (the page's script), or without script opens the PDF at its page."""
+    if not doc_id:
+        return f"<p>{html_escape(t('choose_section', lang))}</p>"
+    file = lotse.live.get().documents.get(doc_id, {}).get("file", "")
+    items = "".join(
+        f'<li style="padding-left: {1.25 * (s["level"] - 1):g}em"><a class="lotse-goto" '
+        f'href="{html_escape(pdf_url(file, s["pdf_page"]))}" data-goto="browse" '
+        f'data-doc="{html_escape(doc_id)}" data-idx="{int(s["idx"])}">{html_escape(s["title"])}</a> '
+        f"({html_escape(t('page', lang))} {html_escape(str(s['page']))})</li>"
+        for s in lotse.sections(doc_id)
+    )
+    label = html_escape(t("toc", lang))
+    return (
+        f'<nav class="lotse-toc" aria-label="{label}"><p>{html_escape(t("toc_intro", lang))}</p>'
+        f'<ul lang="de">{items}</ul></nav>'
+    )
+
+
 def _collection_label(coll: list[dict[str, Any]], lang: str) -> str:
     return t("tab_collection_n", lang, n=len(coll)) if coll else t("tab_collection", lang)
 
@@ -1002,8 +1161,10 @@ def _skip_link(lang: str) -> str:
 MAX_THREAD = 10  # earlier answers kept on screen
 
 
-def _hit_url(hit: Hit) -> str:
-    return pdf_url(hit.file, hit.pdf_page)
+def _base_url(request: gr.Request | None) -> str:
+    """The app's address as the browser used it (without CHARTA_PUBLIC_URL)."""
+    base = getattr(getattr(request, "request", None), "base_url", None)
+    return str(base).rstrip("/") if base else "http://127.0.0.1:7860"
 
 
 def _collected(coll: list[dict[str, Any]]) -> list[CitedPassage]:

@@ -72,7 +72,8 @@ def render_card(item: CitedPassage, lang: str, numbered: bool = True) -> str:
 
 def render_answer(answer: Answer, lang: str) -> str:
     """The answer box: the answer, or why there is none; each outcome looks different."""
-    parts = []
+    # The question stays above its answer, as in the thread of earlier turns.
+    parts = [f'<h2 class="lotse-asked">{esc(t("question", lang))}: {esc(answer.question)}</h2>']
     if answer.followup:
         parts.append(f'<p class="lotse-note">{esc(t("followup_note", lang, query=answer.query))}</p>')
     if answer.named:
@@ -83,16 +84,26 @@ def render_answer(answer: Answer, lang: str) -> str:
         parts.append(
             f'<div class="lotse-notice" role="status"><p><strong>'
             f"{esc(t('not_covered', lang))}</strong></p>"
-            f"<p>{esc(t('not_covered_next', lang))}</p></div>"
+            f"<p>{esc(t('not_covered_next', lang))}</p>{_elsewhere(answer, lang)}</div>"
         )
         return "".join(parts)
     if answer.status == PASSAGES:
         # Asked how much or which ones, and the passages do not say: said first.
         lacking = f"<p>{esc(t('lacks_' + answer.lacks, lang))}</p>" if answer.lacks else ""
+        if answer.closest:
+            # The span judge's pick leads, verbatim with its citation, under a label that
+            # says what it is: the closest passage, not a confirmed answer.
+            quote = " ".join(esc(" ".join(s.text.split())) for s in answer.closest)
+            marker = _marker(answer.closest[0].marker, answer, lang)
+            lead = (
+                f"<p><strong>{esc(t('closest_label', lang))}</strong></p>"
+                f'<blockquote class="lotse-closest" lang="de"><p>{quote} {marker}</p></blockquote>'
+                f'<p class="lotse-closest-cite">{esc(citation_in(answer.closest_citation, lang))}</p>'
+            )
+        else:
+            lead = f"<p><strong>{esc(t('passages_intro', lang))}</strong></p>"
         parts.append(
-            f'<div class="lotse-passages" role="status"><p><strong>'
-            f"{esc(t('passages_intro', lang))}</strong></p>"
-            f"{lacking}<p>{esc(t('passages_note', lang))}</p></div>"
+            f'<div class="lotse-passages" role="status">{lead}{lacking}<p>{esc(t("passages_note", lang))}</p></div>'
         )
         return "".join(parts)
     if answer.mode == "llm":
@@ -126,6 +137,28 @@ def render_answer(answer: Answer, lang: str) -> str:
     if answer.llm_error:
         parts.append(f'<p class="lotse-note" role="status">{esc(t("llm_fallback", lang, reason=answer.llm_error))}</p>')
     return "".join(parts)
+
+
+def _elsewhere(answer: Answer, lang: str) -> str:
+    """Where to look when the documents do not answer: a search with the question's
+    words, and the nearest chapters; the links are followed in the page (web/layout.py
+    HEAD), and a chapter link without script opens the PDF at its page."""
+    out = []
+    if answer.search_words:
+        out.append(
+            f'<p><a class="lotse-goto" href="#suche" data-goto="search" data-words="{esc(answer.search_words)}">'
+            f"{esc(t('search_words', lang, words=answer.search_words))}</a></p>"
+        )
+    if answer.chapters:
+        items = "".join(
+            f'<li><a class="lotse-goto" href="{esc(pdf_url(c["file"], c["pdf_page"]))}" data-goto="browse" '
+            f'data-doc="{esc(c["doc_id"])}" data-idx="{int(c["idx"])}">'
+            f"{esc(t('open_in_browse', lang, chapter=c['title'], page=t('page', lang) + ' ' + str(c['page'])))}"
+            "</a></li>"
+            for c in answer.chapters
+        )
+        out.append(f"<p>{esc(t('nearest_chapters', lang))}</p><ul>{items}</ul>")
+    return "".join(out)
 
 
 def _marker(n: int, answer: Answer, lang: str = "de") -> str:
@@ -166,6 +199,13 @@ def render_thread(answers: list[Answer], lang: str) -> str:
                 f'<p lang="de">{esc(" ".join(s.text.split()))} '
                 f'<span class="lotse-source">({esc(cites.get(s.marker, ""))})</span></p>'
                 for s in a.sentences
+            )
+        elif a.status == PASSAGES and a.closest:
+            quote = " ".join(" ".join(s.text.split()) for s in a.closest)
+            body = (
+                f"<p>{esc(t('closest_label', lang))}</p>"
+                f'<blockquote lang="de"><p>{esc(quote)} '
+                f'<span class="lotse-source">({esc(citation_in(a.closest_citation, lang))})</span></p></blockquote>'
             )
         elif a.status == PASSAGES:
             body = f"<p>{esc(t('passages_intro', lang))}</p>"
