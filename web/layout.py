@@ -43,7 +43,7 @@ from web.render import (
     render_section,
     render_thread,
 )
-from web.routes import pdf_route, source_routes
+from web.routes import health_route, pdf_route, source_routes
 from web.workshop_tab import build_workshop_tab
 
 log = logging.getLogger("charta.app")
@@ -342,7 +342,12 @@ class LotseBlocks(gr.Blocks):
         # Gradio's traffic dashboard is public and prints its key to the log.
         kwargs.setdefault("enable_monitoring", False)
         app_kwargs = dict(kwargs.pop("app_kwargs", None) or {})
-        app_kwargs["routes"] = [*app_kwargs.get("routes", []), pdf_route(self.live), *source_routes(self.live)]
+        app_kwargs["routes"] = [
+            *app_kwargs.get("routes", []),
+            pdf_route(self.live),
+            *source_routes(self.live),
+            health_route(self.live),
+        ]
         app_kwargs["middleware"] = [
             *app_kwargs.get("middleware", []),
             Middleware(GuardMiddleware, gate=self.gate, events=self.rate_limiter),
