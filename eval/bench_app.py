@@ -8,7 +8,14 @@ p50/p95/max answer time per question as a table. A measurement, not a test; it s
 traffic only to 127.0.0.1. The users' clients run in this process, on the same cores.
 
     python -m eval.bench_app [--users 20] [--rounds 5] [--index-dir DIR]
+    python -m eval.bench_app --replicas 2 [--users 20]
     python -m eval.bench_app --hostile 30 [--rounds 20]
+
+Beside the answer times it reports the server's own CPU time per answer (user + system
+time of the app processes from /proc, during the measured questions only), and the
+answers per second that the machine's cores could serve at that cost with the clients
+elsewhere. With ``--replicas N``, N app processes run behind nginx (deploy/, as the
+current user with a configuration in a temporary folder) and the users ask through it.
 
 With ``--hostile N``, one client (another address, sent as ``X-Forwarded-For``, which
 the app trusts from 127.0.0.1 as it would from a reverse proxy) keeps N questions of
@@ -21,15 +28,19 @@ or turned away at the door by the per-client rate limit (HTTP 429).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 from common.settings import PROJECT_ROOT
 from eval.metrics import load_questions, percentile
@@ -137,6 +148,40 @@ def run_hostile(url: str, hostile: int, rounds: int) -> tuple[list[float], dict[
     return times, outcome
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_nginx(ports: list[int], folder: str) -> tuple[subprocess.Popen, int]:
+    """nginx in front of the replicas on ``ports``, as deploy/nginx_conf.py writes it."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    spec = importlib.util.spec_from_file_location("nginx_conf", PROJECT_ROOT / "deploy" / "nginx_conf.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    listen = free_port()
+    conf = os.path.join(folder, "nginx.conf")
+    with open(conf, "w", encoding="utf-8") as fh:
+        fh.write(module.render([f"127.0.0.1:{p}" for p in ports], f"127.0.0.1:{listen}", standalone=Path(folder)))
+    proc = subprocess.Popen(
+        [nginx, "-p", folder, "-c", conf, "-e", os.path.join(folder, "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{listen}/healthz", timeout=1)
+            return proc, listen
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("nginx did not start")
+
+
 def start_app(index_dir: str | None, port: int) -> subprocess.Popen:
     """``python app.py`` in a process of its own, as it is deployed; waits until it serves."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
@@ -164,22 +209,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="questions per user")
     parser.add_argument("--index-dir")
     parser.add_argument("--hostile", type=int, default=0, help="hostile requests of one client kept running")
+    parser.add_argument("--replicas", type=int, default=1, help="app processes; more than one run behind nginx")
     args = parser.parse_args(argv)
-    if args.users < 1 or args.rounds < 1:
-        parser.error("--users and --rounds must be at least 1")
+    if args.users < 1 or args.rounds < 1 or args.replicas < 1:
+        parser.error("--users, --rounds and --replicas must be at least 1")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    port = free_port()
-    app = start_app(args.index_dir, port)
+    ports = [free_port() for _ in range(args.replicas)]
+    apps = [start_app(args.index_dir, p) for p in ports]
+    nginx: subprocess.Popen | None = None
+    folder = tempfile.mkdtemp(prefix="lotse-nginx-")
     try:
-        url = f"http://127.0.0.1:{port}"
-        run(url, 1, 1)  # warm-up: the first request pays one-time start costs
+        url = f"http://127.0.0.1:{ports[0]}"
+        if args.replicas > 1:
+            nginx, listen = start_nginx(ports, folder)
+            url = f"http://127.0.0.1:{listen}"
+        for _ in apps:
+            run(url, 1, 1)  # warm-up: the first request pays one-time start costs
+        cpu_before = sum(cpu_seconds(a.pid) for a in apps)
         if args.hostile:
             hostile_times, outcome = run_hostile(url, args.hostile, args.rounds)
         else:
             times, errors, wall = run(url, args.users, args.rounds)
+        server_cpu = sum(cpu_seconds(a.pid) for a in apps) - cpu_before
     finally:
-        app.terminate()
-        app.wait(timeout=30)
+        for proc in [*apps, *([nginx] if nginx else [])]:
+            proc.terminate()
+        for proc in [*apps, *([nginx] if nginx else [])]:
+            proc.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
     if args.hostile:
         print(f"1 user, {args.rounds} questions, while one client keeps {args.hostile} long questions running")
         print("| hostile | user p50 s | user p95 s | user max s | hostile: answered | refused | turned away | other |")
@@ -193,13 +250,23 @@ def main(argv: list[str] | None = None) -> int:
     if not times:
         print(f"all {len(errors)} requests failed; first: {errors[:1]}", file=sys.stderr)
         return 1
-    print(f"{args.users} simultaneous users × {args.rounds} questions")
-    print("| users | answers | errors | p50 s | p95 s | max s | mean s | answers/s |")
-    print("|---|---|---|---|---|---|---|---|")
+    cores = os.cpu_count() or 1
+    per_answer = server_cpu / len(times)
+    through = f"{args.replicas} replicas behind nginx" if args.replicas > 1 else "one app process"
+    print(f"{args.users} simultaneous users × {args.rounds} questions, {through}, {cores} cores")
     print(
-        f"| {args.users} | {len(times)} | {len(errors)} | {statistics.median(times):.2f} | "
+        "| replicas | users | answers | errors | p50 s | p95 s | max s | mean s | answers/s | "
+        "server CPU ms/answer | capacity answers/s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {args.replicas} | {args.users} | {len(times)} | {len(errors)} | {statistics.median(times):.2f} | "
         f"{percentile(times, 95):.2f} | {max(times):.2f} | {statistics.mean(times):.2f} | "
-        f"{len(times) / wall:.1f} |"
+        f"{len(times) / wall:.1f} | {1000 * per_answer:.0f} | {cores / per_answer:.0f} |"
+    )
+    print(
+        "server CPU: user + system time of the app processes during the measured questions; "
+        "capacity = cores / CPU per answer, with the clients on other machines"
     )
     if errors:
         print(f"first error: {errors[0]}", file=sys.stderr)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Python packages into .venv, Debian's chromium for the
-# browser test and Tesseract with its German data for OCR, axe-core from npm), check lint
-# and types, and run the whole suite. Extra arguments go to pytest.
+# browser test, Tesseract with its German data for OCR, nginx for the replica test,
+# axe-core from npm), check lint and types, and run the whole suite. Extra arguments go
+# to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 tesseract --list-langs 2>/dev/null | grep -x deu >/dev/null || missing+=(tesseract-ocr tesseract-ocr-deu)
 # The workshop slides are rendered headless to check that no text box overflows.
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
+# The replicas-behind-a-load-balancer test (tests/test_nginx_replicas.py, deploy/).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

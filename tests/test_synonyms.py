@@ -43,3 +43,17 @@ def test_synonyms_bridge_an_everyday_word_the_charter_never_uses(charter_searche
     scores = bm25.scores(query.bm25_terms(vocab, 0.75))
     top = charter_searcher.passages[int(np.argmax(scores))]
     assert "Sensor" in top.text
+
+
+def test_the_shipped_tables_are_what_the_analysis_derives():
+    """The word frequencies and synonym stems ship in text/data so that a fresh process
+    need not derive them; stale ones would be ignored (slow, not wrong). After a change
+    of text/analysis.py, wordfreq or PyStemmer: python -m text.synonyms."""
+    from text import analysis, synonyms
+
+    hint = "the cached tables are stale: run python -m text.synonyms"
+    zipf = analysis.read_cache(analysis.ZIPF_CACHE)
+    stems = analysis.read_cache(synonyms.STEMS)
+    assert zipf is not None and stems is not None, hint
+    assert {w: float(v) for w, v in (line.split("\t") for line in zipf)} == analysis.build_zipf_table()
+    assert [line.split("|") for line in stems] == synonyms.set_stems(synonyms.read_sets())

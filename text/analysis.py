@@ -56,9 +56,21 @@ _MAX_COMPOUND = 48
 _stemmer = Stemmer.Stemmer("german")
 
 
+ZIPF_CACHE = Path(__file__).resolve().parent / "data" / "de_zipf.tsv.gz"
+
+
 @lru_cache(maxsize=1)
 def _zipf_table() -> dict[str, float]:
-    """Zipf frequencies (log10 per billion words) of common German words."""
+    """Zipf frequencies (log10 per billion words) of common German words: from the
+    table shipped in ``text/data`` when it was made by this analysis (a fresh process
+    would spend ~0.5 s deriving it from wordfreq), else derived."""
+    cached = read_cache(ZIPF_CACHE)
+    if cached is not None:
+        return {word: float(value) for word, value in (line.split("\t") for line in cached)}
+    return build_zipf_table()
+
+
+def build_zipf_table() -> dict[str, float]:
     from wordfreq import get_frequency_dict
 
     table = {}
@@ -66,6 +78,30 @@ def _zipf_table() -> dict[str, float]:
         if freq >= 10 ** (_MIN_ZIPF - 9) and word.isalpha():
             table[word] = math.log10(freq) + 9
     return table
+
+
+def read_cache(path: Path) -> list[str] | None:
+    """The lines of a table cached by ``write_cache``, or None when it is missing or was
+    made by another analysis (``analyzer_version``): then the caller derives it."""
+    import gzip
+
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
+    except OSError:
+        return None
+    if not lines or lines[0] != f"# analyzer {analyzer_version()}":
+        return None
+    return [line for line in lines[1:] if line]
+
+
+def write_cache(path: Path, lines: list[str]) -> None:
+    """Write a derived table as plain text, headed by the analysis that made it (no
+    timestamp in the gzip header, so the file only changes when its content does)."""
+    import gzip
+
+    body = "\n".join([f"# analyzer {analyzer_version()}", *lines, ""]).encode("utf-8")
+    path.write_bytes(gzip.compress(body, mtime=0))
 
 
 def looks_english(text: str) -> bool:

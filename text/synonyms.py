@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from text.analysis import stem
+from text.analysis import read_cache, stem, write_cache
 
 DATA = Path(__file__).resolve().parent / "data" / "de_synonyms.txt.gz"
+# The stems of each set's words, one set per line as in DATA: stemming 100,000 words
+# cost a fresh process ~1 s.
+STEMS = DATA.with_name("de_synonym_stems.txt.gz")
 
 _ENDINGS = ("n", "en", "e", "s", "es", "er", "ern")
 
@@ -36,19 +39,35 @@ class SynonymTable:
     by_stem: dict[str, tuple[int, ...]]
 
 
+def set_stems(sets: list[tuple[str, ...]]) -> list[list[str]]:
+    """The distinct stems of each set's words, in a fixed order."""
+    return [sorted({stem(w) for w in words}) for words in sets]
+
+
+def write_stems() -> None:
+    """Cache the stems beside the list (``python -m text.synonyms``)."""
+    write_cache(STEMS, ["|".join(stems) for stems in set_stems(read_sets())])
+
+
+def read_sets() -> list[tuple[str, ...]]:
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        return [tuple(line.rstrip("\n").split("|")) for line in fh]
+
+
 @lru_cache(maxsize=1)
 def synonym_table() -> SynonymTable:
-    sets: list[tuple[str, ...]] = []
+    sets = read_sets()
+    cached = read_cache(STEMS)
+    stems = [line.split("|") for line in cached] if cached is not None else None
+    if stems is None or len(stems) != len(sets):
+        stems = set_stems(sets)
     by_word: dict[str, list[int]] = {}
     by_stem: dict[str, list[int]] = {}
-    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            words = tuple(line.rstrip("\n").split("|"))
-            for w in words:
-                by_word.setdefault(w.casefold(), []).append(len(sets))
-            for st in {stem(w) for w in words}:
-                by_stem.setdefault(st, []).append(len(sets))
-            sets.append(words)
+    for i, (words, their_stems) in enumerate(zip(sets, stems)):
+        for w in words:
+            by_word.setdefault(w.casefold(), []).append(i)
+        for st in their_stems:
+            by_stem.setdefault(st, []).append(i)
     return SynonymTable(
         tuple(sets), {w: tuple(ids) for w, ids in by_word.items()}, {st: tuple(ids) for st, ids in by_stem.items()}
     )
@@ -81,3 +100,11 @@ def synonym_stems(word: str) -> frozenset[str]:
     True
     """
     return frozenset(stem(w) for w in synonyms_of(word))
+
+
+if __name__ == "__main__":
+    # Regenerate the cached tables after a change of the analysis, wordfreq or PyStemmer.
+    from text.analysis import ZIPF_CACHE, build_zipf_table
+
+    write_stems()
+    write_cache(ZIPF_CACHE, [f"{word}\t{value!r}" for word, value in sorted(build_zipf_table().items())])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from index.live import LiveSearcher
@@ -56,6 +56,24 @@ def pdf_route(live: LiveSearcher) -> Route:
         )
 
     return Route(PDF_ROUTE + "/{name}", serve, methods=["GET", "HEAD"])
+
+
+HEALTH_ROUTE = "/healthz"
+
+
+def health_route(live: LiveSearcher) -> Route:
+    """``/healthz``: 200 and the generation this process serves, or 503 when it has no
+    index to answer from; for the load balancer's operator and the replica test
+    (deploy/README.md). Reading it also lets the process notice a new generation."""
+
+    def health(request: Request) -> Response:
+        try:
+            generation = live.get().generation
+        except Exception as exc:  # no index loadable: the replica cannot answer
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok", "generation": generation}, headers={"Cache-Control": "no-store"})
+
+    return Route(HEALTH_ROUTE, health, methods=["GET", "HEAD"])
 
 
 def source_routes(live: LiveSearcher) -> list[Route]:
