@@ -168,7 +168,7 @@ def test_help_settings_lists_every_variable_with_default_and_help():
     text = help_text()
     for s in SETTINGS:
         assert s.variable in text and s.help in text
-    assert "default 200.0" in text and "data/index" in text
+    assert "default 200\n" in text and "data/index" in text
 
 
 @pytest.mark.parametrize("command", ["app", "ingest", "search"])
