@@ -189,6 +189,31 @@ def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_p
     assert "= teilweise.pdf: 5 pages (3 of 5 pages unreadable), " in capsys.readouterr().out
 
 
+def test_pages_with_cut_off_or_missing_content_are_counted_unreadable(tmp_path, capsys):
+    # pypdf reads a cut-off compressed stream or a missing one as an empty page, without
+    # a warning: the document passed as ✓ with exit 0 and two blank pages (issue 21).
+    from ingest.__main__ import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pages = [[f"Seite {n}: Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern."] for n in "12345"]
+    pf.text_pdf(corpus / "angeschnitten.pdf", pages, cut=frozenset({1, 2}), missing=frozenset({3}))
+    raw = _parse(corpus / "angeschnitten.pdf")
+    assert raw.failed_pages == 3
+    assert raw.notes[:3] == [
+        "page 2: text unreadable (ValueError: content stream cut off)",
+        "page 3: text unreadable (ValueError: content stream cut off)",
+        "page 4: text unreadable (ValueError: Object 999 0 not defined.)",
+    ]
+    settings = _settings(tmp_path)
+    where = ["--corpus", str(corpus), "--index-dir", str(settings.index_dir)]
+    assert main(where) == 1
+    out = capsys.readouterr().out
+    assert "! angeschnitten.pdf: 5 pages (3 of 5 pages unreadable), " in out, out
+    assert main(["status", *where]) == 0
+    assert "angeschnitten: 3 of 5 pages unreadable" in capsys.readouterr().out
+
+
 def test_corrupt_pages_are_named_corrupt_and_blank_pages_blank(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
