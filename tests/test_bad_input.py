@@ -214,6 +214,28 @@ def test_pages_with_cut_off_or_missing_content_are_counted_unreadable(tmp_path, 
     assert "angeschnitten: 3 of 5 pages unreadable" in capsys.readouterr().out
 
 
+def test_a_link_out_of_the_corpus_is_refused_and_no_absolute_path_stored(tmp_path, capsys):
+    # A symlinked PDF outside the corpus was stored by its target's absolute path (issue 21).
+    from ingest.__main__ import main
+
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
+    corpus.mkdir()
+    elsewhere.mkdir()
+    line = ["Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern der Verwaltung."]
+    pf.text_pdf(corpus / "drinnen.pdf", [line])
+    pf.text_pdf(elsewhere / "geheim.pdf", [["Vertraulich: die Gehaltsliste des Bauamts und seiner Ämter."]])
+    (corpus / "verweis.pdf").symlink_to(elsewhere / "geheim.pdf")
+    settings = _settings(tmp_path)
+    where = ["--corpus", str(corpus), "--index-dir", str(settings.index_dir)]
+    assert main(where) == 1
+    out = capsys.readouterr().out
+    assert "verweis.pdf: a link to a file outside the corpus folder, not followed" in out, out
+    assert str(elsewhere) not in out
+    stored = store.load_stored(settings.index_dir)
+    assert [d["pdf_path"] for d in stored.manifest.documents] == ["drinnen.pdf"]
+    assert "Gehaltsliste" not in " ".join(p.text for p in stored.passages)
+
+
 def test_corrupt_pages_are_named_corrupt_and_blank_pages_blank(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -158,6 +158,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "not a PDF (the %PDF marker is missing at the start of the file)",
     ),
     "reason_unreadable": ("nicht lesbar ({detail})", "unreadable ({detail})"),
+    "reason_outside_corpus": (
+        "ein Link auf eine Datei außerhalb des Korpus-Ordners, nicht verfolgt (die Datei bitte in den Korpus kopieren)",
+        "a link to a file outside the corpus folder, not followed (copy the file into the corpus instead)",
+    ),
     "reason_parse_timeout": (
         "das Lesen dauerte länger als {seconds} s (CHARTA_PARSE_TIMEOUT)",
         "parsing took longer than {seconds} s (CHARTA_PARSE_TIMEOUT)",
