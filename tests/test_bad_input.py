@@ -212,6 +212,14 @@ def test_pages_with_cut_off_or_missing_content_are_counted_unreadable(tmp_path, 
     assert "! angeschnitten.pdf: 5 pages (3 of 5 pages unreadable), " in out, out
     assert main(["status", *where]) == 0
     assert "angeschnitten: 3 of 5 pages unreadable" in capsys.readouterr().out
+    # The admin tab words the build's results; the loss shows at every later build too.
+    from index.build import build_index
+    from web.admin import result_line
+
+    (result,) = build_index([corpus], settings).results
+    assert result.status == "unchanged"
+    assert result_line(result, "de").startswith("! angeschnitten.pdf: 5 Seiten (3 davon nicht lesbar), ")
+    assert result_line(result, "en").startswith("! angeschnitten.pdf: 5 pages (3 of them unreadable), ")
 
 
 def test_a_link_out_of_the_corpus_is_refused_and_no_absolute_path_stored(tmp_path, capsys):

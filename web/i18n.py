@@ -87,6 +87,10 @@ ADMIN: dict[str, tuple[str, str]] = {
         "! {file}: {pages} Seiten ({unreadable} davon nicht lesbar), {passages} Passagen, {seconds} s",
         "! {file}: {pages} pages ({unreadable} of them unreadable), {passages} passages, {seconds} s",
     ),
+    "admin_doc_unchanged_lost_pages": (
+        "! {file}: {pages} Seiten ({unreadable} davon nicht lesbar), {passages} Passagen (unverändert)",
+        "! {file}: {pages} pages ({unreadable} of them unreadable), {passages} passages (unchanged)",
+    ),
     "admin_doc_unchanged": (
         "= {file}: {pages} Seiten, {passages} Passagen (unverändert)",
         "= {file}: {pages} pages, {passages} passages (unchanged)",
