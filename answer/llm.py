@@ -37,8 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from common.errors import LLMError
 from answer.polarity import number_word, polarity_problem
+from common.errors import LLMError
 from common.settings import Settings
 from text.analysis import analyze, content_words, stem
 from text.sentences import split_sentences
@@ -262,9 +262,7 @@ def check_sentence(sentence: str, cited: Sequence[str], sources: Sequence[str]) 
             return f"number {number} is not in the cited passages"
     terms = set(analyze(cited_text))
     words = [
-        w
-        for w in content_words(text)
-        if not set(w.casefold().split("-")) <= _SOURCE_WORDS and number_word(w) is None
+        w for w in content_words(text) if not set(w.casefold().split("-")) <= _SOURCE_WORDS and number_word(w) is None
     ]
     backed = 0
     for word in words:

@@ -398,7 +398,7 @@ def served_path(entry: dict[str, Any], corpus_dir: Path, gen: Path) -> Path | No
     True
     >>> served_path({"pdf_path": "../../etc/passwd"}, Path("/srv/corpus"), Path("g"))
     Traceback (most recent call last):
-    common.errors.IndexMismatchError: g/manifest.json names a PDF outside the corpus folder (../../etc/passwd); rebuild with: python -m ingest --rebuild
+    common.errors.IndexMismatchError: g/manifest.json names a PDF outside the corpus folder (../../etc/passwd); ...
     """
     source = entry.get("pdf_path")
     if source is None:
@@ -434,9 +434,9 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None, scattered: bool
         passages = LazyRows(gen / PASSAGES, _offsets(gen / PASSAGE_OFFSETS), Passage.from_dict)
     with reading(gen / SENTENCES):
         sentences = LazyRows(gen / SENTENCES, _offsets(gen / SENTENCE_OFFSETS), Sentence.from_dict)
-    for rows in (passages, sentences):
-        if len(rows):  # a damaged file is refused now, not at the first question that reads it
-            _ = (rows[0], rows[len(rows) - 1])
+    for table in (passages, sentences):
+        if len(table):  # a damaged file is refused now, not at the first question that reads it
+            _ = (table[0], table[len(table) - 1])
     # Memory-mapped: pages are read when a row is used (a hit's score, a sentence to quote),
     # and they are the page cache's, not the process's, to keep.
     with reading(gen / EMBEDDINGS):
@@ -466,7 +466,9 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None, scattered: bool
     with reading(gen / DOCUMENTS):
         documents = {d["doc_id"]: d for d in read_jsonl(gen / DOCUMENTS)}
     if documents.keys() != {d["doc_id"] for d in manifest.documents}:
-        raise IndexMismatchError(f"{gen / DOCUMENTS} does not list the manifest's documents; rebuild with: {REBUILD_HINT}")
+        raise IndexMismatchError(
+            f"{gen / DOCUMENTS} does not list the manifest's documents; rebuild with: {REBUILD_HINT}"
+        )
     return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings, documents, columns)
 
 

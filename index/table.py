@@ -32,13 +32,14 @@ DAMAGE = (OSError, ValueError, EOFError, KeyError, TypeError, IndexError, Attrib
 def damaged(path: Path, exc: BaseException) -> IndexMismatchError:
     """The one-line refusal for a file of the index that cannot be read as written.
 
-    >>> str(damaged(Path("g/passages.jsonl"), ValueError("Expecting value: line 1\\nmore")))
-    'index file g/passages.jsonl is damaged (ValueError: Expecting value: line 1); rebuild with: python -m ingest --rebuild'
+    >>> print(damaged(Path("g/passages.jsonl"), ValueError("Expecting value: line 1\\nmore")))
+    index file g/passages.jsonl is damaged (ValueError: Expecting value: line 1); rebuild with: python -m ingest ...
     """
     detail = (str(exc).strip().splitlines() or [""])[0][:160]
     return IndexMismatchError(
         f"index file {path} is damaged ({type(exc).__name__}: {detail}); rebuild with: {REBUILD_HINT}"
     )
+
 
 T = TypeVar("T")
 

@@ -356,7 +356,7 @@ TURNED = [FIVE_WORKSHOPS, OPEN_DATA, NO_END_IN_ITSELF, LINKED, *CHARTER]
 def test_a_turned_round_sentence_is_dropped_and_a_faithful_one_kept(sentence, reason):
     cites = [TURNED[n - 1] for n in (int(sentence[-3]),)]
     got = check_sentence(sentence, cites, TURNED)
-    assert (reason in got if reason else got == ""), got
+    assert reason in got if reason else got == "", got
 
 
 def test_the_user_sees_no_reversed_answer_through_the_real_pipeline(charter_searcher, fake):

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import make_settings
 
 import tests.pdf_factory as pf
 from common.errors import IndexMismatchError
-from conftest import make_settings
 from index import store
 
 pytestmark = pytest.mark.slow
