@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from answer.polarity import number_word, polarity_problem
 from common.errors import LLMError
 from common.settings import Settings
 from text.analysis import analyze, content_words, stem
@@ -196,12 +197,39 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
+_LINK_HEAD = re.compile(r"^(?:https?://)?(?:www\.)?([^/?#]*)", re.IGNORECASE)
+
+
+def _link(text: str) -> str:
+    """A link as compared: scheme, ``www.`` and the host's letter case do not matter,
+    the path's does (``bit.ly/AbC`` and ``bit.ly/abc`` are different pages).
+
+    >>> _link("HTTPS://www.Example.ORG/Charta/") == _link("example.org/Charta")
+    True
+    >>> _link("example.org/charta") == _link("example.org/Charta")
+    False
+    """
+    text = text.rstrip(".,;:!?)/")
+    return _LINK_HEAD.sub(lambda m: m.group(1).casefold(), text, count=1)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers of ``text``, in digits or in words („drei“ is ``3``)."""
+    found = [_number(n) for n in _NUMBER.findall(text)]
+    return found + [str(v) for w in _WORD.findall(text) if (v := number_word(w)) is not None]
+
+
 def check_sentence(sentence: str, cited: Sequence[str], sources: Sequence[str]) -> str:
     """Why ``sentence`` is not backed by the ``cited`` passages; ``""`` when it is.
 
     At least :data:`SUPPORT_SHARE` of its content words (as stems, a compound also by
     its parts) and every number must be in the cited passages; links, e-mail addresses,
     IBANs and money amounts must occur verbatim in one of the ``sources`` (all passages).
+    Numbers written as words count as numbers, and the sentence must keep its passage's
+    negation and direction words (:func:`answer.polarity.polarity_problem`).
 
     >>> p = ["Kommunen sollten die Hoheit über ihre Daten behalten. Das gilt seit 2017."]
     >>> check_sentence("Laut Charta sollten Kommunen die Datenhoheit behalten [1].", p, p)
@@ -220,18 +248,22 @@ def check_sentence(sentence: str, cited: Sequence[str], sources: Sequence[str]) 
             item = m.group(0).rstrip(".,;:!?)")
             if kind == "IBAN":
                 found = any(_squash(item) in _squash(s) for s in sources)
+            elif kind == "link":
+                found = any(_link(item) == _link(m.group(0)) for s in sources for m in pattern.finditer(s))
             else:
                 found = any(_norm(item) in s for s in sources_norm)
             if not found:
                 return f"{kind} {item} is in no passage"
         text = pattern.sub(" ", text)
     cited_text = " ".join(cited)
-    known_numbers = {_number(n) for n in _NUMBER.findall(cited_text)}
-    for token in _NUMBER.findall(text):
-        if _number(token) not in known_numbers:
-            return f"number {_number(token)} is not in the cited passages"
+    known_numbers = set(_numbers(cited_text))
+    for number in _numbers(text):
+        if number not in known_numbers:
+            return f"number {number} is not in the cited passages"
     terms = set(analyze(cited_text))
-    words = [w for w in content_words(text) if not set(w.casefold().split("-")) <= _SOURCE_WORDS]
+    words = [
+        w for w in content_words(text) if not set(w.casefold().split("-")) <= _SOURCE_WORDS and number_word(w) is None
+    ]
     backed = 0
     for word in words:
         stems = analyze(word)
@@ -247,7 +279,7 @@ def check_sentence(sentence: str, cited: Sequence[str], sources: Sequence[str]) 
             backed += 1
     if words and backed < SUPPORT_SHARE * len(words):
         return f"only {backed} of {len(words)} content words are in the cited passages"
-    return ""
+    return polarity_problem(text, cited)
 
 
 def _checkable(sentence: str) -> bool:

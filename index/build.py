@@ -152,18 +152,31 @@ def find_pdfs(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the PDFs in them (recursively), keep explicit files as given.
 
     Hidden files and folders are skipped: ``corpus/.removed/`` keeps retired PDFs
-    out of the index.
+    out of the index. A link in a folder to a file outside it stays a link (the plan
+    refuses one that leads out of the corpus); other paths are resolved.
     """
-    found: dict[Path, None] = {}
+    found: dict[Path, Path] = {}
     for path in paths:
         if path.is_dir():
+            root = path.resolve()
             for p in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in p.relative_to(path).parts)
                 if p.is_file() and p.suffix.lower() == ".pdf" and not hidden:
-                    found[p.resolve()] = None
+                    target = p.resolve()
+                    found.setdefault(target, target if target.is_relative_to(root) else root / p.relative_to(path))
         else:
-            found[path.resolve()] = None
-    return list(found)
+            found.setdefault(path.resolve(), path.resolve())
+    return list(found.values())
+
+
+def links_out_of(path: Path, corpus_dir: Path) -> bool:
+    """Whether ``path`` lies in the corpus folder but is a link to a file outside it.
+
+    Such a file is refused rather than stored by its target's absolute path: the
+    corpus would then serve a file its folder does not hold, and lose it when it moves.
+    """
+    corpus = corpus_dir.resolve()
+    return path.is_relative_to(corpus) and not path.resolve().is_relative_to(corpus)
 
 
 def _previous_manifest(settings: Settings) -> store.Manifest | None:
@@ -250,6 +263,14 @@ def plan_build(paths: list[Path], settings: Settings, manifest: store.Manifest |
         if folder not in catalogs:
             catalogs[folder] = load_catalog(folder)
         meta = resolve_meta(path, catalogs[folder])
+        if links_out_of(path, settings.corpus_dir):
+            outside = DocumentError(
+                path.name,
+                "a link to a file outside the corpus folder, not followed (copy the file into the corpus instead)",
+                "outside_corpus",
+            )
+            plan.rejected.append(_failed(path, meta, outside, prev))
+            continue
         try:
             check_file(path, settings.max_file_mb)
             sha = sha256_file(path)

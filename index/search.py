@@ -78,12 +78,15 @@ class Searcher:
         self.fusion = stored.manifest.fusion
         self.documents = {d["doc_id"]: d for d in stored.manifest.documents}
         self.names = DocumentNames.of(stored.manifest.documents)
-        self.bm25 = BM25.load(stored.path / store.BM25_DIR) if self.passages else None
+        with store.reading(stored.path / store.BM25_DIR):
+            self.bm25 = BM25.load(stored.path / store.BM25_DIR) if self.passages else None
         manifest = stored.manifest
-        self.dense = Dense.load(stored.path / store.DENSE, manifest.dense_kind, manifest.dense_params)
-        self.sentence_dense = Dense.load(
-            stored.path / store.SENTENCE_DENSE, manifest.sentence_dense_kind, manifest.sentence_dense_params
-        )
+        with store.reading(stored.path / store.DENSE):
+            self.dense = Dense.load(stored.path / store.DENSE, manifest.dense_kind, manifest.dense_params)
+        with store.reading(stored.path / store.SENTENCE_DENSE):
+            self.sentence_dense = Dense.load(
+                stored.path / store.SENTENCE_DENSE, manifest.sentence_dense_kind, manifest.sentence_dense_params
+            )
         # Every ranking goes through the seam (index/backend.py): an engine that implements
         # SearchBackend can take the place of the in-process BM25 and FAISS.
         self.backend: SearchBackend = InProcessBackend(

@@ -55,7 +55,7 @@ from common.errors import IndexLockedError, IndexMismatchError, IndexNotFoundErr
 from index.embed import ModelSpec
 from index.fusion import FusionProfile
 from index.retrievers import BM25, DENSE_KINDS, Dense
-from index.table import LazyRows, RowGroups, map_vectors, write_jsonl_offsets
+from index.table import DAMAGE, REBUILD_HINT, LazyRows, RowGroups, damaged, map_vectors, write_jsonl_offsets
 from ingest.passages import Passage, Sentence
 
 FORMAT_NAME = "charta-lotse-index"
@@ -82,7 +82,6 @@ SENTENCE_EMBEDDINGS = "sentence_embeddings.npy"
 SENTENCE_DENSE = "sentence_dense.faiss"
 BM25_DIR = "bm25"
 DOCUMENTS = "documents.jsonl"
-REBUILD_HINT = "python -m ingest --rebuild"
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ class Columns:
             table = np.load(gen / PASSAGE_COLUMNS, allow_pickle=False)
             sentence_section = np.load(gen / SENTENCE_COLUMNS, allow_pickle=False)
             sections = json.loads((gen / PASSAGE_SECTIONS).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):
             return None
         if table.shape != (passages, 3) or sentence_section.shape != (sentences,):
             return None
@@ -249,6 +248,8 @@ def current_generation(index_dir: Path) -> Path:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise IndexNotFoundError(f"no index in {index_dir}; build it with: python -m ingest") from None
+    except (OSError, ValueError) as exc:
+        raise damaged(pointer, exc) from None
     gen = index_dir / name
     if not name or "/" in name or not (gen / MANIFEST).is_file():
         raise IndexNotFoundError(f"{pointer} names a missing generation {name!r}; rebuild with: {REBUILD_HINT}")
@@ -277,6 +278,12 @@ def read_manifest(gen: Path) -> Manifest:
         manifest = Manifest.from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexMismatchError(f"{gen / MANIFEST} lacks or mangles {exc}; rebuild with: {REBUILD_HINT}") from None
+    texts = ("doc_id", "file", "title")
+    if not isinstance(manifest.documents, list) or not all(
+        isinstance(d, dict) and all(isinstance(d.get(k, ""), str) for k in texts) and d.get("doc_id")
+        for d in manifest.documents
+    ):
+        raise IndexMismatchError(f"{gen / MANIFEST} mangles its document entries; rebuild with: {REBUILD_HINT}")
     for kind, params in (
         (manifest.dense_kind, manifest.dense_params),
         (manifest.sentence_dense_kind, manifest.sentence_dense_params),
@@ -368,6 +375,47 @@ def source_path(entry: dict[str, Any], corpus_dir: Path) -> Path | None:
     return Path(corpus_dir) / source if source else None
 
 
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn an error reading ``path``, a file of the index, into the one-line refusal
+    with the rebuild command (a damaged or tampered file, not a traceback)."""
+    try:
+        yield
+    except DAMAGE as exc:
+        raise damaged(path, exc) from None
+
+
+def served_path(entry: dict[str, Any], corpus_dir: Path, gen: Path) -> Path | None:
+    """The PDF of a manifest entry that the app may serve: only one in the corpus folder.
+
+    A build writes a path relative to the corpus, or an absolute one for a PDF indexed
+    from elsewhere (that one is searchable, its PDF is not served). A relative path
+    that climbs out (``../``) no build writes: the index is refused.
+
+    >>> served_path({"pdf_path": "leitfaden/daten.pdf"}, Path("/srv/corpus"), Path("g"))
+    PosixPath('/srv/corpus/leitfaden/daten.pdf')
+    >>> served_path({"pdf_path": "/etc/passwd"}, Path("/srv/corpus"), Path("g")) is None
+    True
+    >>> served_path({"pdf_path": "../../etc/passwd"}, Path("/srv/corpus"), Path("g"))
+    Traceback (most recent call last):
+    common.errors.IndexMismatchError: g/manifest.json names a PDF outside the corpus folder (../../etc/passwd); ...
+    """
+    source = entry.get("pdf_path")
+    if source is None:
+        return None
+    if not isinstance(source, str) or "\0" in source or (".." in Path(source).parts and not Path(source).is_absolute()):
+        named = str(source)[:80].replace("\0", "\\0")
+        raise IndexMismatchError(
+            f"{gen / MANIFEST} names a PDF outside the corpus folder ({named}); rebuild with: {REBUILD_HINT}"
+        )
+    corpus = Path(corpus_dir).resolve()
+    path = (corpus / source).resolve()
+    if not path.is_relative_to(corpus):
+        log.warning("%s: its PDF is outside the corpus folder %s and is not served", entry.get("file"), corpus)
+        return None
+    return path
+
+
 def load_stored(index_dir: Path, corpus_dir: Path | None = None, scattered: bool = True) -> StoredIndex:
     """Open the live generation: manifest and documents read, passages and sentences as
     rows read on demand, vectors memory-mapped (for scattered rows, as searches read them;
@@ -379,15 +427,22 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None, scattered: bool
     gen = current_generation(index_dir)
     manifest = read_manifest(gen)
     for entry in manifest.documents:
-        where = source_path(entry, corpus_dir) if corpus_dir is not None else None
+        where = served_path(entry, corpus_dir, gen) if corpus_dir is not None else None
         if where is not None:
             entry["source_path"] = str(where)
-    passages = LazyRows(gen / PASSAGES, _offsets(gen / PASSAGE_OFFSETS), Passage.from_dict)
-    sentences = LazyRows(gen / SENTENCES, _offsets(gen / SENTENCE_OFFSETS), Sentence.from_dict)
+    with reading(gen / PASSAGES):
+        passages = LazyRows(gen / PASSAGES, _offsets(gen / PASSAGE_OFFSETS), Passage.from_dict)
+    with reading(gen / SENTENCES):
+        sentences = LazyRows(gen / SENTENCES, _offsets(gen / SENTENCE_OFFSETS), Sentence.from_dict)
+    for table in (passages, sentences):
+        if len(table):  # a damaged file is refused now, not at the first question that reads it
+            _ = (table[0], table[len(table) - 1])
     # Memory-mapped: pages are read when a row is used (a hit's score, a sentence to quote),
     # and they are the page cache's, not the process's, to keep.
-    embeddings = map_vectors(gen / EMBEDDINGS, scattered)
-    sentence_embeddings = map_vectors(gen / SENTENCE_EMBEDDINGS, scattered)
+    with reading(gen / EMBEDDINGS):
+        embeddings = map_vectors(gen / EMBEDDINGS, scattered)
+    with reading(gen / SENTENCE_EMBEDDINGS):
+        sentence_embeddings = map_vectors(gen / SENTENCE_EMBEDDINGS, scattered)
     dim = manifest.dimension
     for name, array, rows in (
         ("embeddings", embeddings, len(passages)),
@@ -408,7 +463,12 @@ def load_stored(index_dir: Path, corpus_dir: Path | None = None, scattered: bool
             raise IndexMismatchError(
                 f"index {gen} has passages of a document its manifest lacks ({exc}); rebuild with: {REBUILD_HINT}"
             ) from None
-    documents = {d["doc_id"]: d for d in read_jsonl(gen / DOCUMENTS)}
+    with reading(gen / DOCUMENTS):
+        documents = {d["doc_id"]: d for d in read_jsonl(gen / DOCUMENTS)}
+    if documents.keys() != {d["doc_id"] for d in manifest.documents}:
+        raise IndexMismatchError(
+            f"{gen / DOCUMENTS} does not list the manifest's documents; rebuild with: {REBUILD_HINT}"
+        )
     return StoredIndex(gen, manifest, passages, embeddings, sentences, sentence_embeddings, documents, columns)
 
 
@@ -416,7 +476,7 @@ def _offsets(path: Path) -> np.ndarray | None:
     """Saved line offsets, or None (older generations: :class:`LazyRows` scans the file)."""
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None
 
 

@@ -22,6 +22,25 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from common.errors import IndexMismatchError
+
+REBUILD_HINT = "python -m ingest --rebuild"
+# What numpy, json, faiss and bm25s raise on a damaged file (RuntimeError: faiss).
+DAMAGE = (OSError, ValueError, EOFError, KeyError, TypeError, IndexError, AttributeError, RuntimeError)
+
+
+def damaged(path: Path, exc: BaseException) -> IndexMismatchError:
+    """The one-line refusal for a file of the index that cannot be read as written.
+
+    >>> print(damaged(Path("g/passages.jsonl"), ValueError("Expecting value: line 1\\nmore")))
+    index file g/passages.jsonl is damaged (ValueError: Expecting value: line 1); rebuild with: python -m ingest ...
+    """
+    detail = (str(exc).strip().splitlines() or [""])[0][:160]
+    return IndexMismatchError(
+        f"index file {path} is damaged ({type(exc).__name__}: {detail}); rebuild with: {REBUILD_HINT}"
+    )
+
+
 T = TypeVar("T")
 
 CACHE_ROWS = 4096
@@ -124,7 +143,10 @@ class LazyRows(Sequence[T]):
 
         def read(i: int) -> T:
             a, b = int(starts[i]), int(starts[i + 1])
-            return decode(json.loads(buf[a:b]))
+            try:
+                return decode(json.loads(buf[a:b]))
+            except DAMAGE as exc:
+                raise damaged(path, exc) from None
 
         # A closure, not a bound method: no reference cycle, so the mapping (and a deleted
         # generation's disk space) is released as soon as the table is dropped.
@@ -157,7 +179,11 @@ class LazyRows(Sequence[T]):
         for lo in range(0, len(self), _CHUNK):
             bounds = self.offsets[lo : lo + _CHUNK + 1].tolist()
             for a, b in zip(bounds, bounds[1:]):
-                yield decode(json.loads(buf[a:b]))
+                try:
+                    row = decode(json.loads(buf[a:b]))
+                except DAMAGE as exc:
+                    raise damaged(self.path, exc) from None
+                yield row
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str | bytes):

@@ -450,8 +450,11 @@ def _parse(
         problems.messages.clear()
         try:
             page.extract_text(visitor_text=visit)
-            if problems.messages and not any(text.strip() for _, text, _ in frags):
-                raise ValueError(problems.messages[0])
+            if not any(text.strip() for _, text, _ in frags):
+                if problems.messages:
+                    raise ValueError(problems.messages[0])
+                if broken := _broken_contents(page):
+                    raise ValueError(broken)
         except _TooMuchText:
             raise budget.refusal(path.name, len(fragments) + 1) from None
         except Exception as exc:  # pypdf raises many types on broken content streams
@@ -500,6 +503,39 @@ def _parse(
         ocr_waiting=ocr.waiting_for_tesseract,
         ocr_seconds=round(ocr.seconds, 2),
     )
+
+
+def _broken_contents(page: Any) -> str:
+    """Why a page that gave no text has a broken content stream, ``""`` when it has none
+    or an intact one. pypdf reads a missing stream or a cut-off compressed one as
+    empty, without a warning: such a page would pass for blank."""
+    import zlib
+
+    if "/Contents" not in page:
+        return ""  # a page without contents is blank
+    try:
+        contents = page["/Contents"]
+        contents = contents.get_object() if hasattr(contents, "get_object") else contents
+    except Exception as exc:  # a broken reference may raise as well as resolve to None
+        return f"content stream missing ({_short(exc)})"
+    if contents is None:
+        return "content stream missing"
+    for ref in contents if isinstance(contents, list) else [contents]:
+        stream = ref.get_object() if hasattr(ref, "get_object") else ref
+        if stream is None:
+            return "content stream missing"
+        filters = stream.get("/Filter")
+        names = [str(f) for f in filters] if isinstance(filters, list) else [str(filters)]
+        raw = getattr(stream, "_data", b"")
+        if names[:1] == ["/FlateDecode"] and isinstance(raw, bytes):
+            inflate = zlib.decompressobj()
+            try:
+                inflate.decompress(raw, 1 << 20)  # its start is enough to see it broken or cut off
+            except zlib.error as exc:
+                return f"content stream corrupt ({exc})"
+            if not inflate.eof and not inflate.unconsumed_tail:
+                return "content stream cut off"
+    return ""
 
 
 def _ocr(

@@ -8,6 +8,7 @@ project code.
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 
@@ -51,6 +52,8 @@ def text_pdf(
     title: str | None = None,
     broken: frozenset[int] = frozenset(),
     cyclic: frozenset[int] = frozenset(),
+    cut: frozenset[int] = frozenset(),
+    missing: frozenset[int] = frozenset(),
 ) -> Path:
     """Write an A4 PDF whose page i shows the lines ``pages[i]`` top-down.
 
@@ -58,7 +61,9 @@ def text_pdf(
     page, like a running footer. The content streams of the pages in ``broken``
     (0-based) claim a compression they do not have, so their text cannot be read. The
     resources of the pages in ``cyclic`` are a reference to an object that is a
-    reference to itself (a reference cycle).
+    reference to itself (a reference cycle). The compressed content streams of the
+    pages in ``cut`` end half-way; the pages in ``missing`` name a content stream
+    object the file does not have. pypdf reads both as empty pages, without a warning.
     """
     n = len(pages)
     # Objects: 1 catalog, 2 page tree, 3 font, 4 info, then per page: page, content;
@@ -81,11 +86,15 @@ def text_pdf(
             ops.append(b"BT /F1 9 Tf 280 30 Td (" + _escape(footer.format(n=i + 1)) + b") Tj ET")
         stream = b"\n".join(ops)
         resources = f"{cycle} 0 R" if i in cyclic else "<< /Font << /F1 3 0 R >> >>"
+        contents = 999 if i in missing else first_page + 2 * i + 1
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            f"/Resources {resources} /Contents {first_page + 2 * i + 1} 0 R >>".encode()
+            f"/Resources {resources} /Contents {contents} 0 R >>".encode()
         )
-        flate = " /Filter /FlateDecode" if i in broken else ""
+        flate = " /Filter /FlateDecode" if i in broken | cut else ""
+        if i in cut:
+            packed = zlib.compress(stream)
+            stream = packed[: len(packed) // 2]
         objects.append(f"<< /Length {len(stream)}{flate} >>\nstream\n".encode() + stream + b"\nendstream")
     objects.append(f"{cycle} 0 R".encode())
     path.write_bytes(_assemble(objects, root=1, extra_trailer=b"/Info 4 0 R "))

@@ -189,6 +189,61 @@ def test_pages_whose_text_cannot_be_read_are_reported_not_dropped_silently(tmp_p
     assert "= teilweise.pdf: 5 pages (3 of 5 pages unreadable), " in capsys.readouterr().out
 
 
+def test_pages_with_cut_off_or_missing_content_are_counted_unreadable(tmp_path, capsys):
+    # pypdf reads a cut-off compressed stream or a missing one as an empty page, without
+    # a warning: the document passed as ✓ with exit 0 and two blank pages (issue 21).
+    from ingest.__main__ import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pages = [[f"Seite {n}: Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern."] for n in "12345"]
+    pf.text_pdf(corpus / "angeschnitten.pdf", pages, cut=frozenset({1, 2}), missing=frozenset({3}))
+    raw = _parse(corpus / "angeschnitten.pdf")
+    assert raw.failed_pages == 3
+    assert raw.notes[:3] == [
+        "page 2: text unreadable (ValueError: content stream cut off)",
+        "page 3: text unreadable (ValueError: content stream cut off)",
+        "page 4: text unreadable (ValueError: Object 999 0 not defined.)",
+    ]
+    settings = _settings(tmp_path)
+    where = ["--corpus", str(corpus), "--index-dir", str(settings.index_dir)]
+    assert main(where) == 1
+    out = capsys.readouterr().out
+    assert "! angeschnitten.pdf: 5 pages (3 of 5 pages unreadable), " in out, out
+    assert main(["status", *where]) == 0
+    assert "angeschnitten: 3 of 5 pages unreadable" in capsys.readouterr().out
+    # The admin tab words the build's results; the loss shows at every later build too.
+    from index.build import build_index
+    from web.admin import result_line
+
+    (result,) = build_index([corpus], settings).results
+    assert result.status == "unchanged"
+    assert result_line(result, "de").startswith("! angeschnitten.pdf: 5 Seiten (3 davon nicht lesbar), ")
+    assert result_line(result, "en").startswith("! angeschnitten.pdf: 5 pages (3 of them unreadable), ")
+
+
+def test_a_link_out_of_the_corpus_is_refused_and_no_absolute_path_stored(tmp_path, capsys):
+    # A symlinked PDF outside the corpus was stored by its target's absolute path (issue 21).
+    from ingest.__main__ import main
+
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
+    corpus.mkdir()
+    elsewhere.mkdir()
+    line = ["Die Kommunen prüfen ihre Daten und teilen sie mit allen Ämtern der Verwaltung."]
+    pf.text_pdf(corpus / "drinnen.pdf", [line])
+    pf.text_pdf(elsewhere / "geheim.pdf", [["Vertraulich: die Gehaltsliste des Bauamts und seiner Ämter."]])
+    (corpus / "verweis.pdf").symlink_to(elsewhere / "geheim.pdf")
+    settings = _settings(tmp_path)
+    where = ["--corpus", str(corpus), "--index-dir", str(settings.index_dir)]
+    assert main(where) == 1
+    out = capsys.readouterr().out
+    assert "verweis.pdf: a link to a file outside the corpus folder, not followed" in out, out
+    assert str(elsewhere) not in out
+    stored = store.load_stored(settings.index_dir)
+    assert [d["pdf_path"] for d in stored.manifest.documents] == ["drinnen.pdf"]
+    assert "Gehaltsliste" not in " ".join(p.text for p in stored.passages)
+
+
 def test_corrupt_pages_are_named_corrupt_and_blank_pages_blank(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -126,6 +126,11 @@ REPLIES = {
         "Melden Sie sich unter https://evil.example/login an [2]."
     ),
     "verbose": NIEMAND * 200,
+    # The passage turned round: negation removed, then added (issue 21).
+    "reversed": (
+        "Jeder soll zur Nutzung digitaler Strukturen gezwungen werden [1]. "
+        "Kommunen müssen keine analogen Strukturen anbieten [1]."
+    ),
 }
 TRICKLE_S = 0.2  # seconds between two bytes of a trickling response
 
@@ -298,3 +303,70 @@ def test_with_nothing_backed_the_extractive_answer_is_shown_with_the_reason(char
     html = render_answer(answer, "de")
     assert "Das Sprachmodell war nicht nutzbar (only 0 of 3 sentences" in html
     assert "evil.example" not in html and "500 Euro" not in html
+
+
+# Passages of the Smart City Charta as the index returns them (pp. 4, 6, 11).
+FIVE_WORKSHOPS = (
+    "Aufbauend auf diesen Beiträgen des BBSR-Forschungsclusters Smart Cities erarbeitete die Dialogplattform Smart "
+    "Cities zwischen Juli 2016 und Mai 2017 in fünf Workshops Leitlinien, wie die Digitalisierung in Städten "
+    "zukunftsfähig und im Sinne des Gemeinwohls gestaltet werden kann."
+)
+OPEN_DATA = (
+    "Offene Daten eröffnen die Chance auf mehr Teilhabe, Transparenz und können Impulse für neue Geschäftsmodelle "
+    "und Innovationen bedeuten."
+)
+NO_END_IN_ITSELF = (
+    "Digitalisierung ist der Charta zufolge kein Selbstzweck, sondern ein Instrument, um kommunale Ziele zum Wohle "
+    "der Gemeinschaft zu erreichen. Das BMI hat im Jahr 2019 die „Modellprojekte Smart Cities“ aufgelegt – ein auf "
+    "zehn Jahre angelegtes Förderprogramm."
+)
+LINKED = "Die Charta steht unter https://www.Smart-City-Dialog.de/Charta zum Download bereit."
+TURNED = [FIVE_WORKSHOPS, OPEN_DATA, NO_END_IN_ITSELF, LINKED, *CHARTER]
+
+
+@pytest.mark.parametrize(
+    "sentence,reason",
+    [
+        # negation removed, added, or moved into another clause of the sentence
+        ("Digitalisierung ist der Charta zufolge ein Selbstzweck [3].", "0 negation(s) where the passage has 1"),
+        ("Niemand soll zur Nutzung digitaler Strukturen gezwungen werden [5].", ""),
+        ("Jeder soll zur Nutzung digitaler Strukturen gezwungen werden [5].", "0 negation(s) where the passage has 1"),
+        ("Kommunen müssen nicht zusätzlich analoge Strukturen anbieten [5].", "1 negation(s) where the passage has 0"),
+        ("Digitalisierung darf zum Ausschluss Einzelner oder ganzer Bevölkerungsgruppen führen [6].", "0 negation"),
+        ("Digitalisierung ist kein Selbstzweck, sondern ein Instrument für kommunale Ziele [3].", ""),
+        ("Digitalisierung ist ein Selbstzweck, sondern kein Instrument für kommunale Ziele [3].", "negation"),
+        # direction words swapped
+        ("Offene Daten eröffnen die Chance auf weniger Teilhabe und Transparenz [2].", "„weniger“ where the passage"),
+        ("Offene Daten eröffnen die Chance auf mehr Teilhabe und Transparenz [2].", ""),
+        ("Offene Daten eröffnen die Chance auf höhere Teilhabe und Transparenz [2].", "„höhere“ is not in the cited"),
+        # numbers written as words: the same number passes, another one does not
+        ("Die Dialogplattform erarbeitete in 5 Workshops Leitlinien [1].", ""),
+        ("Die Dialogplattform erarbeitete in drei Workshops Leitlinien [1].", "number 3 is not in the cited"),
+        ("Die Dialogplattform erarbeitete in sechs Workshops Leitlinien [1].", "number 6 is not in the cited"),
+        ("Das Förderprogramm ist auf 10 Jahre angelegt [3].", ""),
+        ("Das Förderprogramm ist auf zwölf Jahre angelegt [3].", "number 12 is not in the cited"),
+        # links: the host's letter case does not matter, the path's does
+        ("Die Charta gibt es unter smart-city-dialog.de/Charta zum Download [4].", ""),
+        ("Die Charta gibt es unter https://SMART-CITY-DIALOG.DE/Charta zum Download [4].", ""),
+        ("Die Charta gibt es unter smart-city-dialog.de/charta zum Download [4].", "link smart-city-dialog.de/charta"),
+        ("Die Charta gibt es unter smart-city-dialog.de/CHARTA zum Download [4].", "link smart-city-dialog.de/CHARTA"),
+        ("Die Charta gibt es unter smart-city-dialog.de/Char zum Download [4].", "link smart-city-dialog.de/Char"),
+    ],
+)
+def test_a_turned_round_sentence_is_dropped_and_a_faithful_one_kept(sentence, reason):
+    cites = [TURNED[n - 1] for n in (int(sentence[-3]),)]
+    got = check_sentence(sentence, cites, TURNED)
+    assert reason in got if reason else got == "", got
+
+
+def test_the_user_sees_no_reversed_answer_through_the_real_pipeline(charter_searcher, fake):
+    from answer.pipeline import ask
+    from web.render import render_answer
+
+    answer = ask(charter_searcher, QUESTION, llm_config=LLMConfig(fake.url, "reversed", timeout_s=5))
+    assert fake.prompts[-1].split("\n\n")[1].startswith("[1] Niemand soll zur Nutzung")  # the real passage
+    assert answer.mode == "extractive" and answer.answered
+    assert answer.text.startswith("Niemand soll zur Nutzung digitaler Strukturen gezwungen werden. [1]")
+    html = render_answer(answer, "de")
+    assert "Das Sprachmodell war nicht nutzbar (only 0 of 2 sentences" in html
+    assert "Jeder soll" not in html and "keine analogen" not in html

@@ -153,6 +153,8 @@ def result_line(r: DocResult, lang: str) -> str:
         return t("admin_doc_removed", lang, file=r.file)
     counts = {"file": r.file, "pages": r.pages, "passages": r.passages, "seconds": number(r.seconds, lang)}
     if r.status == "unchanged":
+        if r.unreadable:  # the loss stays visible at every later build, as in the ingest line
+            return t("admin_doc_unchanged_lost_pages", lang, unreadable=r.unreadable, **counts)
         return t("admin_doc_unchanged", lang, **counts)
     if r.unreadable:
         return t("admin_doc_lost_pages", lang, unreadable=r.unreadable, **counts)

@@ -87,6 +87,10 @@ ADMIN: dict[str, tuple[str, str]] = {
         "! {file}: {pages} Seiten ({unreadable} davon nicht lesbar), {passages} Passagen, {seconds} s",
         "! {file}: {pages} pages ({unreadable} of them unreadable), {passages} passages, {seconds} s",
     ),
+    "admin_doc_unchanged_lost_pages": (
+        "! {file}: {pages} Seiten ({unreadable} davon nicht lesbar), {passages} Passagen (unverändert)",
+        "! {file}: {pages} pages ({unreadable} of them unreadable), {passages} passages (unchanged)",
+    ),
     "admin_doc_unchanged": (
         "= {file}: {pages} Seiten, {passages} Passagen (unverändert)",
         "= {file}: {pages} pages, {passages} passages (unchanged)",
@@ -158,6 +162,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "not a PDF (the %PDF marker is missing at the start of the file)",
     ),
     "reason_unreadable": ("nicht lesbar ({detail})", "unreadable ({detail})"),
+    "reason_outside_corpus": (
+        "ein Link auf eine Datei außerhalb des Korpus-Ordners, nicht verfolgt (die Datei bitte in den Korpus kopieren)",
+        "a link to a file outside the corpus folder, not followed (copy the file into the corpus instead)",
+    ),
     "reason_parse_timeout": (
         "das Lesen dauerte länger als {seconds} s (CHARTA_PARSE_TIMEOUT)",
         "parsing took longer than {seconds} s (CHARTA_PARSE_TIMEOUT)",
