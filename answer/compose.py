@@ -221,7 +221,8 @@ def whole_list(searcher: Searcher, rows: list[int], cands: Sequence[Candidate]) 
     """The lead-in and all items of the list the span belongs to, when the question is
     about the list as a whole: the span opens with the lead-in (a line announcing the
     items, „Danach ist eine Smart City:“) or with the sentence right before it, or the
-    two best candidates are items of it.
+    two best candidates are parts of it (two items, or an item and the sentence that
+    introduces the lead-in).
     ``None`` when there is no such list or it is longer than :data:`MAX_LIST_CHARS`.
     """
     sentences = searcher.sentences
@@ -248,7 +249,12 @@ def whole_list(searcher: Searcher, rows: list[int], cands: Sequence[Candidate]) 
         end += 1
     block = list(range(start, end))
     top = [c.row for c in cands[:2]]
-    if not (cands and cands[0].row == start) and not (len(top) == 2 and all(r in block[1:] for r in top)):
+    # The two best are the list's own parts (its items, or an item and the sentence that
+    # introduces the lead-in): the question is about the list, not about one item.
+    parts = set(block[1:]) | {lead - 1}
+    if not (cands and cands[0].row == start) and not (
+        len(top) == 2 and all(r in parts for r in top) and any(r in block[1:] for r in top)
+    ):
         return None
     if start != lead and sum(len(sentences[r].text) for r in block) > MAX_LIST_CHARS:
         block = block[1:]  # the list itself matters more than its introduction

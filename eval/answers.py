@@ -28,8 +28,10 @@ from eval.metrics import Question, contains_gold
 from index.search import Searcher
 
 RUNS = Path(__file__).resolve().parent / "runs"
-# The limits the thresholds are chosen under (on the development questions).
-MAX_WRONG = 0.04  # of answerable questions answered without the gold phrase
+# The limits the thresholds are chosen under (on the development questions). The wrong-
+# answer budget is 4 %; thresholds chosen in-sample at 4 % gave 4.3 % in cross-validation
+# (judge of 2026-12-08), so the in-sample limit keeps a margin: 3 % gave 3.1 %.
+MAX_WRONG = 0.03  # of answerable questions answered without the gold phrase
 MAX_ANSWERED_UNANSWERABLE = 0.15  # of unanswerable questions answered at all
 MAX_NOT_COVERED = 0.05  # of answerable questions told "not covered"
 # Whether the span is right is the judge's call: its score and its lead over the second

@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from answer.judge import JUDGE_FILE
+    from eval.judge.data import pairs_version
 
     torch.set_num_threads(2)
     config = {"rank": args.rank, "hidden": args.hidden, "epochs": args.epochs}
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         record.update(
             {
                 "pairs": len(train.mined),
+                "pairs_version": pairs_version(),
                 "candidates": sum(len(m.labels) for m in train.mined),
                 "documents": sorted({m.group for m in train.mined}),
                 "seconds": round(time.time() - t, 1),

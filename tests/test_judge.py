@@ -17,6 +17,7 @@ from answer.decide import DECISION_FILE, evidence_version
 from answer.judge import JUDGE_FILE, JUDGED, judge_candidates, load_judge, with_rank_prior
 from answer.judge_features import FEATURES, features, features_version
 from answer.pipeline import RETRIEVED, ask
+from eval.judge.data import pairs_version
 
 
 def test_the_judge_and_the_decision_are_not_stale():
@@ -34,6 +35,7 @@ def test_the_judge_records_what_it_was_trained_on():
     assert trained["pairs"] >= 3000
     assert len(trained["documents"]) >= 6
     assert {"dev", "dev-multi"} <= set(trained["results"])
+    assert trained["pairs_version"] == pairs_version(), "the pairs changed: python -m eval.train_judge"
 
 
 def test_the_judge_reads_every_candidate_of_the_first_passages(charter_searcher):

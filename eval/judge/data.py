@@ -16,6 +16,7 @@ every piece against the document's indexed sentences.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -53,6 +54,15 @@ class Pair:
     @property
     def answerable(self) -> bool:
         return self.kind == "answerable"
+
+
+def pairs_version(paths: Iterable[Path] | None = None) -> str:
+    """A fingerprint of the pairs files (names and contents): a judge records the one it was
+    trained on, and a test fails when the pairs have changed since (retrain)."""
+    h = hashlib.sha256()
+    for path in sorted(paths) if paths is not None else sorted(PAIRS.glob("*.jsonl")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
 
 
 def load_pairs(paths: Iterable[Path] | None = None) -> list[Pair]:
