@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Callable
 from html import escape as html_escape
+from pathlib import Path
 from typing import Any, TypeVar
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -57,6 +58,8 @@ MAX_K = 50
 CONCURRENCY = 32  # simultaneous requests; a workshop of 20 must not queue behind each other
 QUEUE_POLL_S = 0.02
 LANG_CHOICES = [("Deutsch", "de"), ("English", "en")]
+# The page's stylesheet and script, read once at start and sent inline (nothing from elsewhere).
+STATIC = Path(__file__).parent / "static"
 
 # System fonts only: Gradio's default theme would fetch Inter from Google Fonts.
 THEME = gr.themes.Default(
@@ -72,96 +75,7 @@ THEME = gr.themes.Default(
     button_primary_text_color="white",
     button_primary_text_color_dark="white",
 )
-CSS = """
-.lotse-answer { font-size: 1.1rem; line-height: 1.6; }
-.lotse-answer .marker { font-weight: 600; color: #1d4ed8; text-decoration: underline; }
-.lotse-notice { border-left: 4px solid #b45309; background: #fffbeb; color: #1f2937;
-  padding: .75rem 1rem; }
-.lotse-passages { border-left: 4px solid #1d4ed8; background: #eff6ff; color: #1f2937;
-  padding: .75rem 1rem; }
-.lotse-note { color: #374151; font-size: .95rem; }
-.lotse-asked { font-size: 1.05rem; margin: .5rem 0; color: #111827; }
-/* The closest passage: a quotation in the passages box, never styled as an answer. */
-.lotse-closest { margin: .5rem 0; padding: .25rem .75rem; border-left: 3px solid #94a3b8;
-  background: #fff; font-style: italic; }
-.lotse-closest a.marker { position: relative; font-style: normal; font-weight: 600; color: #1d4ed8;
-  text-decoration: underline; }
-.lotse-closest-cite { color: #374151; font-size: .95rem; }
-.lotse-notice a, .lotse-toc a { color: #1d4ed8; text-decoration: underline; }
-.lotse-toc ul { list-style: none; padding-left: 0; }
-#lotse-nav, #lotse-nav-go { display: none !important; }
-.lotse-missing { color: #991b1b; border-left: 4px solid #991b1b; padding-left: .5rem; }
-.lotse-kit blockquote { margin: .25rem 0 .5rem 1rem; color: #1f2937; }
-.lotse-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: .75rem 1rem;
-  margin: .75rem 0; background: #fff; color: #111827; }
-.lotse-card h3 { margin: 0 0 .25rem 0; font-size: 1.05rem; }
-.lotse-card .meta { color: #374151; margin: 0 0 .5rem 0; }
-.lotse-card blockquote { margin: .5rem 0; padding-left: .75rem; border-left: 3px solid #94a3b8;
-  white-space: pre-line; }
-.lotse-card mark { background: #fde68a; color: #111827; }
-.lotse-card a { color: #1d4ed8; }
-.lotse-card code { white-space: normal; color: #111827; background: #f1f5f9; }
-.lotse-section { white-space: pre-line; }
-.lotse-section .pageref { font-weight: 600; color: #374151; }
-/* Gradio's footer links are light grey on white (WCAG 1.4.3 contrast). */
-footer, footer * { opacity: 1 !important; color: #374151 !important; }
-/* Skip link: hidden until it has keyboard focus (WCAG 2.4.1). */
-.lotse-skip { position: absolute; left: -10000px; top: 0; }
-.lotse-skip:focus { position: static; display: inline-block; padding: .5rem 1rem; background: #1d4ed8;
-  color: #fff !important; font-weight: 600; border-radius: 4px; }
-/* Visible focus on every control (WCAG 2.4.7), also on radios and checkboxes. */
-a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible,
-select:focus-visible, [tabindex]:focus-visible, label:has(input[type=radio]:focus-visible),
-label:has(input[type=checkbox]:focus-visible) {
-  outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important; }
-/* Contrast >= 4.5:1 (WCAG 1.4.3): the selected tab, placeholders, slider and block labels. */
-button[role=tab] { color: #374151 !important; }
-button[role=tab][aria-selected=true] { color: #1e40af !important; border-color: #1e40af !important; }
-::placeholder { color: #4b5563 !important; opacity: 1 !important; }
-[data-testid=block-info], .block-info, label span, .rangeSlider, input[type=number] { color: #374151; }
-[data-testid=max-value], [data-testid=min-value], .max_value, .min_value { color: #374151 !important; }
-input[role=combobox], input[role=combobox]::placeholder { color: #1f2937 !important; opacity: 1 !important; }
-.lotse-answer a.marker { position: relative; font-weight: 600; color: #1d4ed8; text-decoration: underline; }
-.lotse-closest a.marker .lotse-preview,
-.lotse-answer a.marker .lotse-preview { position: absolute; left: -10000px; width: 1px; height: 1px;
-  overflow: hidden; }
-.lotse-answer a.marker:hover .lotse-preview, .lotse-answer a.marker:focus .lotse-preview,
-.lotse-closest a.marker:hover .lotse-preview, .lotse-closest a.marker:focus .lotse-preview {
-  left: 0; top: 1.6em; width: max-content; max-width: min(28rem, 80vw); height: auto; z-index: 10;
-  padding: .4rem .6rem; background: #111827; color: #fff; font-size: .9rem; font-weight: 400;
-  border-radius: 4px; white-space: normal; }
-.lotse-thread { border-bottom: 1px solid #cbd5e1; margin-bottom: .5rem; }
-.lotse-thread h2 { font-size: 1rem; color: #374151; }
-.lotse-turn h3 { font-size: 1rem; margin: .75rem 0 .25rem 0; }
-.lotse-source { color: #374151; font-size: .9rem; }
-.lotse-card:target, .lotse-card:focus { outline: 3px solid #1d4ed8; }
-/* The admin tab's status table: a header is never broken inside a word; the table
-   scrolls sideways in its box instead, as data tables may (WCAG 1.4.10). */
-#dokumente-status th .header { white-space: nowrap !important; word-break: keep-all !important;
-  overflow-wrap: normal !important; hyphens: manual !important; }
-#dokumente-status th { min-width: max-content !important; }
-/* Gradio's upload box says "- or -" in light grey (WCAG 1.4.3). */
-[data-testid=upload-text], [data-testid=upload-text] .or { color: #374151 !important; }
-.lotse-progress h3 { font-size: 1rem; margin: 0 0 .5rem 0; }
-.lotse-progress p { margin: .5rem 0 .25rem 0; }
-/* The bars: blue on light grey, framed (WCAG 1.4.11: 3:1 against what surrounds them). */
-.lotse-progress progress { width: 100%; height: 1rem; appearance: none; border: 1px solid #6b7280;
-  border-radius: 4px; background: #f3f4f6; color: #1d4ed8; }
-.lotse-progress progress::-webkit-progress-bar { background: #f3f4f6; border-radius: 4px; }
-.lotse-progress progress::-webkit-progress-value { background: #1d4ed8; border-radius: 4px; }
-.lotse-progress progress::-moz-progress-bar { background: #1d4ed8; }
-/* Header: one compact line on a phone, never a word broken letter by letter (WCAG 1.4.10). */
-.lotse-header { flex-wrap: wrap !important; align-items: flex-start; gap: .25rem 1rem !important; }
-.lotse-header > * { min-width: min(100%, 16rem) !important; }
-.lotse-header h1 { margin: 0; overflow-wrap: normal; word-break: normal; }
-.lotse-header .lotse-lang { flex: 0 1 auto !important; }
-@media (max-width: 640px) {
-  .lotse-header h1 { font-size: 1.5rem; }
-  .lotse-header p { font-size: .9rem; margin: .25rem 0; }
-  .lotse-header .lotse-lang fieldset { padding: 0 !important; }
-  .tab-container button { padding: .4rem .55rem !important; font-size: .95rem !important; }
-}
-"""
+CSS = (STATIC / "app.css").read_text(encoding="utf-8")
 
 # Gradio's own control names and texts (they follow the browser's language, or are
 # English), as [English, German]: shown in the interface's language.
@@ -207,147 +121,13 @@ STATUS_SAID = {
 # box; the answer is a live region, so a screen reader announces it (WCAG 4.1.3); and
 # Gradio's own control names, texts and announcements follow the interface language.
 HEAD = (
-    """<script>
-(() => {
-  const TEXTS = /*GRADIO_TEXTS*/[];
-  const KEYS = /*GRADIO_KEYS*/{};
-  const SAID = /*STATUS_SAID*/{};
-  const uiLang = () => document.documentElement.dataset.lotseLang || "de";
-  const other = (text) => {
-    const de = uiLang() === "de";
-    if (KEYS[text]) return KEYS[text][de ? 1 : 0];
-    const pair = TEXTS.find((p) => p[de ? 0 : 1] === text) || Object.values(KEYS).find((p) => p[de ? 0 : 1] === text);
-    return pair ? pair[de ? 1 : 0] : null;
-  };
-  function localise(root) {
-    if (!root.querySelectorAll) return;
-    for (const el of [root, ...root.querySelectorAll("[aria-label],[title]")]) {
-      for (const attr of ["aria-label", "title"]) {
-        const v = el.getAttribute && el.getAttribute(attr);
-        const w = v && other(v);
-        if (w) el.setAttribute(attr, w);
-      }
-    }
-    // The texts of Gradio's upload box.
-    for (const box of root.querySelectorAll("[data-testid=upload-text], [data-testid=upload-text] .or")) {
-      for (const node of box.childNodes) {
-        const w = node.nodeType === Node.TEXT_NODE && other(node.textContent.trim());
-        if (w) node.textContent = " " + w + " ";
-      }
-    }
-  }
-  // What Gradio's hidden status region says, in the interface's language; a text key
-  // ("common.complete") is never read out.
-  function said(text) {
-    const words = SAID[uiLang()];
-    if (/^[a-z_]+([.][a-z_]+)+$/.test(text)) {
-      const keys = {"common.complete": "complete", "common.error": "error", "common.loading": "loading"};
-      return words[keys[text]] || "";
-    }
-    if (["Loading", "Laden"].includes(text)) return words.loading;
-    if (["Error", "Fehler"].includes(text)) return words.error;
-    const queue = text.match(/^(?:In queue|In Warteschlange)\\D*(\\d+)\\D+(\\d+)/);
-    if (queue) return words.queue.replace("{position}", queue[1]).replace("{size}", queue[2]);
-    return null;
-  }
-  function prepare() {
-    document.documentElement.lang = uiLang();
-    const answer = document.getElementById("antwort");
-    if (answer && !answer.hasAttribute("aria-live")) {
-      answer.setAttribute("aria-live", "polite");
-      answer.setAttribute("role", "region");
-      answer.setAttribute("aria-label", SAID[uiLang()].answer);
-    }
-    localise(document.body);
-    for (const region of document.querySelectorAll(".sr-only[role=status]")) {
-      // The text node itself changes: Gradio keeps writing into it.
-      const node = [...region.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.nodeValue.trim());
-      const w = node && said(node.nodeValue.trim());
-      if (w !== null && w !== undefined && w !== node.nodeValue.trim()) node.nodeValue = w;
-    }
-    // Gradio's message toast: its header is a role=button (it folds the message) that
-    // holds the close button, which axe rejects (nested-interactive, WCAG 4.1.2); the
-    // close button stays the keyboard control, and the message shows unfolded. Its
-    // title is the English "Error" whatever gr.Error's title says.
-    for (const head of document.querySelectorAll(".toast-header[role=button]")) {
-      head.removeAttribute("role");
-      head.removeAttribute("tabindex");
-    }
-    for (const title of document.querySelectorAll(".toast-title")) {
-      const text = [...title.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-      if (text && text.textContent.trim() === "Error") text.textContent = uiLang() === "de" ? "Hinweis " : "Note ";
-    }
-  }
-  const changes = {childList: true, subtree: true, characterData: true};
-  new MutationObserver(prepare).observe(document.documentElement, changes);
-  document.addEventListener("keydown", (e) => {
-    const box = e.target.closest && e.target.closest("#frage textarea");
-    if (!box || e.key !== "Enter" || e.isComposing) return;
-    e.preventDefault();
-    e.stopPropagation();
-    if (e.shiftKey) {
-      // Gradio takes Shift+Enter for itself; a new line goes in as typed text would.
-      document.execCommand("insertText", false, "\\n");
-    } else {
-      document.querySelector("#fragen").click();
-    }
-  }, true);
-  document.addEventListener("click", (e) => {
-    const skip = e.target.closest && e.target.closest("a.lotse-skip");
-    if (!skip) return;
-    e.preventDefault();
-    const box = document.querySelector("#frage textarea");
-    if (box) box.focus();
-  });
-  // A saved kit file is read here and sent as text: loading a kit needs no upload.
-  document.addEventListener("change", (e) => {
-    const input = e.target.closest && e.target.closest("#kit-datei");
-    if (!input || !input.files || !input.files[0]) return;
-    input.files[0].slice(0, 1048577).text().then((text) => {
-      const box = document.querySelector("#kit-json textarea");
-      if (!box) return;
-      box.value = text;
-      box.dispatchEvent(new Event("input", {bubbles: true}));
-      setTimeout(() => document.querySelector("#kit-laden").click(), 100);
-    });
-  });
-  // A link in an answer or the table of contents that opens the search or a section in
-  // the page: its target goes to the hidden box #lotse-nav, and the hidden button
-  // #lotse-nav-go sends it (layout.py do_goto). With a modifier key it is a plain link.
-  document.addEventListener("click", (e) => {
-    const link = e.target.closest && e.target.closest("a.lotse-goto");
-    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
-    const box = document.querySelector("#lotse-nav textarea, #lotse-nav input");
-    if (!box) return;
-    e.preventDefault();
-    const d = link.dataset;
-    const target = {goto: d.goto, words: d.words || "", doc: d.doc || "", idx: d.idx || ""};
-    box.value = JSON.stringify({...target, at: Date.now()});
-    box.dispatchEvent(new Event("input", {bubbles: true}));
-    setTimeout(() => document.querySelector("#lotse-nav-go").click(), 100);
-  });
-  window.lotseSetLanguage = (lang) => {
-    try { localStorage.setItem("charta-lotse-sprache", lang); } catch (err) { /* private mode */ }
-    document.documentElement.dataset.lotseLang = lang;
-    document.documentElement.lang = lang;
-    const answer = document.getElementById("antwort");
-    if (answer) answer.setAttribute("aria-label", SAID[lang].answer);
-    localise(document.body);
-  };
-  // The language chosen before, else the browser's on a first visit.
-  window.lotseFirstLanguage = () => {
-    let chosen = null;
-    try { chosen = localStorage.getItem("charta-lotse-sprache"); } catch (err) { /* private mode */ }
-    if (chosen === "de" || chosen === "en") return chosen;
-    const wanted = (navigator.languages && navigator.languages.length)
-      ? navigator.languages : [navigator.language || "de"];
-    const first = wanted.map((l) => String(l).slice(0, 2).toLowerCase()).find((l) => l === "de" || l === "en");
-    return first || "de";
-  };
-})();
-</script>""".replace("/*GRADIO_TEXTS*/[]", json.dumps(GRADIO_TEXTS, ensure_ascii=False))
+    "<script>\n"
+    + (STATIC / "app.js")
+    .read_text(encoding="utf-8")
+    .replace("/*GRADIO_TEXTS*/[]", json.dumps(GRADIO_TEXTS, ensure_ascii=False))
     .replace("/*GRADIO_KEYS*/{}", json.dumps(GRADIO_KEYS, ensure_ascii=False))
     .replace("/*STATUS_SAID*/{}", json.dumps(STATUS_SAID, ensure_ascii=False))
+    + "</script>"
 )
 
 
