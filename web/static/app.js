@@ -103,7 +103,7 @@
   });
   // A link in an answer or the table of contents that opens the search or a section in
   // the page: its target goes to the hidden box #lotse-nav, and the hidden button
-  // #lotse-nav-go sends it (layout.py do_goto). With a modifier key it is a plain link.
+  // #lotse-nav-go sends it (layout.py _wire_links). With a modifier key it is a plain link.
   document.addEventListener("click", (e) => {
     const link = e.target.closest && e.target.closest("a.lotse-goto");
     if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
