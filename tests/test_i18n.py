@@ -44,8 +44,8 @@ def _keys(node: ast.AST) -> set[str]:
 
 # Calls that take a text key, and at which argument: t(key, lang), the page's and the
 # admin tab's label registrations tr/label(component, attribute, key), the admin tab's
-# own log lines Said(key, values), and the page's _clean_text(text, lang, key_if_empty).
-KEY_ARGUMENT = {"t": 0, "tr": 2, "label": 2, "Said": 0, "_clean_text": 2}
+# own log lines Said(key, values), and the page's clean_text(text, lang, key_if_empty) (web/handlers.py).
+KEY_ARGUMENT = {"t": 0, "tr": 2, "label": 2, "Said": 0, "clean_text": 2}
 
 
 def used_keys() -> tuple[dict[str, str], set[str]]:

@@ -355,75 +355,67 @@ def _discard(paths: list[str]) -> None:
 # --------------------------------------------------------------------------- the tab
 
 
-def build_admin_tab(
-    live: LiveSearcher,
-    settings: Settings,
-    token: str,
-    gate: UploadGate,
-    throttle: LoginThrottle | None = None,
-    lang: gr.State | None = None,
-    tr: Callable[[Any, str, str], Any] | None = None,
-) -> AdminTab:
-    """Add the tab "Verwaltung" to the caller's ``gr.Tabs`` (call inside its context).
+class _AdminActions:
+    """What the tab's buttons do, for one app: the token check with its throttle, and the
+    indexing of uploads (one at a time, its progress seen by every session)."""
 
-    ``gate`` must be the one the app's :class:`web.guard.GuardMiddleware` checks:
-    a login issues its ticket, and only files uploaded with it are taken. ``lang`` is the
-    page's language state and ``tr`` its way to register a label for the language switch
-    (without them, the tab speaks German).
-    """
-    if not token or not token.strip():
-        raise ValueError("the admin token must not be empty (CHARTA_ADMIN_TOKEN)")
-    expected = token.strip().encode("utf-8")
-    throttle = throttle or LoginThrottle()
-    running = _Running()
-    label = tr or (lambda component, _attr, _key: component)
+    def __init__(
+        self, live: LiveSearcher, settings: Settings, expected: bytes, gate: UploadGate, throttle: LoginThrottle
+    ) -> None:
+        self.live = live
+        self.settings = settings
+        self.expected = expected
+        self.gate = gate
+        self.throttle = throttle
+        self.running = _Running()
 
-    def authorised(given: str | None, request: gr.Request | None, lg: str) -> None:
+    def authorised(self, given: str | None, request: gr.Request | None, lg: str) -> None:
         client = str(getattr(getattr(request, "client", None), "host", "") or "")
-        wait = throttle.wait_s(client)
+        wait = self.throttle.wait_s(client)
         if wait > 0:
             log.warning("admin: attempt from %s refused unchecked, %d s after repeated wrong tokens", client, wait)
             raise shown(t("admin_wait", lg, seconds=math.ceil(wait)), lg)
-        if not hmac.compare_digest((given or "").strip().encode("utf-8"), expected):
-            wait = throttle.failed(client)
+        if not hmac.compare_digest((given or "").strip().encode("utf-8"), self.expected):
+            wait = self.throttle.failed(client)
             log.warning("admin: wrong token from %s%s", client, f"; next attempt in {wait:.0f} s" if wait else "")
             time.sleep(_WRONG_TOKEN_DELAY_S)
             raise shown(t("admin_wrong_token", lg), lg)
-        throttle.succeeded(client)
+        self.throttle.succeeded(client)
 
-    def rows() -> list[StatusRow]:
+    def rows(self) -> list[StatusRow]:
         try:
-            return maintain.status(settings).rows
+            return maintain.status(self.settings).rows
         except ChartaError as exc:
             raise shown(str(exc)) from None
 
-    def running_view(view: AdminView) -> AdminView:
+    def running_view(self, view: AdminView) -> AdminView:
         """The session's view with the progress of the indexing under way, if any (this
         session's upload, after a reload, or another session's)."""
-        view.progress = running.progress if running.active else None
+        view.progress = self.running.progress if self.running.active else None
         if view.progress is not None:
             view.finished = None
         return view
 
-    def login(given: str | None, lg: str, view: AdminView | None, request: gr.Request) -> tuple[Any, ...]:
-        authorised(given, request, lg)
-        view = running_view(view or AdminView())
+    def login(self, given: str | None, lg: str, view: AdminView | None, request: gr.Request) -> tuple[Any, ...]:
+        self.authorised(given, request, lg)
+        view = self.running_view(view or AdminView())
         view.logged_in = True
         return (
             t("admin_logged_in", lg),
             gr.Column(visible=True),
             progress_html(view.progress, lg, view.finished),
-            gate.issue(),
+            self.gate.issue(),
             view,
         )
 
-    def show_status(given: str | None, lg: str, view: AdminView | None, request: gr.Request) -> tuple[Any, ...]:
-        authorised(given, request, lg)
-        view = running_view(view or AdminView())
-        view.rows = rows()
+    def show_status(self, given: str | None, lg: str, view: AdminView | None, request: gr.Request) -> tuple[Any, ...]:
+        self.authorised(given, request, lg)
+        view = self.running_view(view or AdminView())
+        view.rows = self.rows()
         return status_table(view.rows, lg), progress_html(view.progress, lg, view.finished), view
 
     def upload(
+        self,
         given: str | None,
         files: list[str] | None,
         replace: bool,
@@ -431,18 +423,18 @@ def build_admin_tab(
         view: AdminView | None,
         request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
-        authorised(given, request, lg)
+        self.authorised(given, request, lg)
         if not files:
             raise shown(t("admin_choose_files", lg), lg)
         ticket = (getattr(request, "cookies", None) or {}).get(UPLOAD_COOKIE)
         fresh = AdminView(logged_in=True, rows=(view or AdminView()).rows)  # a new log for each upload
         try:
-            yield from _index_uploads(files, replace, ticket, lg, fresh)
+            yield from self._index_uploads(files, replace, ticket, lg, fresh)
         finally:
-            _discard([f for f in files if gate.owns(ticket, f)])
+            _discard([f for f in files if self.gate.owns(ticket, f)])
 
     def _index_uploads(
-        files: list[str], replace: bool, ticket: str | None, lg: str, view: AdminView
+        self, files: list[str], replace: bool, ticket: str | None, lg: str, view: AdminView
     ) -> Iterator[tuple[Any, ...]]:
         def shown_now(table: Any = None) -> tuple[Any, ...]:
             return (
@@ -455,18 +447,18 @@ def build_admin_tab(
         accepted: list[tuple[Path, str]] = []
         for f in files:
             path = Path(f)
-            if not gate.owns(ticket, f):
+            if not self.gate.owns(ticket, f):
                 # Only what this login uploaded: never a path named by the caller.
                 why = Reason("not_this_login", "not uploaded with this login")  # worded by web/i18n.py
                 view.entries.append(FileChange.because(path.name, "rejected", "", why))
                 continue
-            reason = check_upload(path, settings)
+            reason = check_upload(path, self.settings)
             if reason:
                 view.entries.append(FileChange.because(path.name, "rejected", "", reason))
             else:
                 accepted.append((path, path.name))
         if not accepted:
-            view.rows = rows()
+            view.rows = self.rows()
             yield shown_now(status_table(view.rows, lg))
             return
         view.entries.append(Said("admin_indexing", {"n": len(accepted)}))
@@ -476,9 +468,9 @@ def build_admin_tab(
         outcome: dict[str, Any] = {}
 
         def work() -> None:
-            running.active, running.progress = True, None
+            self.running.active, self.running.progress = True, None
             try:
-                outcome["report"] = maintain.add(accepted, settings, replace=replace, on_event=events.put)
+                outcome["report"] = maintain.add(accepted, self.settings, replace=replace, on_event=events.put)
             except IndexLockedError as exc:
                 outcome["error"] = Said("admin_locked", {"detail": str(exc)})
             except ChartaError as exc:
@@ -488,7 +480,7 @@ def build_admin_tab(
                 unexpected = t("admin_unexpected", lg, detail=f"{type(exc).__name__}: {exc}")
                 outcome["error"] = Said("admin_failed", {"detail": unexpected})
             finally:
-                running.active = False
+                self.running.active = False
 
         # The build keeps running if the browser goes away; it publishes atomically.
         worker = threading.Thread(target=work, name="charta-admin-index", daemon=True)
@@ -502,7 +494,7 @@ def build_admin_tab(
             changed = False
             while True:
                 if isinstance(event, BuildProgress):
-                    view.progress = running.progress = event
+                    view.progress = self.running.progress = event
                 else:
                     # A file taken back out after a failed build is told again: its line
                     # is worded anew, not repeated.
@@ -525,22 +517,43 @@ def build_admin_tab(
             if report.build is not None:
                 view.entries.append(report.build)
                 view.finished = report.build
-            view.entries.append(_switched(report.build))
-        view.rows = rows()
+            view.entries.append(self._switched(report.build))
+        view.rows = self.rows()
         yield shown_now(status_table(view.rows, lg))
 
-    def _switched(build: BuildReport | None) -> Said:
+    def _switched(self, build: BuildReport | None) -> Said:
         if build is None or not build.written:
             return Said("admin_unchanged")
         try:
             # Switch now, so that "searchable" is true when it is said.
-            serving = live.switch().generation
+            serving = self.live.switch().generation
         except ChartaError as exc:
             return Said("admin_not_loaded", {"detail": str(exc)})
         if serving == build.generation:
             return Said("admin_searchable")
-        return Said("admin_not_serving", {"detail": live.last_error or serving})
+        return Said("admin_not_serving", {"detail": self.live.last_error or serving})
 
+
+def build_admin_tab(
+    live: LiveSearcher,
+    settings: Settings,
+    token: str,
+    gate: UploadGate,
+    throttle: LoginThrottle | None = None,
+    lang: gr.State | None = None,
+    tr: Callable[[Any, str, str], Any] | None = None,
+) -> AdminTab:
+    """Add the tab "Verwaltung" to the caller's ``gr.Tabs`` (call inside its context).
+
+    ``gate`` must be the one the app's :class:`web.guard.GuardMiddleware` checks:
+    a login issues its ticket, and only files uploaded with it are taken. ``lang`` is the
+    page's language state and ``tr`` its way to register a label for the language switch
+    (without them, the tab speaks German).
+    """
+    if not token or not token.strip():
+        raise ValueError("the admin token must not be empty (CHARTA_ADMIN_TOKEN)")
+    actions = _AdminActions(live, settings, token.strip().encode("utf-8"), gate, throttle or LoginThrottle())
+    label = tr or (lambda component, _attr, _key: component)
     limits: dict[str, object] = {"mb": f"{settings.max_file_mb:g}", "files": gate.max_files}
     with label(gr.Tab(t("tab_admin"), id="verwaltung"), "label", "tab_admin"):
         # Inside the tab: a state among the tabs would make Gradio show the tab twice.
@@ -573,19 +586,19 @@ def build_admin_tab(
             elem_id="dokumente-status",
         )
     login_btn.click(
-        login,
+        actions.login,
         [token_box, lang_state, view_state],
         [login_msg, upload_area, progress, ticket_box, view_state],
         api_name="admin_login",
     ).success(None, [ticket_box], None, js=_set_cookie_js())
     start.click(
-        upload,
+        actions.upload,
         [token_box, files, replace, lang_state, view_state],
         [log_box, progress, table, view_state],
         api_name="admin_upload",
         concurrency_limit=1,
     ).success(lambda: None, None, [files], api_name=False)  # the uploaded copies are gone: choose anew
     refresh.click(
-        show_status, [token_box, lang_state, view_state], [table, progress, view_state], api_name="admin_status"
+        actions.show_status, [token_box, lang_state, view_state], [table, progress, view_state], api_name="admin_status"
     )
     return AdminTab(view_state, [intro, login_msg, log_box, progress, table], limits)

@@ -141,8 +141,8 @@ def render_answer(answer: Answer, lang: str) -> str:
 
 def _elsewhere(answer: Answer, lang: str) -> str:
     """Where to look when the documents do not answer: a search with the question's
-    words, and the nearest chapters; the links are followed in the page (web/layout.py
-    HEAD), and a chapter link without script opens the PDF at its page."""
+    words, and the nearest chapters; the links are followed in the page (web/static/app.js),
+    and a chapter link without script opens the PDF at its page."""
     out = []
     if answer.search_words:
         out.append(

@@ -159,6 +159,51 @@ def build_workshop_tab(
     entries, ``saved_items`` their copy in the browser: both are made outside ``gr.Tabs``
     (a component there that is in no tab shows up as a tab button of its own, and one
     inside a tab is not there to restore from until the tab is opened)."""
+    c = _controls(live, doc_choices, tr)
+    outputs = [items, saved_items, c.kit_html, c.item, c.note, c.tools]
+    _wire_adding(live, c, outputs, items, collection, lang)
+    _wire_editing(live, c, outputs, items, saved_items, lang)
+    _wire_files(live, exports, c, outputs, items, lang, limited)
+    demo.load(
+        lambda saved, lg: _view(live, [i for i in saved if isinstance(i, dict)] if isinstance(saved, list) else [], lg),
+        [saved_items, lang],
+        outputs,
+        api_name=False,  # type: ignore[arg-type]
+    )
+    return WorkshopTab(items, c.kit_html, c.file_html)
+
+
+@dataclass
+class _Controls:
+    """The tab's controls."""
+
+    title: Any
+    audience: Any
+    minutes: Any
+    doc: Any
+    sections: Any
+    add_sections_btn: Any
+    add_collection_btn: Any
+    message: Any
+    kit_html: Any
+    tools: Any
+    item: Any
+    note: Any
+    save_note_btn: Any
+    up_btn: Any
+    down_btn: Any
+    remove_btn: Any
+    make_btn: Any
+    clear_btn: Any
+    files_box: Any
+    files: Any
+    kit_text: Any
+    file_html: Any
+    load_btn: Any
+
+
+def _controls(live: LiveSearcher, doc_choices: list[tuple[str, str]], tr: Callable[[Any, str, str], Any]) -> _Controls:
+    """The tab's controls, in the order they are on screen."""
     with tr(gr.Tab(t("tab_workshop"), id="workshop"), "label", "tab_workshop"):
         tr(gr.Markdown(t("workshop_intro")), "value", "workshop_intro")
         with gr.Row():
@@ -214,44 +259,77 @@ def build_workshop_tab(
         file_html = gr.HTML(file_input("de"))
         load_btn = tr(gr.Button(t("kit_load"), elem_id="kit-laden"), "value", "kit_load")
 
-    def view(its: list[dict[str, Any]], lg: str, chosen: int | None = None) -> tuple[Any, ...]:
-        """Everything on screen that shows the kit."""
-        workshop = _resolve(live, its)
-        choices = [
-            (f"{n + 1}. " + (_item_name(w.label, w.heading) if w.found else w.item.passage_id or w.item.section), n)
-            for n, w in enumerate(workshop.items)
-        ]
-        value = chosen if chosen is not None and 0 <= chosen < len(its) else None
-        return (
-            its,
-            its,
-            render_kit(workshop, lg),
-            gr.update(choices=choices, value=value),
-            its[value].get("note", "") if value is not None else "",
-            gr.Column(visible=bool(its)),
-        )
+    return _Controls(
+        title,
+        audience,
+        minutes,
+        doc,
+        sections,
+        add_sections_btn,
+        add_collection_btn,
+        message,
+        kit_html,
+        tools,
+        item,
+        note,
+        save_note_btn,
+        up_btn,
+        down_btn,
+        remove_btn,
+        make_btn,
+        clear_btn,
+        files_box,
+        files,
+        kit_text,
+        file_html,
+        load_btn,
+    )
 
-    outputs = [items, saved_items, kit_html, item, note, tools]
 
-    def status(text: str) -> str:
-        return f'<p class="lotse-note" role="status">{esc(text)}</p>'
+def _view(live: LiveSearcher, its: list[dict[str, Any]], lg: str, chosen: int | None = None) -> tuple[Any, ...]:
+    """Everything on screen that shows the kit."""
+    workshop = _resolve(live, its)
+    choices = [
+        (f"{n + 1}. " + (_item_name(w.label, w.heading) if w.found else w.item.passage_id or w.item.section), n)
+        for n, w in enumerate(workshop.items)
+    ]
+    value = chosen if chosen is not None and 0 <= chosen < len(its) else None
+    return (
+        its,
+        its,
+        render_kit(workshop, lg),
+        gr.update(choices=choices, value=value),
+        its[value].get("note", "") if value is not None else "",
+        gr.Column(visible=bool(its)),
+    )
 
-    def add(its: list[dict[str, Any]], new: list[dict[str, Any]], lg: str) -> tuple[Any, ...]:
-        have = {(i["doc_id"], i.get("passage_id", ""), i.get("section", "")) for i in its}
-        added = [n for n in new if (n["doc_id"], n.get("passage_id", ""), n.get("section", "")) not in have]
-        added = list({(n["doc_id"], n.get("passage_id", ""), n.get("section", "")): n for n in added}.values())
-        its = [*its, *added][:MAX_KIT_ITEMS]
-        text = t("kit_added", lg, n=len(added)) if added else t("kit_added_none", lg)
-        return (*view(its, lg), status(text))
+
+def _status(text: str) -> str:
+    return f'<p class="lotse-note" role="status">{esc(text)}</p>'
+
+
+def _add(live: LiveSearcher, its: list[dict[str, Any]], new: list[dict[str, Any]], lg: str) -> tuple[Any, ...]:
+    have = {(i["doc_id"], i.get("passage_id", ""), i.get("section", "")) for i in its}
+    added = [n for n in new if (n["doc_id"], n.get("passage_id", ""), n.get("section", "")) not in have]
+    added = list({(n["doc_id"], n.get("passage_id", ""), n.get("section", "")): n for n in added}.values())
+    its = [*its, *added][:MAX_KIT_ITEMS]
+    text = t("kit_added", lg, n=len(added)) if added else t("kit_added_none", lg)
+    return (*_view(live, its, lg), _status(text))
+
+
+def _wire_adding(
+    live: LiveSearcher, c: _Controls, outputs: list[Any], items: gr.State, collection: gr.State, lang: gr.State
+) -> None:
+    """Adding sections of a document, or the collected passages, to the kit."""
 
     def do_add_sections(its: list[dict[str, Any]], doc_id: str | None, labels: list[str] | None, lg: str):
         if not doc_id or not labels:
-            return add(its, [], lg)
+            return _add(live, its, [], lg)
         allowed = {label for _, label in section_choices(live, doc_id)}
         searcher = live.get()
         # A chapter comes with its subsections: choosing „III“ means the recommendations.
         new = [asdict(i) for s in labels if s in allowed for i in section_items(searcher, doc_id, s)]
-        return add(its, new, lg)
+        return _add(live, its, new, lg)
 
     def do_add_collection(its: list[dict[str, Any]], coll: list[dict[str, Any]], lg: str):
         new = [
@@ -259,15 +337,21 @@ def build_workshop_tab(
             for c in (coll or [])
             if isinstance(c, dict) and c.get("passage_id")
         ]
-        return add(its, new, lg)
+        return _add(live, its, new, lg)
 
-    add_sections_btn.click(
-        do_add_sections, [items, doc, sections, lang], [*outputs, message], api_name="kit_add_sections"
+    c.add_sections_btn.click(
+        do_add_sections, [items, c.doc, c.sections, lang], [*outputs, c.message], api_name="kit_add_sections"
     )
-    add_collection_btn.click(
-        do_add_collection, [items, collection, lang], [*outputs, message], api_name="kit_add_collection"
+    c.add_collection_btn.click(
+        do_add_collection, [items, collection, lang], [*outputs, c.message], api_name="kit_add_collection"
     )
-    doc.change(lambda d: gr.update(choices=section_choices(live, d), value=[]), doc, sections, api_name=False)
+    c.doc.change(lambda d: gr.update(choices=section_choices(live, d), value=[]), c.doc, c.sections, api_name=False)
+
+
+def _wire_editing(
+    live: LiveSearcher, c: _Controls, outputs: list[Any], items: gr.State, saved_items: gr.BrowserState, lang: gr.State
+) -> None:
+    """Moving, removing and noting the kit's entries, and clearing the kit."""
 
     def entry(its: list[dict[str, Any]], chosen: Any, lg: str) -> int:
         idx = index_of(its, chosen)
@@ -277,18 +361,31 @@ def build_workshop_tab(
 
     def do_move(its: list[dict[str, Any]], chosen: Any, step: int, lg: str):
         its, at = moved(its, entry(its, chosen, lg), step)
-        return view(its, lg, at)
+        return _view(live, its, lg, at)
 
     def do_note(its: list[dict[str, Any]], chosen: Any, text: str, lg: str):
         idx = entry(its, chosen, lg)
-        return view(noted(its, idx, text), lg, idx)
+        return _view(live, noted(its, idx, text), lg, idx)
 
-    up_btn.click(lambda i, c, lg: do_move(i, c, -1, lg), [items, item, lang], outputs, api_name="kit_move_up")
-    down_btn.click(lambda i, c, lg: do_move(i, c, 1, lg), [items, item, lang], outputs, api_name="kit_move_down")
-    remove_btn.click(lambda i, c, lg: do_move(i, c, 0, lg), [items, item, lang], outputs, api_name="kit_remove")
-    save_note_btn.click(do_note, [items, item, note, lang], outputs, api_name="kit_save_note")
-    item.input(None, [saved_items, item], note, js=NOTE_OF_JS, api_name=False)
-    clear_btn.click(lambda lg: view([], lg), lang, outputs, api_name="kit_clear")
+    chosen = [items, c.item, lang]
+    c.up_btn.click(lambda i, e, lg: do_move(i, e, -1, lg), chosen, outputs, api_name="kit_move_up")
+    c.down_btn.click(lambda i, e, lg: do_move(i, e, 1, lg), chosen, outputs, api_name="kit_move_down")
+    c.remove_btn.click(lambda i, e, lg: do_move(i, e, 0, lg), chosen, outputs, api_name="kit_remove")
+    c.save_note_btn.click(do_note, [items, c.item, c.note, lang], outputs, api_name="kit_save_note")
+    c.item.input(None, [saved_items, c.item], c.note, js=NOTE_OF_JS, api_name=False)
+    c.clear_btn.click(lambda lg: _view(live, [], lg), lang, outputs, api_name="kit_clear")
+
+
+def _wire_files(
+    live: LiveSearcher,
+    exports: ExportFolder,
+    c: _Controls,
+    outputs: list[Any],
+    items: gr.State,
+    lang: gr.State,
+    limited: Callable[[gr.Request, str, Callable[[], Any]], Any],
+) -> None:
+    """Making the kit's files, and loading a saved kit."""
 
     def do_make(its: list[dict[str, Any]], ttl: str, aud: str, mins: Any, lg: str, request: gr.Request):
         from workshop.exports import write_all
@@ -314,9 +411,11 @@ def build_workshop_tab(
         text = t("kit_made", lg, files=names)
         if workshop.missing:
             text += " " + t("kit_missing_n", lg, n=len(workshop.missing))
-        return paths, gr.Column(visible=True), status(text)
+        return paths, gr.Column(visible=True), _status(text)
 
-    make_btn.click(do_make, [items, title, audience, minutes, lang], [files, files_box, message], api_name="kit_make")
+    c.make_btn.click(
+        do_make, [items, c.title, c.audience, c.minutes, lang], [c.files, c.files_box, c.message], api_name="kit_make"
+    )
 
     def do_load(text: str, lg: str):
         try:
@@ -328,15 +427,11 @@ def build_workshop_tab(
         msg = t("kit_loaded", lg, title=kit.title, n=len(kit.items))
         if workshop.missing:
             msg += " " + t("kit_missing_n", lg, n=len(workshop.missing))
-        return (*view(its, lg), status(msg), kit.title, kit.audience, kit.minutes, "")
+        return (*_view(live, its, lg), _status(msg), kit.title, kit.audience, kit.minutes, "")
 
-    load_btn.click(
-        do_load, [kit_text, lang], [*outputs, message, title, audience, minutes, kit_text], api_name="kit_load"
+    c.load_btn.click(
+        do_load,
+        [c.kit_text, lang],
+        [*outputs, c.message, c.title, c.audience, c.minutes, c.kit_text],
+        api_name="kit_load",
     )
-    demo.load(
-        lambda saved, lg: view([i for i in saved if isinstance(i, dict)] if isinstance(saved, list) else [], lg),
-        [saved_items, lang],
-        outputs,
-        api_name=False,  # type: ignore[arg-type]
-    )
-    return WorkshopTab(items, kit_html, file_html)
