@@ -35,6 +35,10 @@
       return words[keys[text]] || "";
     }
     if (["Loading", "Laden"].includes(text)) return words.loading;
+    // Said before in the other language (the language was switched since): say it again.
+    for (const said of Object.values(SAID)) {
+      for (const key of ["loading", "complete", "error"]) if (said[key] === text) return words[key];
+    }
     if (["Error", "Fehler"].includes(text)) return words.error;
     const queue = text.match(/^(?:In queue|In Warteschlange)\D*(\d+)\D+(\d+)/);
     if (queue) return words.queue.replace("{position}", queue[1]).replace("{size}", queue[2]);
@@ -122,7 +126,7 @@
     document.documentElement.lang = lang;
     const answer = document.getElementById("antwort");
     if (answer) answer.setAttribute("aria-label", SAID[lang].answer);
-    localise(document.body);
+    prepare();
   };
   // The language chosen before, else the browser's on a first visit.
   window.lotseFirstLanguage = () => {
