@@ -1,4 +1,4 @@
-"""``python -m eval.bench``: ingest and query speed, memory. Numbers go in the README.
+"""``python -m eval.bench``: ingest and query speed, memory. Numbers go in docs/SPEED.md (headlines in the README).
 
 Measures, on a temporary copy of the corpus and a temporary index folder:
 

@@ -5,7 +5,7 @@ others ("Sensoren", "Bibliotheken", "Abfall"). A query word's synonyms are added
 BM25 query as extra terms, but only those the index actually uses, and with a small
 weight shared among them, so an exact word of the question still counts most.
 
-Measured with ``python -m eval`` (German set, hybrid): see the README's table.
+Measured with ``python -m eval`` (German set, hybrid): see docs/QUALITY.md.
 """
 
 from __future__ import annotations
